@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what the build, tests, demo and benchmarks need on a fresh machine.
+# Safe to run again: it installs only what is missing.
+set -euo pipefail
+
+apt_packages=(pkg-config valgrind)
+missing=()
+for p in "${apt_packages[@]}"; do
+    dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+    echo "install-deps: installing ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+if command -v rustup >/dev/null; then
+    rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+    rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+fi
+
+python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest

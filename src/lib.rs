@@ -1,0 +1,1 @@
+//! coveo-ua: a blocking client for the Coveo Usage Analytics Write API (v15).
