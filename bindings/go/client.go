@@ -1,0 +1,69 @@
+package coveoua
+
+/*
+#include "coveo_ua.h"
+*/
+import "C"
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Client sends events to the Usage Analytics Write API through one C
+// ua_client. It is safe for concurrent use by any number of goroutines;
+// share one per process and configuration.
+//
+// Close releases the C client. A Client that is dropped without Close is
+// released by a finalizer, but only when the garbage collector gets to it:
+// call Close.
+type Client struct {
+	// mu guards handle: sends hold it for reading while inside C, Close
+	// takes it for writing, so the handle is never freed under a send.
+	mu     sync.RWMutex
+	handle *C.ua_client
+}
+
+// NewClient checks the options and creates a client. Nothing is sent over
+// the network. A refused option is reported as an *Error (usually
+// CodeInvalidArgument) whose message names the field.
+func NewClient(opts Options) (*Client, error) {
+	copts, err := opts.newCOptions()
+	if err != nil {
+		return nil, err
+	}
+	// ua_client_new copies the options, so they are freed right after.
+	defer C.ua_options_free(copts)
+
+	var handle *C.ua_client
+	code := Code(C.ua_client_new(copts, &handle))
+	if code != CodeOK {
+		return nil, &Error{Code: code, Message: "creating the client failed: " + code.Describe()}
+	}
+	if handle == nil {
+		return nil, &Error{Code: CodeInternal, Message: "ua_client_new reported success without a client"}
+	}
+	c := &Client{handle: handle}
+	runtime.SetFinalizer(c, (*Client).release)
+	return c, nil
+}
+
+// Close releases the C client. It waits for sends in flight on other
+// goroutines to end (each is bounded by its deadline), is safe to call more
+// than once and from several goroutines, and always returns nil. Any send
+// after Close fails with an error that wraps ErrClosed.
+func (c *Client) Close() error {
+	c.release()
+	runtime.SetFinalizer(c, nil)
+	return nil
+}
+
+// release frees the handle once; it is also the finalizer.
+func (c *Client) release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.handle != nil {
+		C.ua_client_free(c.handle)
+		c.handle = nil
+	}
+}
