@@ -7,6 +7,7 @@ import "C"
 
 import (
 	"runtime"
+	"strconv"
 	"sync"
 )
 
@@ -38,7 +39,12 @@ func NewClient(opts Options) (*Client, error) {
 	var handle *C.ua_client
 	code := Code(C.ua_client_new(copts, &handle))
 	if code != CodeOK {
-		return nil, &Error{Code: code, Message: "creating the client failed: " + code.Describe()}
+		msg := "creating the client failed"
+		if opts.CAFile != "" {
+			// The library reads the PEM file only now, so it is the usual suspect.
+			msg += " (Options.CAFile " + strconv.Quote(opts.CAFile) + " is read at this point)"
+		}
+		return nil, &Error{Code: code, Message: msg + ": " + code.Describe()}
 	}
 	if handle == nil {
 		return nil, &Error{Code: CodeInternal, Message: "ua_client_new reported success without a client"}
