@@ -1,0 +1,93 @@
+"""coveo_ua: send Coveo Usage Analytics events (Write API v15) from Python.
+
+A thin ctypes binding of the native library libcoveo_ua::
+
+    from coveo_ua import Client, UAError
+
+    with Client("xx-api-key", org="my-org") as client:
+        result = client.send_custom({"eventType": "t", "eventValue": "v", "language": "en"})
+        print(result.http_status, result.visitor_id)
+
+Every failure raises a subclass of UAError, one per result code of the C
+contract (see ``coveo_ua.errors``).
+"""
+
+from __future__ import annotations
+
+from ._ffi import LIBRARY_PATH, lib, text
+from .client import Client, ClientClosedError, EventKind, EventLike, KindLike, Result
+from .errors import (
+    CODE_VALUES,
+    CODES,
+    ERROR_CLASSES,
+    ConnectionFailedError,
+    InternalError,
+    InvalidArgumentError,
+    InvalidHeadersError,
+    InvalidJsonError,
+    InvalidObjectError,
+    InvalidTokenError,
+    InvalidTokenHeaderError,
+    InvalidUriError,
+    MissingParameterError,
+    NoWorkgroupAssociatedWithTokenError,
+    NotAcceptableError,
+    ServerError,
+    TooManyRequestsError,
+    UAError,
+    UATimeoutError,
+    UnauthorizedHubError,
+    UnauthorizedOrgError,
+    UnexpectedResponseError,
+    UnsupportedMediaTypeError,
+    code_name,
+    describe,
+    error_class,
+)
+
+#: The version of this Python package.
+__version__ = "0.1.0"
+
+
+def library_version() -> str:
+    """The version of the loaded native library (ua_version)."""
+    return text(lib.ua_version()) or ""
+
+
+__all__ = [
+    "CODES",
+    "CODE_VALUES",
+    "ERROR_CLASSES",
+    "LIBRARY_PATH",
+    "Client",
+    "ClientClosedError",
+    "ConnectionFailedError",
+    "EventKind",
+    "EventLike",
+    "InternalError",
+    "InvalidArgumentError",
+    "InvalidHeadersError",
+    "InvalidJsonError",
+    "InvalidObjectError",
+    "InvalidTokenError",
+    "InvalidTokenHeaderError",
+    "InvalidUriError",
+    "KindLike",
+    "MissingParameterError",
+    "NoWorkgroupAssociatedWithTokenError",
+    "NotAcceptableError",
+    "Result",
+    "ServerError",
+    "TooManyRequestsError",
+    "UAError",
+    "UATimeoutError",
+    "UnauthorizedHubError",
+    "UnauthorizedOrgError",
+    "UnexpectedResponseError",
+    "UnsupportedMediaTypeError",
+    "__version__",
+    "code_name",
+    "describe",
+    "error_class",
+    "library_version",
+]

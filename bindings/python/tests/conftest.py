@@ -1,0 +1,99 @@
+"""Shared fixtures: the real ua-emulator process and its control API.
+
+Prerequisites come from the environment the Makefile exports
+(COVEO_UA_LIBRARY, UA_EMULATOR_BIN), falling back to target/release/ of the
+repository; a missing one makes the tests FAIL with a message, never skip.
+"""
+
+from __future__ import annotations
+
+import os
+import queue
+import subprocess
+import threading
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+import pytest
+
+from support import OAUTH_TOKEN, ORG, READONLY_TOKEN, RELEASE_DIR, TOKEN, Emulator
+
+# The library must be known before any test module imports coveo_ua.
+os.environ.setdefault("COVEO_UA_LIBRARY", str(RELEASE_DIR / "libcoveo_ua.so"))
+
+STARTUP_DEADLINE_S = 15.0
+
+
+def _emulator_binary() -> Path:
+    path = Path(os.environ.get("UA_EMULATOR_BIN") or RELEASE_DIR / "ua-emulator")
+    if not path.is_file():
+        pytest.fail(
+            f"ua-emulator not found at {path}: run `make build` or set UA_EMULATOR_BIN",
+            pytrace=False,
+        )
+    return path
+
+
+def _read_lines(stream: Any, lines: "queue.Queue[Optional[str]]") -> None:
+    # Keeps draining stdout so the emulator never blocks on a full pipe.
+    for line in stream:
+        lines.put(line)
+    lines.put(None)
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[Emulator]:
+    """One emulator process for the whole session (faults/events reset per test by `emu`)."""
+    command = [
+        str(_emulator_binary()),
+        "--listen", "127.0.0.1:0",
+        "--org", ORG,
+        "--api-key", TOKEN,
+        "--readonly-key", READONLY_TOKEN,
+        "--oauth-token", OAUTH_TOKEN,
+    ]
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    lines: "queue.Queue[Optional[str]]" = queue.Queue()
+    threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
+    try:
+        try:
+            first = lines.get(timeout=STARTUP_DEADLINE_S)
+        except queue.Empty:
+            first = None
+        if not first or "http://" not in first:
+            pytest.fail(f"ua-emulator printed no URL within {STARTUP_DEADLINE_S} s (got {first!r})", pytrace=False)
+        url = first[first.index("http://"):].strip()
+        yield Emulator(process, url)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=10)
+
+
+@pytest.fixture
+def emu(emulator: Emulator) -> Iterator[Emulator]:
+    """The session emulator with no fault rules and an empty event log."""
+    emulator.clear_faults()
+    emulator.clear_events()
+    yield emulator
+    emulator.clear_faults()
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
+    # A skipped test must never pass for a green run.
+    skipped = terminalreporter.stats.get("skipped", [])
+    if skipped:
+        terminalreporter.write_line(f"FAILED: {len(skipped)} test(s) were skipped; skips are not allowed here", red=True)
+
+
+def pytest_sessionfinish(session: Any, exitstatus: int) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    skipped = reporter.stats.get("skipped", []) if reporter is not None else []
+    if skipped and session.exitstatus == 0:
+        session.exitstatus = 1
+    if exitstatus == 5:
+        # No test collected is a failure, whatever ran us.
+        session.exitstatus = 1
