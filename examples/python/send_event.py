@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Sends one accepted event, then shows how each kind of failure is reported.
+
+Run beside an emulator (`make demo` does it): UA_ENDPOINT, UA_TOKEN and
+UA_ORG name the service. The failure cases use the emulator's control API
+(/_emulator/faults) to make the service misbehave on purpose.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import urllib.request
+from typing import Any, Dict
+
+from coveo_ua import Client, UAError
+
+
+def required_env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"send_event.py: set {name} (scripts/with-emulator.sh exports it)")
+    return value
+
+
+ENDPOINT = required_env("UA_ENDPOINT")
+TOKEN = required_env("UA_TOKEN")
+ORG = required_env("UA_ORG")
+CONTROL = ENDPOINT[: -len("/rest/ua")] + "/_emulator" if ENDPOINT.endswith("/rest/ua") else None
+
+
+def emulator(method: str, path: str, rule: "Dict[str, Any] | None" = None) -> None:
+    """Calls the emulator's control API (not part of the real service)."""
+    if CONTROL is None:
+        sys.exit("send_event.py: UA_ENDPOINT must end in /rest/ua to reach the emulator's control API")
+    data = json.dumps(rule).encode() if rule is not None else None
+    request = urllib.request.Request(f"{CONTROL}/{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10):
+        pass
+
+
+def event(value: str) -> Dict[str, Any]:
+    return {"eventType": "demo", "eventValue": value, "language": "en"}
+
+
+def report(title: str, error: UAError) -> None:
+    print(f"\n{title}")
+    print(f"  exception: {type(error).__name__}")
+    print(f"  code:      {error.name} ({error.code})")
+    print(f"  message:   {error.message}")
+    print(f"  http:      status {error.http_status}, type {error.error_type}, attempts {error.attempts}")
+    print(f"  describe:  {error.describe()}")
+
+
+def main() -> int:
+    # Short waits between retries keep the demo quick.
+    options: Dict[str, Any] = {"org": ORG, "timeout": 5.0, "deadline": 20.0, "max_retries": 2, "backoff": (0.05, 0.2)}
+    handled = 0
+    with Client(TOKEN, ENDPOINT, **options) as client:
+        result = client.send_custom(event("accepted"))
+        print(f"accepted: HTTP {result.http_status} after {result.attempts} attempt(s), visitor {result.visitor_id}")
+
+        try:
+            with Client("xx-not-a-real-key", ENDPOINT, **options) as stranger:
+                stranger.send_custom(event("bad token"))
+        except UAError as error:
+            report("1. a token the service does not know:", error)
+            handled += 1
+
+        try:
+            client.send_custom({"eventValue": "no type", "language": "en"})
+        except UAError as error:
+            report("2. a required field is missing (caught before sending):", error)
+            handled += 1
+
+        emulator("POST", "faults", {"count": 2, "status": 503, "body": "html"})
+        result = client.send_custom(event("after a short outage"))
+        print(f"\n3. a burst of two 503 answers recovers: HTTP {result.http_status} after {result.attempts} attempts")
+
+        emulator("POST", "faults", {"count": 0, "status": 503, "type": "ServiceUnavailable", "message": "down for maintenance"})
+        try:
+            client.send_custom(event("during a long outage"))
+        except UAError as error:
+            report("4. an outage longer than the retries:", error)
+            handled += 1
+        finally:
+            emulator("DELETE", "faults")
+
+    if handled != 3:
+        print(f"\nexpected 3 handled failures, saw {handled}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
