@@ -1,0 +1,106 @@
+// Package benchutil holds what the Go bench programs share: flags, the timed
+// loop with its clock and getrusage readings, and the one-line JSON result in
+// the same shape as the C programs print (benches/run.py parses it).
+package benchutil
+
+import (
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// Args are the command-line settings every Go bench program takes.
+type Args struct {
+	Endpoint, Token, Label string
+	Body                   []byte
+	Events, Warmup         int
+}
+
+// ParseArgs reads the flags and the event file; it exits with status 2 on bad input.
+func ParseArgs(defaultLabel string) Args {
+	endpoint := flag.String("endpoint", "", "base URL ending in /rest/ua")
+	token := flag.String("token", "", "API key")
+	eventFile := flag.String("event-file", "", "file with the JSON body")
+	events := flag.Int("events", 1000, "timed events")
+	warmup := flag.Int("warmup", 100, "untimed events sent first")
+	label := flag.String("label", defaultLabel, "row name")
+	flag.Parse()
+	if *endpoint == "" || *token == "" || *eventFile == "" || *events < 1 || *warmup < 0 {
+		fmt.Fprintln(os.Stderr, "bench: --endpoint, --token, --event-file and --events >= 1 are required")
+		os.Exit(2)
+	}
+	raw, err := os.ReadFile(*eventFile)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(2)
+	}
+	body := []byte(strings.TrimRight(string(raw), "\r\n"))
+	return Args{*endpoint, *token, *label, body, *events, *warmup}
+}
+
+// cpuMicros is the user plus system CPU of the whole process so far.
+func cpuMicros() float64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return float64(ru.Utime.Sec+ru.Stime.Sec)*1e6 + float64(ru.Utime.Usec+ru.Stime.Usec)
+}
+
+// percentileMicros is the nearest-rank percentile of sorted samples.
+func percentileMicros(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(p*float64(len(sorted))/100 + 0.999999)
+	rank = max(1, min(rank, len(sorted)))
+	return float64(sorted[rank-1].Nanoseconds()) / 1000
+}
+
+// Run warms up, times a.Events calls of send, prints the JSON result and
+// exits: status 1 if any send failed (the first failure is shown on stderr).
+func Run(a Args, version string, send func() error) {
+	for i := 0; i < a.Warmup; i++ {
+		if err := send(); err != nil {
+			fmt.Fprintln(os.Stderr, "bench: warm-up send failed:", err)
+			os.Exit(1)
+		}
+	}
+	lat := make([]time.Duration, a.Events)
+	errors := 0
+	cpu0, t0 := cpuMicros(), time.Now()
+	for i := range lat {
+		s := time.Now()
+		if err := send(); err != nil {
+			if errors == 0 {
+				fmt.Fprintln(os.Stderr, "bench: send failed:", err)
+			}
+			errors++
+		}
+		lat[i] = time.Since(s)
+	}
+	secs, cpu1 := time.Since(t0).Seconds(), cpuMicros()
+	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	out, _ := json.Marshal(map[string]any{
+		"label":            a.Label,
+		"threads":          1,
+		"events":           a.Events,
+		"errors":           errors,
+		"seconds":          secs,
+		"events_per_s":     float64(a.Events) / secs,
+		"p50_us":           percentileMicros(lat, 50),
+		"p99_us":           percentileMicros(lat, 99),
+		"cpu_us_per_event": (cpu1 - cpu0) / float64(a.Events),
+		"maxrss_kb":        ru.Maxrss,
+		"version":          version,
+	})
+	fmt.Println(string(out))
+	if errors > 0 {
+		os.Exit(1)
+	}
+}

@@ -1,0 +1,69 @@
+"""Instruction counts per event with callgrind (repeatable, unlike time on a
+shared VM): each client's timed loop (the function bench_timed_loop) is the
+only part collected, so start-up and warm-up are left out."""
+
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+
+from . import paths
+
+TOTALS_RE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+PROGRAM TOTALS", re.M)
+LINE_RE = re.compile(r"^\s*([\d,]+)\s+\([^)]*\)\s+(.*)$")
+
+
+def available() -> bool:
+    return bool(shutil.which("valgrind") and shutil.which("callgrind_annotate"))
+
+
+def _count(text: str) -> int:
+    return int(text.replace(",", ""))
+
+
+def _group(symbol: str) -> str:
+    """A coarse owner for a function: the Rust crate, or the shared object."""
+    obj = re.search(r"\[([^\]]+)\]\s*$", symbol)
+    name = re.sub(r"\s*\[[^\]]+\]\s*$", "", symbol)
+    name = name.split(":", 1)[1] if ":" in name and not name.startswith("<") else name
+    m = re.match(r"<?(?:&\s*)?(?:dyn\s+)?([A-Za-z_][A-Za-z0-9_]*)::", name)
+    if m:
+        return m.group(1)
+    if obj:
+        return obj.group(1).rsplit("/", 1)[-1]
+    return "?"
+
+
+def run(label: str, cmd: list, events: int) -> dict:
+    """Runs `cmd` (a bench program, already given --events) under callgrind."""
+    out_file = paths.OUT / f"callgrind.{label}.out"
+    full = ["valgrind", "--tool=callgrind", "--toggle-collect=bench_timed_loop",
+            f"--callgrind-out-file={out_file}", *cmd]
+    proc = subprocess.run(full, capture_output=True, text=True, timeout=600)
+    if proc.returncode != 0:
+        raise RuntimeError(f"callgrind {label}: exit {proc.returncode}: {proc.stderr[-1500:]}")
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=99.5", str(out_file)],
+                         capture_output=True, text=True, timeout=300).stdout
+    total_match = TOTALS_RE.search(ann)
+    total = _count(total_match.group(1)) if total_match else 0
+    functions = []
+    by_group = defaultdict(int)
+    for line in ann.splitlines():
+        m = LINE_RE.match(line)
+        if not m:
+            continue
+        ir, symbol = _count(m.group(1)), m.group(2).strip()
+        if symbol == "PROGRAM TOTALS":
+            continue
+        functions.append((ir, symbol))
+        by_group[_group(symbol)] += ir
+    functions.sort(reverse=True)
+    return {
+        "label": label,
+        "events": events,
+        "ir_total": total,
+        "ir_per_event": total / events if events else 0,
+        "top_functions": [(ir / events, sym) for ir, sym in functions[:15]],
+        "by_group": sorted(((ir / events, g) for g, ir in by_group.items()), reverse=True)[:12],
+        "annotate_file": str(out_file),
+    }
