@@ -1,0 +1,80 @@
+//! The control API under `/_emulator/` (ours, not the service's): fault rules,
+//! the event log and counters.
+
+use serde_json::{json, Value};
+
+use crate::errors::ApiError;
+use crate::faults::Rule;
+use crate::http::{Request, Response};
+use crate::state::State;
+
+/// Prefix of every control path.
+pub const PREFIX: &str = "/_emulator/";
+
+/// Answers one control request.
+pub fn handle(state: &State, req: &Request) -> Response {
+    match answer(state, req) {
+        Ok(r) => r,
+        Err(e) => e.response(),
+    }
+}
+
+fn ok(v: Value) -> Result<Response, ApiError> {
+    Ok(Response::json(200, v.to_string().into_bytes()))
+}
+
+fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
+    let what = req.path.strip_prefix(PREFIX).unwrap_or("");
+    let allowed = match what {
+        "faults" => "GET, POST, DELETE",
+        "events" | "stats" => "GET, DELETE",
+        _ => {
+            return Err(ApiError::new(
+                404,
+                "InvalidUri",
+                "Unknown control path; see the emulator's README for /_emulator/faults, /events and /stats.",
+            ))
+        }
+    };
+    match (what, req.method.as_str()) {
+        ("faults", "POST") => {
+            let v: Value = serde_json::from_slice(&req.body).map_err(|e| {
+                ApiError::new(400, "InvalidJson", &format!("Fault rule is not JSON: {e}."))
+            })?;
+            let raw = match v {
+                Value::Array(items) => items,
+                one => vec![one],
+            };
+            let rules = raw
+                .iter()
+                .map(Rule::from_json)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| ApiError::new(400, "InvalidFaultRule", &e))?;
+            let pending = state.faults.push(rules);
+            ok(json!({ "pending": pending }))
+        }
+        ("faults", "GET") => ok(state.faults.list()),
+        ("faults", "DELETE") => ok(json!({ "removed": state.faults.clear() })),
+        ("events", "GET") => {
+            let after = match req.query_param("after") {
+                None => 0,
+                Some(a) => a.parse().map_err(|_| {
+                    ApiError::new(400, "InvalidRequest", "'after' must be a sequence number.")
+                })?,
+            };
+            Ok(Response::json(200, state.log.list_json(after)))
+        }
+        ("events", "DELETE") => ok(json!({ "cleared": state.log.clear() })),
+        ("stats", "GET") => ok(state.stats.to_json()),
+        ("stats", "DELETE") => {
+            state.stats.reset();
+            ok(state.stats.to_json())
+        }
+        _ => {
+            let mut r = ApiError::new(405, "MethodNotAllowed", &format!("Use one of: {allowed}."))
+                .response();
+            r.headers.push(("Allow", allowed.to_string()));
+            Ok(r)
+        }
+    }
+}

@@ -1,0 +1,327 @@
+//! Fault rules posted to `/_emulator/faults`: what they say and the queue that
+//! hands them to the next requests.
+
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+use serde_json::{json, Map, Value};
+
+/// What a rule does to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Answer `status` with the chosen body instead of processing.
+    Respond,
+    /// Read the request, close without answering (FIN).
+    Close,
+    /// Read the request, reset the connection (RST).
+    Reset,
+    /// Process normally, then close without sending the answer.
+    RecordThenClose,
+    /// Process normally, send the answer cut short of its Content-Length, close.
+    Truncate,
+    /// Hold the connection without answering, then close.
+    Stall,
+    /// Process normally, send the answer one byte at a time.
+    Trickle,
+    /// Read the request, send bytes that are not HTTP, close.
+    Garbage,
+    /// Only wait `delay_ms`, then process normally.
+    Delay,
+}
+
+impl Action {
+    fn name(self) -> &'static str {
+        match self {
+            Action::Respond => "respond",
+            Action::Close => "close",
+            Action::Reset => "reset",
+            Action::RecordThenClose => "record_then_close",
+            Action::Truncate => "truncate",
+            Action::Stall => "stall",
+            Action::Trickle => "trickle",
+            Action::Garbage => "garbage",
+            Action::Delay => "delay",
+        }
+    }
+}
+
+/// Body of a `respond` answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BodyStyle {
+    /// `{"message", "type"}` with `application/json`.
+    Json,
+    /// Empty body.
+    None,
+    /// A small HTML page, like a load balancer's.
+    Html,
+    /// A line of plain text.
+    Text,
+    /// Bytes that are not JSON, labelled `application/json`.
+    Garbage,
+}
+
+impl BodyStyle {
+    fn name(self) -> &'static str {
+        match self {
+            BodyStyle::Json => "json",
+            BodyStyle::None => "none",
+            BodyStyle::Html => "html",
+            BodyStyle::Text => "text",
+            BodyStyle::Garbage => "garbage",
+        }
+    }
+}
+
+/// One fault rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Requests left to apply to; 0 means until the rules are deleted.
+    pub remaining: u64,
+    /// Whether `remaining` counts down.
+    pub unlimited: bool,
+    /// What to do.
+    pub action: Action,
+    /// Status for `respond`.
+    pub status: u16,
+    /// `type` of the JSON error body.
+    pub kind: Option<String>,
+    /// `message` of the JSON error body.
+    pub message: Option<String>,
+    /// Body of `respond`.
+    pub body: BodyStyle,
+    /// `Retry-After` value sent verbatim.
+    pub retry_after: Option<String>,
+    /// Wait before acting (or the stall length / trickle pace).
+    pub delay_ms: Option<u64>,
+    /// Only requests whose path starts with this.
+    pub path: Option<String>,
+}
+
+impl Rule {
+    /// Reads a rule from its JSON form; the error says what is wrong.
+    pub fn from_json(v: &Value) -> Result<Rule, String> {
+        let obj = v.as_object().ok_or("a fault rule must be a JSON object")?;
+        const KNOWN: &[&str] = &[
+            "count",
+            "action",
+            "status",
+            "type",
+            "message",
+            "body",
+            "retry_after",
+            "delay_ms",
+            "path",
+        ];
+        if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
+            return Err(format!("unknown field '{k}' in fault rule"));
+        }
+        let count = match obj.get("count") {
+            None => 1,
+            Some(c) => c.as_u64().ok_or("'count' must be an integer >= 0")?,
+        };
+        let status = match obj.get("status") {
+            None => None,
+            Some(s) => Some(
+                s.as_u64()
+                    .filter(|s| (200..=599).contains(s))
+                    .ok_or("'status' must be an integer from 200 to 599")? as u16,
+            ),
+        };
+        let delay_ms = match obj.get("delay_ms") {
+            None => None,
+            Some(d) => Some(
+                d.as_u64()
+                    .filter(|d| *d <= 600_000)
+                    .ok_or("'delay_ms' must be an integer from 0 to 600000")?,
+            ),
+        };
+        let action = match obj
+            .get("action")
+            .map(|a| a.as_str().ok_or("'action' must be a string"))
+        {
+            None if status.is_some() => Action::Respond,
+            None if delay_ms.is_some() => Action::Delay,
+            None => return Err("a fault rule needs an 'action', a 'status' or a 'delay_ms'".into()),
+            Some(a) => match a? {
+                "respond" => Action::Respond,
+                "close" => Action::Close,
+                "reset" => Action::Reset,
+                "record_then_close" => Action::RecordThenClose,
+                "truncate" => Action::Truncate,
+                "stall" => Action::Stall,
+                "trickle" => Action::Trickle,
+                "garbage" => Action::Garbage,
+                "delay" => Action::Delay,
+                other => return Err(format!("unknown action '{other}'")),
+            },
+        };
+        if action == Action::Respond && status.is_none() {
+            return Err("action 'respond' needs a 'status'".into());
+        }
+        let body = match obj
+            .get("body")
+            .map(|b| b.as_str().ok_or("'body' must be a string"))
+        {
+            None => BodyStyle::Json,
+            Some(b) => match b? {
+                "json" => BodyStyle::Json,
+                "none" => BodyStyle::None,
+                "html" => BodyStyle::Html,
+                "text" => BodyStyle::Text,
+                "garbage" => BodyStyle::Garbage,
+                other => return Err(format!("unknown body '{other}'")),
+            },
+        };
+        let text = |name: &str| -> Result<Option<String>, String> {
+            match obj.get(name) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) => Ok(Some(s.clone())),
+                Some(Value::Number(n)) if name == "retry_after" => Ok(Some(n.to_string())),
+                Some(_) => Err(format!("'{name}' must be a string")),
+            }
+        };
+        let retry_after = text("retry_after")?;
+        if retry_after.as_ref().is_some_and(|r| {
+            r.bytes()
+                .any(|b| !(b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)))
+        }) {
+            return Err("'retry_after' must be printable ASCII".into());
+        }
+        Ok(Rule {
+            remaining: count,
+            unlimited: count == 0,
+            action,
+            status: status.unwrap_or(200),
+            kind: text("type")?,
+            message: text("message")?,
+            body,
+            retry_after,
+            delay_ms,
+            path: text("path")?,
+        })
+    }
+
+    /// The rule as the control API shows it.
+    pub fn to_json(&self) -> Value {
+        let mut m = Map::new();
+        m.insert(
+            "count".into(),
+            json!(if self.unlimited { 0 } else { self.remaining }),
+        );
+        m.insert("action".into(), json!(self.action.name()));
+        if self.action == Action::Respond {
+            m.insert("status".into(), json!(self.status));
+            m.insert("body".into(), json!(self.body.name()));
+        }
+        let opt = |m: &mut Map<String, Value>, k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.into(), json!(v));
+            }
+        };
+        opt(&mut m, "type", &self.kind);
+        opt(&mut m, "message", &self.message);
+        opt(&mut m, "retry_after", &self.retry_after);
+        opt(&mut m, "path", &self.path);
+        if let Some(d) = self.delay_ms {
+            m.insert("delay_ms".into(), json!(d));
+        }
+        Value::Object(m)
+    }
+}
+
+/// Pending rules, consumed in order.
+#[derive(Default)]
+pub struct Faults {
+    /// Number of rules, read without the lock so the hot path skips it when zero.
+    len: AtomicUsize,
+    rules: Mutex<VecDeque<Rule>>,
+}
+
+impl Faults {
+    /// Appends rules.
+    pub fn push(&self, new: Vec<Rule>) -> usize {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        rules.extend(new);
+        self.len.store(rules.len(), Ordering::Release);
+        rules.len()
+    }
+
+    /// Removes every rule; returns how many there were.
+    pub fn clear(&self) -> usize {
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let n = rules.len();
+        rules.clear();
+        self.len.store(0, Ordering::Release);
+        n
+    }
+
+    /// The pending rules as JSON.
+    pub fn list(&self) -> Value {
+        let rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        Value::Array(rules.iter().map(Rule::to_json).collect())
+    }
+
+    /// Takes the rule for a request on `path`, if any: the first pending rule
+    /// whose path filter matches, counting one use of it.
+    pub fn take(&self, path: &str) -> Option<Rule> {
+        if self.len.load(Ordering::Acquire) == 0 {
+            return None;
+        }
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let i = rules
+            .iter()
+            .position(|r| r.path.as_deref().is_none_or(|p| path.starts_with(p)))?;
+        let rule = rules[i].clone();
+        if !rule.unlimited {
+            rules[i].remaining -= 1;
+            if rules[i].remaining == 0 {
+                rules.remove(i);
+            }
+        }
+        self.len.store(rules.len(), Ordering::Release);
+        Some(rule)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rules_parse_with_defaults_and_errors() {
+        let r = Rule::from_json(&json!({"status": 503})).unwrap();
+        assert_eq!(
+            (r.action, r.remaining, r.body),
+            (Action::Respond, 1, BodyStyle::Json)
+        );
+        let r = Rule::from_json(&json!({"delay_ms": 5})).unwrap();
+        assert_eq!(r.action, Action::Delay);
+        assert!(Rule::from_json(&json!({"action": "respond"})).is_err());
+        assert!(Rule::from_json(&json!({"action": "explode"})).is_err());
+        assert!(Rule::from_json(&json!({"stauts": 500})).is_err());
+        assert!(Rule::from_json(&json!({})).is_err());
+        let r = Rule::from_json(&json!({"status": 429, "retry_after": 3})).unwrap();
+        assert_eq!(r.retry_after.as_deref(), Some("3"));
+    }
+
+    #[test]
+    fn queue_counts_down_in_order_and_filters_paths() {
+        let f = Faults::default();
+        let r = |v| Rule::from_json(&v).unwrap();
+        f.push(vec![
+            r(json!({"status": 500, "count": 2, "path": "/rest/ua/v15/analytics/click"})),
+            r(json!({"status": 502})),
+        ]);
+        assert_eq!(f.take("/rest/ua/v15/analytics/custom").unwrap().status, 502);
+        assert!(f.take("/rest/ua/v15/analytics/custom").is_none());
+        assert_eq!(f.take("/rest/ua/v15/analytics/click").unwrap().status, 500);
+        assert_eq!(f.take("/rest/ua/v15/analytics/click").unwrap().status, 500);
+        assert!(f.take("/rest/ua/v15/analytics/click").is_none());
+        f.push(vec![r(json!({"status": 503, "count": 0}))]);
+        for _ in 0..5 {
+            assert!(f.take("/x").is_some());
+        }
+        assert_eq!(f.clear(), 1);
+    }
+}
