@@ -8,6 +8,10 @@
 
 #include <sys/types.h>
 
+#ifdef __cplusplus
+extern "C" { /* the C++ tests link these C helpers too */
+#endif
+
 typedef struct emu_process {
     pid_t pid;
     char endpoint[256];    /* "http://127.0.0.1:PORT/rest/ua" */
@@ -23,5 +27,9 @@ int emu_start(emu_process *emu, const char *const *args);
 
 /* SIGTERM, then SIGKILL if it has not exited within 5 s. Safe to call twice. */
 void emu_stop(emu_process *emu);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

@@ -11,6 +11,10 @@
 
 #include "coveo_ua.h"
 
+#ifdef __cplusplus
+extern "C" { /* the C++ tests link these C helpers too */
+#endif
+
 /* Runs one test function and counts it as passed or failed. */
 void th_run(const char *name, void (*test)(void));
 /* Records a failed check in the running test; `fmt` describes it. */
@@ -55,5 +59,9 @@ void th_check_str(const char *file, int line, const char *expr,
     th_check_contains(__FILE__, __LINE__, #haystack, (haystack), (needle))
 void th_check_contains(const char *file, int line, const char *expr,
                        const char *haystack, const char *needle);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif

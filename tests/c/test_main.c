@@ -14,7 +14,9 @@ int main(void)
 {
     static const char *const emulator_args[] = {
         "--org", TEST_ORG, "--api-key", TEST_TOKEN,
-        "--readonly-key", READONLY_TOKEN, "--oauth-token", OAUTH_TOKEN, NULL,
+        "--readonly-key", READONLY_TOKEN, "--oauth-token", OAUTH_TOKEN,
+        "--max-body", "16777216", /* room for the 10 MB event of test_hostile.c */
+        NULL,
     };
     int status;
 
