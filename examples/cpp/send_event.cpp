@@ -1,0 +1,80 @@
+// send_event.cpp: send a usage analytics event from C++ with coveo-ua, and
+// catch the errors a send can raise.
+//
+// Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
+// sets them for a local ua-emulator).
+//
+// Build: g++ -std=c++17 send_event.cpp -lcoveo_ua
+#include <coveo_ua.hpp>
+
+#include <cstdlib>
+#include <iostream>
+#include <string>
+
+namespace ua = coveo::ua;
+
+namespace {
+
+std::string env_or_empty(const char *name) {
+    const char *value = std::getenv(name);
+    return value != nullptr ? value : "";
+}
+
+// Prints everything an Error carries.
+void print_error(const ua::Error &e) {
+    std::cout << "   " << e.name() << ": " << e.message() << "\n"
+              << "   http status " << e.http_status() << ", type "
+              << (e.type().empty() ? "(none)" : e.type()) << ", " << e.attempts() << " attempt(s)\n"
+              << "   what to do: " << e.describe() << "\n";
+}
+
+}  // namespace
+
+int main() {
+    const std::string endpoint = env_or_empty("UA_ENDPOINT");
+    const std::string token = env_or_empty("UA_TOKEN");
+    const std::string org = env_or_empty("UA_ORG");
+    if (endpoint.empty() || token.empty()) {
+        std::cerr << "set UA_ENDPOINT and UA_TOKEN (make demo does)\n";
+        return EXIT_FAILURE;
+    }
+    std::cout << "coveo-ua " << ua::version() << " (C++), endpoint " << endpoint << "\n";
+
+    ua::Options options;
+    options.endpoint(endpoint).token(token).max_retries(2).retry_backoff_ms(50, 500);
+    if (!org.empty()) options.org(org);
+    const ua::Client client(options);  // copies the options; share it between threads
+
+    int surprises = 0;
+
+    std::cout << "== an accepted event\n";
+    try {
+        ua::Result result = client.send(ua::EventKind::Custom,
+                                        R"({"eventType":"demo","eventValue":"send_event.cpp","language":"en"})");
+        std::cout << "   UA_OK: visitor " << result.visitor_id() << " (" << result.attempts() << " attempt(s))\n";
+    } catch (const ua::Error &e) {
+        print_error(e);
+        ++surprises;
+    }
+
+    std::cout << "== an event without its eventType (refused before sending)\n";
+    try {
+        client.send(ua::EventKind::Custom, R"({"eventValue":"v","language":"en"})");
+        ++surprises;
+    } catch (const ua::Error &e) {
+        print_error(e);
+        if (e.code() != UA_MISSING_PARAMETER) ++surprises;
+    }
+
+    std::cout << "== a token the service does not know\n";
+    try {
+        const ua::Client wrong_key(ua::Options().endpoint(endpoint).token("xx-not-a-valid-key"));
+        wrong_key.send(ua::EventKind::Custom, R"({"eventType":"demo","eventValue":"v","language":"en"})");
+        ++surprises;
+    } catch (const ua::Error &e) {
+        print_error(e);
+        if (e.code() != UA_INVALID_TOKEN) ++surprises;
+    }
+
+    return surprises == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+}

@@ -1,0 +1,57 @@
+# The C++ wrapper (include/coveo_ua.hpp): its test and example; and
+# `make install`, with its end-to-end check `test-install`.
+.PHONY: test-cpp test-cpp-plain test-cpp-valgrind demo-cpp install test-install
+TEST_TARGETS += test-cpp test-install
+DEMO_TARGETS += demo-cpp
+
+CXX_STRICT_FLAGS := -std=c++17 -Wall -Wextra -Werror -pedantic
+CPP_BUILD_DIR := $(CURDIR)/target/cpp
+# The C helpers the C++ test shares with the C tests (harness, emulator).
+CPP_TEST_C_SOURCES := tests/c/harness.c tests/c/emulator_process.c examples/c/emulator_control.c
+
+$(CPP_BUILD_DIR):
+	mkdir -p $@
+
+$(CPP_BUILD_DIR)/test_wrapper: tests/cpp/test_wrapper.cpp $(CPP_TEST_C_SOURCES) include/coveo_ua.hpp \
+		include/coveo_ua.h tests/c/harness.h tests/c/emulator_process.h examples/c/emulator_control.h \
+		| build $(CPP_BUILD_DIR)
+	for src in $(CPP_TEST_C_SOURCES); do \
+		$(CC) $(C_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c -c $$src \
+			-o $(CPP_BUILD_DIR)/$$(basename $$src .c).o; \
+	done
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c tests/cpp/test_wrapper.cpp \
+		$(addprefix $(CPP_BUILD_DIR)/,$(notdir $(CPP_TEST_C_SOURCES:.c=.o))) -o $@ $(C_LINK_LIB) -pthread
+
+$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
+
+# The test starts its own ua-emulator ($(UA_EMULATOR_BIN)).
+test-cpp: test-cpp-plain test-cpp-valgrind
+
+test-cpp-plain: $(CPP_BUILD_DIR)/test_wrapper
+	$(CPP_BUILD_DIR)/test_wrapper
+
+test-cpp-valgrind: $(CPP_BUILD_DIR)/test_wrapper test-cpp-plain
+	@command -v valgrind >/dev/null || { echo "test-cpp: valgrind is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+	$(VALGRIND_CHECK) $(CPP_BUILD_DIR)/test_wrapper
+
+# Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
+demo-cpp: $(CPP_BUILD_DIR)/send_event
+	$(CPP_BUILD_DIR)/send_event
+
+# make install PREFIX=/usr/local [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]
+PREFIX ?= /usr/local
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+# System libraries libcoveo_ua.a needs, from `cargo rustc --release --lib
+# --crate-type staticlib -- --print native-static-libs` (x86_64-linux-gnu);
+# test-install links a program with exactly these, so drift shows up there.
+COVEO_UA_LIBS_PRIVATE := $(shell sed -n '/^-/p' packaging/native-static-libs)
+
+install: build
+	PREFIX='$(PREFIX)' LIBDIR='$(LIBDIR)' INCLUDEDIR='$(INCLUDEDIR)' DESTDIR='$(DESTDIR)' \
+	VERSION='$(COVEO_UA_VERSION)' LIB_SO='$(LIB_SO)' LIB_A='$(LIB_A)' \
+	LIBS_PRIVATE='$(COVEO_UA_LIBS_PRIVATE)' packaging/install.sh
+
+test-install: build
+	VERSION='$(COVEO_UA_VERSION)' MAKE='$(MAKE)' packaging/test-install.sh

@@ -1,0 +1,261 @@
+// test_wrapper.cpp: the C++ wrapper (include/coveo_ua.hpp) against a private
+// ua-emulator: success, every failure path throwing the right Error, move
+// semantics and ownership. Uses the C test harness (tests/c/harness.h), so it
+// ends with the same "N passed, N failed" line.
+#include <coveo_ua.hpp>
+
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <thread>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#include "emulator_control.h"
+#include "emulator_process.h"
+#include "harness.h"
+
+namespace ua = coveo::ua;
+
+// Owning handles are move-only; moving never throws.
+static_assert(!std::is_copy_constructible_v<ua::Options> && !std::is_copy_assignable_v<ua::Options>);
+static_assert(!std::is_copy_constructible_v<ua::Client> && !std::is_copy_assignable_v<ua::Client>);
+static_assert(!std::is_copy_constructible_v<ua::Result> && !std::is_copy_assignable_v<ua::Result>);
+static_assert(std::is_nothrow_move_constructible_v<ua::Options> && std::is_nothrow_move_assignable_v<ua::Options>);
+static_assert(std::is_nothrow_move_constructible_v<ua::Client> && std::is_nothrow_move_assignable_v<ua::Client>);
+static_assert(std::is_nothrow_move_constructible_v<ua::Result> && std::is_nothrow_move_assignable_v<ua::Result>);
+static_assert(std::is_base_of_v<std::runtime_error, ua::Error>);
+
+namespace {
+
+constexpr const char *kOrg = "test-org";
+constexpr const char *kToken = "xx-test-key";
+constexpr const char *kCustomEvent = R"({"eventType":"cpp","eventValue":"v","language":"en"})";
+
+emu_process emulator;
+
+// Options aimed at the test emulator, with quick retries.
+ua::Options test_options(const char *token = kToken, std::uint32_t retries = 0) {
+    ua::Options options;
+    options.endpoint(emulator.endpoint).token(token).org(kOrg).max_retries(retries).retry_backoff_ms(1, 5)
+        .timeout_ms(30000).deadline_ms(120000);
+    return options;
+}
+
+void reset_emulator() {
+    if (emu_clear_faults(emulator.endpoint) != 0 || emu_clear_events(emulator.endpoint) != 0)
+        th_fail(__FILE__, __LINE__, "could not reset the emulator");
+}
+
+void add_fault(const char *rule) {
+    if (emu_add_fault(emulator.endpoint, rule) != 0) th_fail(__FILE__, __LINE__, "fault rule refused: %s", rule);
+}
+
+// Runs `action`, which must throw ua::Error; checks its fields.
+template <typename Action>
+void expect_error(const char *file, int line, Action action, ua_code code, int status, const char *type,
+                  unsigned attempts) {
+    try {
+        action();
+        th_fail(file, line, "no exception; expected %s", ua_code_name(code));
+    } catch (const ua::Error &e) {
+        if (e.code() != code)
+            th_fail(file, line, "Error %s (%s), expected %s", ua_code_name(e.code()), e.what(), ua_code_name(code));
+        if (e.name() != ua_code_name(code)) th_fail(file, line, "name() is %s", std::string(e.name()).c_str());
+        if (e.http_status() != status) th_fail(file, line, "http_status() %d, expected %d", e.http_status(), status);
+        if (e.type() != (type ? type : "")) th_fail(file, line, "type() \"%s\", expected \"%s\"", e.type().c_str(), type ? type : "");
+        if (e.attempts() != attempts) th_fail(file, line, "attempts() %u, expected %u", e.attempts(), attempts);
+        if (e.message().empty()) th_fail(file, line, "empty message()");
+        if (e.describe() != ua_error_describe(code)) th_fail(file, line, "describe() differs from ua_error_describe");
+        if (std::strstr(e.what(), ua_code_name(code)) == nullptr) th_fail(file, line, "what() lacks the name: %s", e.what());
+    } catch (const std::exception &e) {
+        th_fail(file, line, "threw something else than ua::Error: %s", e.what());
+    }
+}
+#define EXPECT_ERROR(action, code, status, type, attempts) \
+    expect_error(__FILE__, __LINE__, action, code, status, type, attempts)
+
+void accepted_event_returns_result() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    ua::Result result = client.send(ua::EventKind::Custom, kCustomEvent);
+    CHECK(result.ok());
+    CHECK_CODE(result.code(), UA_OK);
+    CHECK_INT(result.http_status(), 200);
+    CHECK_INT(result.attempts(), 1);
+    CHECK(!result.visitor_id().empty());
+    CHECK(result.error_type().empty());
+    CHECK(result.body().find(result.visitor_id()) != std::string_view::npos);
+    CHECK(!ua::version().empty());
+    CHECK_INT(emu_count_events(emulator.endpoint), 1);
+}
+
+void every_kind_is_accepted() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    client.send(ua::EventKind::Search,
+                R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)"
+                R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})");
+    client.send(ua::EventKind::Click,
+                R"({"actionCause":"documentOpen","documentPosition":2,"language":"en",)"
+                R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b","sourceName":"Docs"})");
+    client.send(ua::EventKind::Custom, kCustomEvent);
+    client.send(ua::EventKind::View, R"({"location":"https://example.com/"})");
+    CHECK_INT(emu_count_events(emulator.endpoint), 4);
+}
+
+void service_errors_throw() {
+    reset_emulator();
+    const ua::Client bad_key(test_options("xx-unknown-key", 2));
+    EXPECT_ERROR([&] { bad_key.send(ua::EventKind::Custom, kCustomEvent); }, UA_INVALID_TOKEN, 400, "InvalidToken", 1);
+
+    const ua::Client client(test_options(kToken, 2));
+    add_fault(R"({"action":"respond","status":400,"type":"UnauthorizedHub","message":"hub"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_UNAUTHORIZED_HUB, 400, "UnauthorizedHub", 1);
+    add_fault(R"({"action":"respond","status":415,"type":"InvalidRequest","message":"ctype"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_UNSUPPORTED_MEDIA_TYPE, 415, "InvalidRequest", 1);
+    add_fault(R"({"action":"respond","status":418,"body":"text"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_UNEXPECTED_RESPONSE, 418, nullptr, 1);
+    add_fault(R"({"count":3,"action":"respond","status":503,"body":"none"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_SERVER_ERROR, 503, nullptr, 3);
+    add_fault(R"({"count":3,"action":"respond","status":429,"type":"TooManyRequestsException","message":"slow"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_TOO_MANY_REQUESTS, 429,
+                 "TooManyRequestsException", 3);
+    reset_emulator();
+}
+
+void local_refusals_throw() {
+    const ua::Client client(test_options());
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, R"({"eventValue":"v","language":"en"})"); },
+                 UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, "{not json"); }, UA_INVALID_JSON, 0, "InvalidJson", 0);
+    EXPECT_ERROR([&] { client.send(static_cast<ua::EventKind>(9), kCustomEvent); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    // A NUL inside a string_view would silently cut the C string: refused instead.
+    static const char raw[] = "{\"eventType\":\"a\0b\",\"eventValue\":\"v\",\"language\":\"en\"}";
+    const std::string with_nul(raw, sizeof raw - 1);
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, with_nul); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+}
+
+void transport_failures_throw() {
+    reset_emulator();
+    ua::Options options = test_options(kToken, 0);
+    options.timeout_ms(300);
+    const ua::Client client(options);
+    add_fault(R"({"action":"stall","delay_ms":20000})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_TIMEOUT, 0, nullptr, 1);
+    add_fault(R"({"action":"garbage"})");
+    EXPECT_ERROR([&] { client.send(ua::EventKind::Custom, kCustomEvent); }, UA_CONNECTION_FAILED, 0, nullptr, 1);
+    reset_emulator();
+}
+
+void bad_options_throw() {
+    EXPECT_ERROR([] { ua::Options().endpoint("http://analytics.cloud.coveo.com/rest/ua"); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    EXPECT_ERROR([] { ua::Options().retry_backoff_ms(1000, 10); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    EXPECT_ERROR([] { ua::Options().token(std::string_view("xx-a\0b", 6)); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    // No token: the client refuses to exist.
+    EXPECT_ERROR([] { ua::Client client(ua::Options().endpoint(emulator.endpoint)); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    // Every Error is also a std::runtime_error.
+    try {
+        ua::Options().endpoint("ftp://x");
+        CHECK(false);
+    } catch (const std::runtime_error &e) {
+        CHECK(std::strstr(e.what(), "UA_INVALID_ARGUMENT") != nullptr);
+    }
+}
+
+void moves_transfer_ownership() {
+    reset_emulator();
+    ua::Options options = test_options();
+    ua::Options moved_options = std::move(options);
+    CHECK(options.get() == nullptr);
+    CHECK(moved_options.get() != nullptr);
+
+    ua::Client first(moved_options);
+    const ua_client *handle = first.get();
+    ua::Client second = std::move(first);
+    CHECK(second.get() == handle);
+    CHECK(first.get() == nullptr);
+    // A moved-from client is harmless: it reports a NULL client.
+    EXPECT_ERROR([&] { first.send(ua::EventKind::Custom, kCustomEvent); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+
+    ua::Result result = second.send(ua::EventKind::Custom, kCustomEvent);
+    const std::string_view visitor = result.visitor_id();
+    ua::Result kept = std::move(result);
+    CHECK(kept.visitor_id().data() == visitor.data());  // same owned string, no copy
+    CHECK(result.get() == nullptr);
+
+    ua::Client third(test_options());
+    third = std::move(second);  // frees third's own client, takes second's
+    CHECK(third.get() == handle);
+    CHECK(third.send(ua::EventKind::Custom, kCustomEvent).ok());
+    CHECK_INT(emu_count_events(emulator.endpoint), 2);
+}
+
+void error_outlives_its_result() {
+    const ua::Client client(test_options());
+    std::vector<ua::Error> errors;
+    for (int i = 0; i < 2; ++i) {
+        try {
+            client.send(ua::EventKind::View, R"({"title":"no location"})");
+        } catch (const ua::Error &e) {
+            errors.push_back(e);  // copies; the C result is long gone
+        }
+    }
+    CHECK_INT(errors.size(), 2);
+    for (const ua::Error &e : errors) {
+        CHECK_CODE(e.code(), UA_MISSING_PARAMETER);
+        CHECK(e.message().find("location") != std::string::npos);
+    }
+}
+
+void threads_share_one_client() {
+    reset_emulator();
+    const ua::Client client(test_options(kToken, 2));
+    std::vector<std::thread> threads;
+    std::vector<int> accepted(4, 0);
+    for (int t = 0; t < 4; ++t) {
+        threads.emplace_back([&client, &accepted, t] {
+            for (int i = 0; i < 5; ++i) {
+                try {
+                    if (client.send(ua::EventKind::Custom, kCustomEvent).ok()) ++accepted[t];
+                } catch (const ua::Error &) {
+                }
+            }
+        });
+    }
+    for (std::thread &thread : threads) thread.join();
+    CHECK_INT(accepted[0] + accepted[1] + accepted[2] + accepted[3], 20);
+    CHECK_INT(emu_count_events(emulator.endpoint), 20);
+}
+
+}  // namespace
+
+// Like RUN, but an exception escaping the test fails it instead of ending the run.
+#define RUN_CPP(test)                                                                    \
+    th_run(#test, [] {                                                                   \
+        try {                                                                            \
+            test();                                                                      \
+        } catch (const std::exception &e) {                                              \
+            th_fail(__FILE__, __LINE__, "uncaught exception: %s", e.what());             \
+        }                                                                                \
+    })
+
+int main() {
+    const char *const args[] = {"--org", kOrg, "--api-key", kToken, nullptr};
+    if (emu_start(&emulator, args) != 0) {
+        std::printf("FAIL could not start ua-emulator (see stderr)\n0 passed, 1 failed\n");
+        return 1;
+    }
+    RUN_CPP(accepted_event_returns_result);
+    RUN_CPP(every_kind_is_accepted);
+    RUN_CPP(service_errors_throw);
+    RUN_CPP(local_refusals_throw);
+    RUN_CPP(transport_failures_throw);
+    RUN_CPP(bad_options_throw);
+    RUN_CPP(moves_transfer_ownership);
+    RUN_CPP(error_outlives_its_result);
+    RUN_CPP(threads_share_one_client);
+    emu_stop(&emulator);
+    return th_summary();
+}
