@@ -1,0 +1,283 @@
+//! The client: one HTTP agent, shared by any number of threads, and the send loop.
+
+use crate::answer::{code_for_answer, read_fields};
+use crate::code::Code;
+use crate::endpoint::Endpoint;
+use crate::error::Error;
+use crate::event::EventKind;
+use crate::options::Options;
+use crate::outcome::SendResult;
+use crate::retry::{self, FastJitter, Policy, SystemClock};
+use crate::transport::{self, AgentSettings, AttemptOutcome};
+use crate::validate;
+use std::fmt;
+use std::time::Duration;
+
+/// The library version, as in Cargo.toml.
+const VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A blocking client of the Write API. Cheap to share: `Send + Sync`, one
+/// connection pool for every thread.
+pub struct Client {
+    agent: ureq::Agent,
+    endpoint: Endpoint,
+    /// One URL per kind, in [`EventKind`] number order.
+    urls: [String; 4],
+    authorization: String,
+    token: String,
+    token_hub: Option<String>,
+    policy: Policy,
+    timeout: Duration,
+    deadline: Duration,
+    local_checks: bool,
+}
+
+impl Client {
+    /// Builds a client from `options` (which are copied).
+    ///
+    /// Fails with [`Code::InvalidArgument`] when no token is set, when the
+    /// organization id cannot form the organization endpoint, or when the CA
+    /// file cannot be read or holds no certificate.
+    pub fn new(options: &Options) -> Result<Client, Error> {
+        let token = options
+            .token
+            .clone()
+            .ok_or_else(|| Error::invalid_argument("no token is set (set_token is required)"))?;
+        let endpoint = options.effective_endpoint()?;
+        let org = options.org.as_deref();
+        let urls = EventKind::ALL.map(|k| endpoint.event_url(k, org));
+        let user_agent = match &options.user_agent_product {
+            Some(product) => format!("coveo-ua/{VERSION} {product}"),
+            None => format!("coveo-ua/{VERSION}"),
+        };
+        let agent = transport::build_agent(&AgentSettings {
+            user_agent: &user_agent,
+            ca_file: options.ca_file.as_deref(),
+            proxy: options.proxy.as_deref(),
+        })?;
+        Ok(Client {
+            agent,
+            endpoint,
+            urls,
+            authorization: format!("Bearer {token}"),
+            token_hub: crate::token::search_hub_of(&token),
+            token,
+            policy: Policy {
+                max_retries: options.max_retries,
+                base_ms: options.backoff_base_ms.into(),
+                max_ms: options.backoff_max_ms.into(),
+            },
+            timeout: options.timeout(),
+            deadline: options.deadline(),
+            local_checks: options.local_checks,
+        })
+    }
+
+    /// The base URL this client posts to.
+    pub fn endpoint(&self) -> &str {
+        self.endpoint.as_str()
+    }
+
+    /// Sends one event of `kind`, blocking until it is accepted or has failed for
+    /// good (retries and waits included, never past the deadline).
+    ///
+    /// `event_json` is sent unchanged. With local checks on (the default), an
+    /// event the service would refuse is refused here without a round trip
+    /// (`attempts` 0, `http_status` 0).
+    pub fn send(&self, kind: EventKind, event_json: &str) -> SendResult {
+        if self.local_checks {
+            if let Err(r) = validate::check_event(kind, event_json, self.token_hub.as_deref()) {
+                return SendResult::not_sent(r.code, self.redact(&r.message));
+            }
+        }
+        let url = &self.urls[kind as usize - 1];
+        let finished = retry::run(
+            &self.policy,
+            self.deadline,
+            self.timeout,
+            &mut SystemClock::start(),
+            &mut FastJitter,
+            |budget| {
+                transport::post(
+                    &self.agent,
+                    url,
+                    &self.authorization,
+                    event_json.as_bytes(),
+                    budget,
+                    budget < self.timeout,
+                )
+            },
+        );
+        self.result_of(finished.last, finished.attempts)
+    }
+
+    fn result_of(&self, last: AttemptOutcome, attempts: u32) -> SendResult {
+        let failed = |code: Code, message: String| SendResult {
+            code,
+            http_status: 0,
+            attempts,
+            error_type: None,
+            message: self.redact(&message),
+            visitor_id: None,
+            body: None,
+        };
+        match last {
+            AttemptOutcome::Answer {
+                status,
+                location,
+                body,
+                ..
+            } => self.answer_result(status, location, body, attempts),
+            AttemptOutcome::ConnectionFailed(why) => failed(
+                Code::ConnectionFailed,
+                format!(
+                    "no usable answer from {} after {attempts} attempt(s): {why}",
+                    self.endpoint
+                ),
+            ),
+            AttemptOutcome::TimedOut { cut_by_deadline } => {
+                let why = if cut_by_deadline {
+                    format!(
+                        "the call's deadline of {} ms passed before {} answered",
+                        self.deadline.as_millis(),
+                        self.endpoint
+                    )
+                } else {
+                    format!(
+                        "{} did not answer within the attempt timeout of {} ms",
+                        self.endpoint,
+                        self.timeout.as_millis()
+                    )
+                };
+                failed(Code::Timeout, format!("{why} ({attempts} attempt(s))"))
+            }
+            AttemptOutcome::Refused(why) => failed(Code::InvalidArgument, why),
+        }
+    }
+
+    fn answer_result(
+        &self,
+        status: u16,
+        location: Option<String>,
+        body: Vec<u8>,
+        attempts: u32,
+    ) -> SendResult {
+        let fields = read_fields(&body);
+        let code = code_for_answer(status, fields.error_type.as_deref());
+        let message = match (code, fields.message) {
+            (Code::Ok, _) => format!("the service accepted the event (HTTP {status})"),
+            (_, Some(m)) if !m.is_empty() => m,
+            _ if (300..400).contains(&status) => format!(
+                "the service answered HTTP {status}, a redirect{}; redirects are not followed \
+                 so the token never travels to a host you did not name",
+                location.map(|l| format!(" to '{l}'")).unwrap_or_default()
+            ),
+            _ => format!("the service answered HTTP {status} without a readable error message"),
+        };
+        let body = (!body.is_empty()).then(|| self.redact_bytes(body));
+        SendResult {
+            code,
+            http_status: status,
+            attempts,
+            error_type: if code.is_ok() {
+                None
+            } else {
+                fields.error_type
+            },
+            message: self.redact(&message),
+            visitor_id: if code.is_ok() {
+                fields.visitor_id
+            } else {
+                None
+            },
+            body,
+        }
+    }
+
+    /// The text with every occurrence of the token replaced.
+    fn redact(&self, text: &str) -> String {
+        text.replace(&self.token, "<redacted>")
+    }
+
+    fn redact_bytes(&self, body: Vec<u8>) -> Vec<u8> {
+        let token = self.token.as_bytes();
+        if body.windows(token.len()).all(|w| w != token) {
+            return body;
+        }
+        let mut out = Vec::with_capacity(body.len());
+        let mut i = 0;
+        while i < body.len() {
+            if body[i..].starts_with(token) {
+                out.extend_from_slice(b"<redacted>");
+                i += token.len();
+            } else {
+                out.push(body[i]);
+                i += 1;
+            }
+        }
+        out
+    }
+}
+
+impl fmt::Debug for Client {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Client")
+            .field("endpoint", &self.endpoint.as_str())
+            .field("token", &"<redacted>")
+            .field("policy", &self.policy)
+            .field("timeout", &self.timeout)
+            .field("deadline", &self.deadline)
+            .field("local_checks", &self.local_checks)
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_is_send_and_sync() {
+        fn shared<T: Send + Sync>() {}
+        shared::<Client>();
+    }
+
+    #[test]
+    fn needs_a_token() {
+        let e = Client::new(&Options::new()).unwrap_err();
+        assert_eq!(e.code(), Code::InvalidArgument);
+    }
+
+    #[test]
+    fn debug_and_messages_hide_the_token() {
+        let mut o = Options::new();
+        o.set_token("xx-secret-123").unwrap();
+        o.set_endpoint(Some("http://127.0.0.1:9/rest/ua")).unwrap();
+        let c = Client::new(&o).unwrap();
+        assert!(!format!("{c:?}").contains("secret"));
+        assert_eq!(c.redact("echo xx-secret-123!"), "echo <redacted>!");
+        assert_eq!(
+            c.redact_bytes(b"a xx-secret-123 b".to_vec()),
+            b"a <redacted> b"
+        );
+    }
+
+    #[test]
+    fn bad_ca_file_is_refused() {
+        let mut o = Options::new();
+        o.set_token("t").unwrap();
+        o.set_ca_file(Some("/nonexistent/ca.pem")).unwrap();
+        assert_eq!(Client::new(&o).unwrap_err().code(), Code::InvalidArgument);
+        let dir = std::env::temp_dir().join(format!("coveo-ua-ca-{}", std::process::id()));
+        std::fs::write(&dir, "not a pem").unwrap();
+        o.set_ca_file(dir.to_str()).unwrap();
+        let e = Client::new(&o).unwrap_err();
+        let _ = std::fs::remove_file(&dir);
+        assert_eq!(e.code(), Code::InvalidArgument);
+        assert!(
+            e.message().contains("no PEM certificate"),
+            "{}",
+            e.message()
+        );
+    }
+}

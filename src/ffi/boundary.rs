@@ -1,0 +1,54 @@
+//! The panic boundary: one macro wraps the body of every exported function.
+
+use crate::code::{ua_code, UA_INTERNAL};
+use std::ffi::c_char;
+
+/// The value an export returns when its body panicked.
+pub(crate) trait OnPanic {
+    /// The fallback value.
+    fn on_panic() -> Self;
+}
+
+impl OnPanic for ua_code {
+    fn on_panic() -> Self {
+        UA_INTERNAL
+    }
+}
+
+impl OnPanic for u16 {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
+impl OnPanic for u32 {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
+impl OnPanic for () {
+    fn on_panic() -> Self {}
+}
+
+impl OnPanic for *const c_char {
+    fn on_panic() -> Self {
+        std::ptr::null()
+    }
+}
+
+impl<T> OnPanic for *mut T {
+    fn on_panic() -> Self {
+        std::ptr::null_mut()
+    }
+}
+
+/// Runs `$body`, turning a panic into the return type's [`OnPanic`] value.
+macro_rules! ffi_boundary {
+    ($body:block) => {
+        match ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body)) {
+            Ok(value) => value,
+            Err(_) => $crate::ffi::boundary::OnPanic::on_panic(),
+        }
+    };
+}

@@ -1,0 +1,122 @@
+//! `ua_client` and `ua_send_event`.
+
+use super::args::{object, text};
+use super::boundary::OnPanic;
+use super::options::ua_options;
+use super::result::ua_result;
+use crate::client::Client;
+use crate::code::{ua_code, Code, UA_INVALID_ARGUMENT, UA_OK};
+use crate::error::Error;
+use crate::event::{ua_event_kind, EventKind};
+use crate::outcome::SendResult;
+use std::ffi::c_char;
+
+/// A client (opaque): one connection pool and the copied options. Created by
+/// `ua_client_new`, freed once by `ua_client_free`. Thread-safe: any number of
+/// threads may call `ua_send_event` on one client at the same time.
+#[allow(non_camel_case_types)]
+pub struct ua_client {
+    inner: Client,
+}
+
+/// Creates a client from `options` (copied: the options may be freed right after).
+///
+/// On success returns UA_OK and writes the new client to `*out_client`; the
+/// caller frees it with `ua_client_free`. Returns UA_INVALID_ARGUMENT (and leaves
+/// `*out_client` untouched) when `options` or `out_client` is NULL, when no token
+/// is set, when the organization id cannot form the organization endpoint, or
+/// when the CA file cannot be read. Thread safety: may be called from any thread.
+///
+/// # Safety
+/// `options` is NULL or live; `out_client` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ua_client_new(
+    options: *const ua_options,
+    out_client: *mut *mut ua_client,
+) -> ua_code {
+    ffi_boundary!({
+        if out_client.is_null() {
+            return UA_INVALID_ARGUMENT;
+        }
+        let made = object(options, "options").and_then(|o| Client::new(&o.inner));
+        match made {
+            Ok(client) => {
+                *out_client = Box::into_raw(Box::new(ua_client { inner: client }));
+                UA_OK
+            }
+            Err(e) => e.code().raw(),
+        }
+    })
+}
+
+/// Frees a client made by `ua_client_new`. NULL does nothing. No other thread
+/// may be using the client; freeing twice is undefined behaviour. Results
+/// already returned stay valid.
+///
+/// # Safety
+/// `client` is NULL or a live pointer from `ua_client_new`, no longer in use.
+#[no_mangle]
+pub unsafe extern "C" fn ua_client_free(client: *mut ua_client) {
+    ffi_boundary!({
+        if !client.is_null() {
+            drop(Box::from_raw(client));
+        }
+    })
+}
+
+/// Sends one event and blocks until the service accepted it or the call failed
+/// for good (retries and waits included, never past the deadline option).
+///
+/// `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM or UA_EVENT_VIEW;
+/// `event_json` is the event as a JSON object in UTF-8, sent unchanged (the
+/// caller keeps ownership). Returns the result code. Whenever `out_result` is
+/// not NULL, `*out_result` is set to a new result, on success and failure alike
+/// (a NULL client, NULL JSON or unknown kind included: UA_INVALID_ARGUMENT with
+/// attempts 0); the caller frees it once with `ua_result_free`.
+///
+/// Thread safety: any number of threads may send on one client at once.
+///
+/// # Safety
+/// `client` is NULL or live; `event_json` is NULL or a NUL-terminated string;
+/// `out_result` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ua_send_event(
+    client: *const ua_client,
+    kind: ua_event_kind,
+    event_json: *const c_char,
+    out_result: *mut *mut ua_result,
+) -> ua_code {
+    let result: ua_result = ffi_boundary!({ ua_result::from(send(client, kind, event_json)) });
+    let code = result.code;
+    if !out_result.is_null() {
+        *out_result = Box::into_raw(Box::new(result));
+    }
+    code
+}
+
+/// The Rust side of `ua_send_event`: arguments checked, then the client's send.
+unsafe fn send(client: *const ua_client, kind: ua_event_kind, json: *const c_char) -> SendResult {
+    let checked = (|| {
+        let client = object(client, "client")?;
+        let kind = EventKind::from_raw(kind).ok_or_else(|| {
+            Error::invalid_argument(format!(
+                "event kind {kind} is unknown (use UA_EVENT_SEARCH 1, UA_EVENT_CLICK 2, UA_EVENT_CUSTOM 3 or UA_EVENT_VIEW 4)"
+            ))
+        })?;
+        let json = text(json, "event_json")?;
+        Ok::<_, Error>((client, kind, json))
+    })();
+    match checked {
+        Ok((client, kind, json)) => client.inner.send(kind, json),
+        Err(e) => SendResult::not_sent(e.code(), e.message()),
+    }
+}
+
+impl OnPanic for ua_result {
+    fn on_panic() -> Self {
+        ua_result::from(SendResult::not_sent(
+            Code::Internal,
+            "internal error: the library panicked while sending (a bug; please report it)",
+        ))
+    }
+}

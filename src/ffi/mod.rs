@@ -1,0 +1,29 @@
+//! The C ABI: thin, mechanical wrappers over the Rust library.
+//!
+//! Conventions (the same for every function):
+//! - Opaque objects (`ua_options`, `ua_client`, `ua_result`) are created and
+//!   freed by the library, each exactly once; `*_free(NULL)` does nothing.
+//! - Strings passed in are NUL-terminated UTF-8 and are copied; the caller keeps
+//!   ownership. Strings handed out belong to the object they come from (or are
+//!   static) and must not be freed by the caller.
+//! - Out-parameters come last and are written only on success, except
+//!   `out_result`, which `ua_send_event` always sets when it is not NULL.
+//! - No panic crosses the boundary: every function catches it and returns
+//!   `UA_INTERNAL` (or NULL/0 when it returns no code).
+//! - A `ua_client` may be used by any number of threads at once; a `ua_options`
+//!   or a `ua_result` belongs to one thread at a time.
+//!
+//! Nothing about HTTP or JSON lives here.
+
+#[macro_use]
+mod boundary;
+mod args;
+mod client;
+mod info;
+mod options;
+mod result;
+
+pub use client::{ua_client, ua_client_free, ua_client_new, ua_send_event};
+pub use info::{ua_code_name, ua_error_describe, ua_version};
+pub use options::*;
+pub use result::*;

@@ -1,0 +1,227 @@
+//! One HTTP attempt over ureq, and the agent it runs on.
+//!
+//! The agent is built once per client: it never treats a status as an error (every
+//! answer is read), never follows a redirect (the token must not travel to a host
+//! the user did not name), ignores the proxy environment variables, keeps more
+//! idle connections per host than ureq's default so a shared client reuses them,
+//! and resolves names through [`crate::resolver::CachingResolver`].
+
+use crate::error::Error;
+use crate::resolver::CachingResolver;
+use crate::retry::{self, Verdict};
+use std::io::Read;
+use std::time::{Duration, SystemTime};
+use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
+use ureq::unversioned::transport::DefaultConnector;
+use ureq::Agent;
+
+/// At most this much of an answer body is read and kept.
+pub(crate) const MAX_ANSWER_BODY: u64 = 64 * 1024;
+
+/// What the agent needs from the options.
+pub(crate) struct AgentSettings<'a> {
+    pub user_agent: &'a str,
+    pub ca_file: Option<&'a std::path::Path>,
+    pub proxy: Option<&'a str>,
+}
+
+/// Checks a proxy URL: `http://host:port` (an HTTP CONNECT proxy).
+pub(crate) fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
+    let bad = |why: &str| Error::invalid_argument(format!("proxy refused: {why}"));
+    if url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad("it contains a space or a control character"));
+    }
+    let scheme_ok = url
+        .get(..7)
+        .is_some_and(|s| s.eq_ignore_ascii_case("http://"));
+    if !scheme_ok {
+        return Err(bad(
+            "it must be an HTTP CONNECT proxy written http://host:port",
+        ));
+    }
+    ureq::Proxy::new(url).map_err(|e| bad(&e.to_string()))
+}
+
+/// Builds the one agent of a client.
+pub(crate) fn build_agent(settings: &AgentSettings<'_>) -> Result<Agent, Error> {
+    let roots = match settings.ca_file {
+        None => RootCerts::PlatformVerifier,
+        Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
+    };
+    let proxy = settings.proxy.map(check_proxy).transpose()?;
+    let config = Agent::config_builder()
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .https_only(false)
+        .proxy(proxy)
+        .max_idle_connections(64)
+        .max_idle_connections_per_host(16)
+        .user_agent(settings.user_agent)
+        .accept("application/json")
+        .tls_config(TlsConfig::builder().root_certs(roots).build())
+        .build();
+    Ok(Agent::with_parts(
+        config,
+        DefaultConnector::default(),
+        CachingResolver::default(),
+    ))
+}
+
+/// Reads every certificate of a PEM file; an unreadable file or one without a
+/// certificate is refused.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<Certificate<'static>>, Error> {
+    let shown = path.display();
+    let pem = std::fs::read(path)
+        .map_err(|e| Error::invalid_argument(format!("CA file '{shown}' cannot be read: {e}")))?;
+    let mut certs = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(PemItem::Certificate(c)) => certs.push(c),
+            Ok(_) => {}
+            Err(e) => {
+                return Err(Error::invalid_argument(format!(
+                    "CA file '{shown}' is not valid PEM: {e}"
+                )))
+            }
+        }
+    }
+    if certs.is_empty() {
+        return Err(Error::invalid_argument(format!(
+            "CA file '{shown}' holds no PEM certificate"
+        )));
+    }
+    Ok(certs)
+}
+
+/// What one attempt produced.
+#[derive(Debug)]
+pub(crate) enum AttemptOutcome {
+    /// An HTTP answer, read in full (up to [`MAX_ANSWER_BODY`]).
+    Answer {
+        status: u16,
+        retry_after: Option<Duration>,
+        location: Option<String>,
+        body: Vec<u8>,
+    },
+    /// No usable answer: DNS, refused, reset, TLS, or not readable as HTTP.
+    ConnectionFailed(String),
+    /// A timeout fired; `cut_by_deadline` when the budget was the call's time left.
+    TimedOut { cut_by_deadline: bool },
+    /// A local problem that retrying cannot fix.
+    Refused(String),
+}
+
+impl retry::Attempt for AttemptOutcome {
+    fn verdict(&self) -> Verdict {
+        match self {
+            AttemptOutcome::Answer {
+                status,
+                retry_after,
+                ..
+            } if *status == 429 || (500..600).contains(status) => Verdict::Retry {
+                retry_after: *retry_after,
+            },
+            AttemptOutcome::Answer { .. } | AttemptOutcome::Refused(_) => Verdict::Final,
+            AttemptOutcome::ConnectionFailed(_) | AttemptOutcome::TimedOut { .. } => {
+                Verdict::Retry { retry_after: None }
+            }
+        }
+    }
+}
+
+/// One POST of `body` to `url`, given `budget` for all of it.
+pub(crate) fn post(
+    agent: &Agent,
+    url: &str,
+    authorization: &str,
+    body: &[u8],
+    budget: Duration,
+    cut_by_deadline: bool,
+) -> AttemptOutcome {
+    let sent = agent
+        .post(url)
+        .header("Content-Type", "application/json")
+        .header("Authorization", authorization)
+        .config()
+        .timeout_global(Some(budget))
+        .build()
+        .send(body);
+    let mut response = match sent {
+        Ok(r) => r,
+        Err(e) => return classify(e, cut_by_deadline),
+    };
+    let status = response.status().as_u16();
+    let header = |name: &str| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string)
+    };
+    let retry_after = match status {
+        429 | 503 => {
+            header("retry-after").and_then(|v| retry::parse_retry_after(&v, SystemTime::now()))
+        }
+        _ => None,
+    };
+    let location = header("location");
+    let mut answer = Vec::new();
+    let read = response
+        .body_mut()
+        .as_reader()
+        .take(MAX_ANSWER_BODY)
+        .read_to_end(&mut answer);
+    if let Err(e) = read {
+        return classify_read(e, status, cut_by_deadline);
+    }
+    AttemptOutcome::Answer {
+        status,
+        retry_after,
+        location,
+        body: answer,
+    }
+}
+
+/// Sorts a ureq error into timeout, connection failure, or a final refusal.
+fn classify(e: ureq::Error, cut_by_deadline: bool) -> AttemptOutcome {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(_) => AttemptOutcome::TimedOut { cut_by_deadline },
+        E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            AttemptOutcome::TimedOut { cut_by_deadline }
+        }
+        E::Io(io) => AttemptOutcome::ConnectionFailed(io_text(&io)),
+        E::HostNotFound => AttemptOutcome::ConnectionFailed("the host name did not resolve".into()),
+        E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_) | E::InvalidProxyUrl => {
+            AttemptOutcome::Refused(format!("the request could not be built: {e}"))
+        }
+        other => AttemptOutcome::ConnectionFailed(other.to_string()),
+    }
+}
+
+/// A failure while reading the answer body: the answer was cut short.
+fn classify_read(e: std::io::Error, status: u16, cut_by_deadline: bool) -> AttemptOutcome {
+    // ureq wraps its own errors (a timeout among them) in io::Error.
+    let inner_timeout = e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+        .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+    if inner_timeout || e.kind() == std::io::ErrorKind::TimedOut {
+        return AttemptOutcome::TimedOut { cut_by_deadline };
+    }
+    AttemptOutcome::ConnectionFailed(format!(
+        "the HTTP {status} answer was cut short: {}",
+        io_text(&e)
+    ))
+}
+
+fn io_text(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::ConnectionRefused => format!("connection refused ({e})"),
+        std::io::ErrorKind::ConnectionReset => format!("connection reset ({e})"),
+        std::io::ErrorKind::UnexpectedEof => {
+            format!("the server closed the connection without a complete answer ({e})")
+        }
+        _ => e.to_string(),
+    }
+}

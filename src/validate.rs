@@ -1,0 +1,697 @@
+//! Checks of an event before it is sent, mirroring the service so that an event
+//! it would refuse costs no round trip.
+//!
+//! The body is read once, as a stream: the top-level object's keys are borrowed
+//! from the input, the values of fields we do not check are skipped without being
+//! built, and nothing is allocated for a valid event in the common case. serde_json's
+//! recursion limit stays on, so absurdly deep nesting is `InvalidJson`, not a stack
+//! overflow.
+//!
+//! The checks are lenient where sources disagree: they never refuse an event the
+//! service would accept. Order follows the service: JSON syntax, then "is an
+//! object", then required fields (in the documented order), then the types and
+//! ranges of known fields, then the search token's hub.
+
+use crate::code::Code;
+use crate::event::EventKind;
+use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::Deserializer as _;
+use std::borrow::Cow;
+use std::fmt;
+
+/// Why an event was refused before sending: the code (whose documented service
+/// type is the result's `error_type`) and a message naming the field.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rejection {
+    /// The code the service would have answered with.
+    pub code: Code,
+    /// What is wrong, in the service's message forms.
+    pub message: String,
+}
+
+impl Rejection {
+    fn new(code: Code, message: String) -> Rejection {
+        Rejection { code, message }
+    }
+}
+
+/// Checks `json` as an event of `kind`. `token_hub` is the `searchHub` claim of a
+/// search token, when the token is one and has that claim.
+pub fn check_event(kind: EventKind, json: &str, token_hub: Option<&str>) -> Result<(), Rejection> {
+    let facts = read_facts(kind, json)?;
+    let obj = kind.object_name();
+    if let Some(what) = facts.not_object {
+        return Err(Rejection::new(
+            Code::InvalidObject,
+            format!("The event must be a JSON object, but the body is {what}."),
+        ));
+    }
+    for (i, field) in kind.required_fields().iter().enumerate() {
+        if facts.present & (1 << i) == 0 {
+            return Err(Rejection::new(
+                Code::MissingParameter,
+                format!("Parameter '{obj}.{field}' is missing."),
+            ));
+        }
+    }
+    if let Some(problem) = facts.first_problem() {
+        return Err(Rejection::new(
+            Code::InvalidObject,
+            format!(
+                "Parameter '{obj}.{}' has an invalid value: expected {}, got {}.",
+                problem.field, problem.expected, problem.got
+            ),
+        ));
+    }
+    if let (Some(hub), Some(origin)) = (token_hub, facts.origin_level1.as_deref()) {
+        if !origin.is_empty() && !hub.eq_ignore_ascii_case(origin) {
+            return Err(Rejection::new(
+                Code::UnauthorizedHub,
+                format!(
+                    "You are not authorized to insert events in search hub '{origin}' \
+                     since your token restricts you to search hub '{hub}'."
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A field whose value has the wrong type or range.
+#[derive(Clone, Copy)]
+struct Problem {
+    /// Position in `CHECKED`, so the first in check order is reported.
+    rank: usize,
+    field: &'static str,
+    expected: &'static str,
+    got: &'static str,
+}
+
+/// What one pass over the body found.
+#[derive(Default)]
+struct Facts<'de> {
+    /// `Some(description)` when the top-level value is not an object.
+    not_object: Option<&'static str>,
+    /// Bit i set: `kind.required_fields()[i]` is present and not null.
+    present: u32,
+    /// The first problem in check order (not document order).
+    problem: Option<Problem>,
+    origin_level1: Option<Cow<'de, str>>,
+}
+
+impl Facts<'_> {
+    fn first_problem(&self) -> Option<Problem> {
+        self.problem
+    }
+
+    fn note(&mut self, p: Problem) {
+        if self.problem.is_none_or(|old| p.rank < old.rank) {
+            self.problem = Some(p);
+        }
+    }
+}
+
+/// A typed rule on one field.
+#[derive(Clone, Copy)]
+enum Rule {
+    /// An integer (an integral number) in `[min, max]`.
+    Int {
+        min: i64,
+        max: i64,
+        expected: &'static str,
+    },
+    /// A UUID string (or an empty string, which the service treats as absent).
+    Uuid,
+    /// A JSON object.
+    Object,
+    /// `true` or `false`.
+    Bool,
+}
+
+/// Fields with typed rules, in the order they are reported; `None` kind: every kind.
+const CHECKED: &[(&str, Option<EventKind>, Rule)] = &[
+    (
+        "outcome",
+        None,
+        Rule::Int {
+            min: -5,
+            max: 5,
+            expected: "an integer from -5 to 5",
+        },
+    ),
+    ("clientId", None, Rule::Uuid),
+    ("customData", None, Rule::Object),
+    ("anonymous", None, Rule::Bool),
+    (
+        "responseTime",
+        Some(EventKind::Search),
+        Rule::Int {
+            min: 1,
+            max: i64::MAX,
+            expected: "an integer greater than 0",
+        },
+    ),
+    (
+        "numberOfResults",
+        Some(EventKind::Search),
+        Rule::Int {
+            min: 0,
+            max: i64::MAX,
+            expected: "an integer of 0 or more",
+        },
+    ),
+    (
+        "documentPosition",
+        Some(EventKind::Click),
+        Rule::Int {
+            min: 1,
+            max: i64::MAX,
+            expected: "an integer of 1 or more",
+        },
+    ),
+];
+
+/// Parses the body once and gathers the facts the rules need.
+fn read_facts(kind: EventKind, json: &str) -> Result<Facts<'_>, Rejection> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let facts = de
+        .deserialize_any(TopVisitor { kind })
+        .and_then(|facts| de.end().map(|()| facts))
+        .map_err(json_rejection)?;
+    Ok(facts)
+}
+
+/// The service's `InvalidJson` message form, with line and column.
+fn json_rejection(err: serde_json::Error) -> Rejection {
+    let text = err.to_string();
+    let suffix = format!(" at line {} column {}", err.line(), err.column());
+    let reason = text.strip_suffix(&suffix).unwrap_or(&text);
+    Rejection::new(
+        Code::InvalidJson,
+        format!(
+            "Unable to parse the provided JSON: {reason} at line {}, column {}.",
+            err.line(),
+            err.column()
+        ),
+    )
+}
+
+struct TopVisitor {
+    kind: EventKind,
+}
+
+impl<'de> Visitor<'de> for TopVisitor {
+    type Value = Facts<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Facts<'de>, A::Error> {
+        let mut facts = Facts::default();
+        let required = self.kind.required_fields();
+        while let Some(key) = map.next_key::<Key<'de>>()? {
+            let key = key.0;
+            let required_at = required.iter().position(|f| *f == key);
+            let rule_at = CHECKED
+                .iter()
+                .position(|(f, k, _)| *f == key && k.is_none_or(|k| k == self.kind));
+            let is_origin = key == "originLevel1";
+            if required_at.is_none() && rule_at.is_none() && !is_origin {
+                map.next_value::<Skip>()?;
+                continue;
+            }
+            let shape = map.next_value_seed(ShapeSeed)?;
+            if matches!(shape, Shape::Null) {
+                continue;
+            }
+            if let Some(i) = required_at {
+                facts.present |= 1 << i;
+            }
+            if let Some(rank) = rule_at {
+                let (field, _, rule) = CHECKED[rank];
+                if let Some((expected, got)) = broken_rule(rule, &shape) {
+                    facts.note(Problem {
+                        rank,
+                        field,
+                        expected,
+                        got,
+                    });
+                }
+            }
+            if is_origin {
+                facts.origin_level1 = match shape {
+                    Shape::Str(s) => Some(s),
+                    _ => None,
+                };
+            }
+        }
+        Ok(facts)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Facts<'de>, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(not_object("an array"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Facts<'de>, E> {
+        Ok(not_object("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Facts<'de>, E> {
+        Ok(not_object("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Facts<'de>, E> {
+        Ok(not_object("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Facts<'de>, E> {
+        Ok(not_object("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Facts<'de>, E> {
+        Ok(not_object("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Facts<'de>, E> {
+        Ok(not_object("null"))
+    }
+}
+
+fn not_object(what: &'static str) -> Facts<'static> {
+    Facts {
+        not_object: Some(what),
+        ..Facts::default()
+    }
+}
+
+/// `Some((expected, got))` when `shape` breaks `rule`.
+fn broken_rule(rule: Rule, shape: &Shape<'_>) -> Option<(&'static str, &'static str)> {
+    match rule {
+        Rule::Int { min, max, expected } => {
+            let ok = match *shape {
+                Shape::Int(n) => n >= i128::from(min) && n <= i128::from(max),
+                Shape::Float(x) => x.fract() == 0.0 && x >= min as f64 && x <= max as f64,
+                _ => false,
+            };
+            (!ok).then(|| (expected, shape.describe()))
+        }
+        Rule::Uuid => match shape {
+            Shape::Str(s) if s.is_empty() || looks_like_uuid(s) => None,
+            Shape::Str(_) => Some(("a UUID string", "a string that is not a UUID")),
+            other => Some(("a UUID string", other.describe())),
+        },
+        Rule::Object => (!matches!(shape, Shape::Object)).then(|| ("an object", shape.describe())),
+        Rule::Bool => (!matches!(shape, Shape::Bool)).then(|| ("true or false", shape.describe())),
+    }
+}
+
+/// Five groups of hex digits separated by `-`, of at most 8-4-4-4-12 digits
+/// (the form Java's UUID parser accepts, which is laxer than the canonical one).
+fn looks_like_uuid(s: &str) -> bool {
+    const MAX: [usize; 5] = [8, 4, 4, 4, 12];
+    let mut groups = 0;
+    for (i, group) in s.split('-').enumerate() {
+        if i >= 5 || group.is_empty() || group.len() > MAX[i] {
+            return false;
+        }
+        if !group.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return false;
+        }
+        groups += 1;
+    }
+    groups == 5
+}
+
+/// Skips any value. Unlike `IgnoredAny` (which serde_json skips without a depth
+/// limit), it goes through `deserialize_any`, so serde_json's recursion limit
+/// (128 levels) applies, as the service's parser has a nesting limit too.
+struct Skip;
+
+impl<'de> de::Deserialize<'de> for Skip {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(SkipVisitor)
+    }
+}
+
+struct SkipVisitor;
+
+impl<'de> Visitor<'de> for SkipVisitor {
+    type Value = Skip;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
+        Ok(Skip)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Skip)
+    }
+}
+
+/// An object key, borrowed from the input when it has no escapes.
+struct Key<'de>(Cow<'de, str>);
+
+impl<'de> de::Deserialize<'de> for Key<'de> {
+    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_str(KeyVisitor)
+    }
+}
+
+struct KeyVisitor;
+
+impl<'de> Visitor<'de> for KeyVisitor {
+    type Value = Key<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a string key")
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Key<'de>, E> {
+        Ok(Key(Cow::Owned(v.to_string())))
+    }
+}
+
+/// The shape of a value we check; containers are skipped, not built.
+enum Shape<'de> {
+    Null,
+    Bool,
+    Int(i128),
+    Float(f64),
+    Str(Cow<'de, str>),
+    Array,
+    Object,
+}
+
+impl Shape<'_> {
+    fn describe(&self) -> &'static str {
+        match self {
+            Shape::Null => "null",
+            Shape::Bool => "a boolean",
+            Shape::Int(_) => "an integer out of range",
+            Shape::Float(x) if x.fract() == 0.0 => "a number out of range",
+            Shape::Float(_) => "a number with a fraction",
+            Shape::Str(_) => "a string",
+            Shape::Array => "an array",
+            Shape::Object => "an object",
+        }
+    }
+}
+
+struct ShapeSeed;
+
+impl<'de> DeserializeSeed<'de> for ShapeSeed {
+    type Value = Shape<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Shape<'de>, D::Error> {
+        d.deserialize_any(ShapeVisitor)
+    }
+}
+
+struct ShapeVisitor;
+
+impl<'de> Visitor<'de> for ShapeVisitor {
+    type Value = Shape<'de>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Shape<'de>, E> {
+        Ok(Shape::Null)
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Shape<'de>, E> {
+        Ok(Shape::Bool)
+    }
+
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Int(v.into()))
+    }
+
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Int(v.into()))
+    }
+
+    fn visit_f64<E: de::Error>(self, v: f64) -> Result<Shape<'de>, E> {
+        Ok(Shape::Float(v))
+    }
+
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Str(Cow::Borrowed(v)))
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Shape<'de>, E> {
+        Ok(Shape::Str(Cow::Owned(v.to_string())))
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
+        while seq.next_element::<Skip>()?.is_some() {}
+        Ok(Shape::Array)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
+        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        Ok(Shape::Object)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const CUSTOM: &str = r#"{"eventType":"t","eventValue":"v","language":"en"}"#;
+    const SEARCH: &str = r#"{"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":12,"searchQueryUid":"u"}"#;
+    const CLICK: &str = r#"{"actionCause":"documentOpen","documentPosition":1,"language":"en","searchQueryUid":"u","sourceName":"s"}"#;
+
+    fn custom_with(extra: &str) -> String {
+        format!(r#"{{"eventType":"t","eventValue":"v","language":"en",{extra}}}"#)
+    }
+
+    fn code(kind: EventKind, json: &str) -> Option<Code> {
+        check_event(kind, json, None).err().map(|r| r.code)
+    }
+
+    #[test]
+    fn valid_events_pass() {
+        assert_eq!(code(EventKind::Custom, CUSTOM), None);
+        assert_eq!(code(EventKind::Search, SEARCH), None);
+        assert_eq!(code(EventKind::Click, CLICK), None);
+        assert_eq!(code(EventKind::View, r#"{"location":"https://x"}"#), None);
+        assert_eq!(
+            code(EventKind::View, r#" {"location":"x","language":null} "#),
+            None
+        );
+    }
+
+    #[test]
+    fn syntax_errors_give_line_and_column() {
+        let r = check_event(EventKind::Custom, "{\n  \"a\": 1\n  \"b\": 2}", None).unwrap_err();
+        assert_eq!(r.code, Code::InvalidJson);
+        assert!(
+            r.message.starts_with("Unable to parse the provided JSON: "),
+            "{}",
+            r.message
+        );
+        assert!(r.message.ends_with("at line 3, column 3."), "{}", r.message);
+        assert_eq!(code(EventKind::Custom, ""), Some(Code::InvalidJson));
+        assert_eq!(code(EventKind::Custom, "{} x"), Some(Code::InvalidJson));
+        assert_eq!(code(EventKind::Custom, "[1,"), Some(Code::InvalidJson));
+        assert_eq!(
+            code(EventKind::Custom, r#"{"a":"\x"}"#),
+            Some(Code::InvalidJson)
+        );
+        assert_eq!(
+            code(EventKind::Custom, "{\"a\":tru}"),
+            Some(Code::InvalidJson)
+        );
+    }
+
+    #[test]
+    fn non_objects_are_invalid_objects() {
+        for body in ["[1,2]", "\"x\"", "1", "true", "null"] {
+            assert_eq!(
+                code(EventKind::Custom, body),
+                Some(Code::InvalidObject),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn missing_and_null_fields_are_named() {
+        let r = check_event(
+            EventKind::Custom,
+            r#"{"eventValue":"v","language":"en"}"#,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(r.code, Code::MissingParameter);
+        assert_eq!(r.message, "Parameter 'customEvent.eventType' is missing.");
+        let r = check_event(
+            EventKind::Search,
+            r#"{"actionCause":"a","language":"en","queryText":"q","responseTime":null,"searchQueryUid":"u"}"#,
+            None,
+        )
+        .unwrap_err();
+        assert_eq!(
+            r.message,
+            "Parameter 'searchEvent.responseTime' is missing."
+        );
+        let r = check_event(EventKind::View, "{}", None).unwrap_err();
+        assert_eq!(r.message, "Parameter 'viewEvent.location' is missing.");
+        let r = check_event(EventKind::Click, r#"{"documentPosition":1}"#, None).unwrap_err();
+        assert_eq!(r.message, "Parameter 'clickEvent.actionCause' is missing.");
+        // Escaped keys are still recognised.
+        let escaped = r#"{"event\u0054ype":"t","eventValue":"v","language":"en"}"#;
+        assert_eq!(code(EventKind::Custom, escaped), None);
+    }
+
+    #[test]
+    fn typed_fields() {
+        let bad = |extra: &str| code(EventKind::Custom, &custom_with(extra));
+        assert_eq!(bad(r#""outcome":5"#), None);
+        assert_eq!(bad(r#""outcome":-5"#), None);
+        assert_eq!(bad(r#""outcome":3.0"#), None);
+        assert_eq!(bad(r#""outcome":null"#), None);
+        assert_eq!(bad(r#""outcome":"5""#), Some(Code::InvalidObject));
+        assert_eq!(bad(r#""outcome":6"#), Some(Code::InvalidObject));
+        assert_eq!(bad(r#""outcome":1.5"#), Some(Code::InvalidObject));
+        assert_eq!(
+            bad(r#""outcome":99999999999999999999999"#),
+            Some(Code::InvalidObject)
+        );
+        assert_eq!(
+            bad(r#""clientId":"0b4f5a1e-6a8b-4c1e-9f3b-2d7c8e9f0a1b""#),
+            None
+        );
+        assert_eq!(
+            bad(r#""clientId":"0B4F5A1E-6A8B-4C1E-9F3B-2D7C8E9F0A1B""#),
+            None
+        );
+        assert_eq!(bad(r#""clientId":"""#), None);
+        assert_eq!(bad(r#""clientId":"nope""#), Some(Code::InvalidObject));
+        assert_eq!(bad(r#""clientId":12"#), Some(Code::InvalidObject));
+        assert_eq!(bad(r#""customData":{"a":[1,{"b":2}]}"#), None);
+        assert_eq!(bad(r#""customData":[1]"#), Some(Code::InvalidObject));
+        assert_eq!(bad(r#""anonymous":false"#), None);
+        assert_eq!(bad(r#""anonymous":"true""#), Some(Code::InvalidObject));
+        // responseTime is a search field: ignored on a custom event.
+        assert_eq!(bad(r#""responseTime":"x""#), None);
+        let search = |rt: &str| {
+            code(
+                EventKind::Search,
+                &format!(
+                    r#"{{"actionCause":"a","language":"en","queryText":"q","responseTime":{rt},"searchQueryUid":"u"}}"#
+                ),
+            )
+        };
+        assert_eq!(search("0"), Some(Code::InvalidObject));
+        assert_eq!(search("-3"), Some(Code::InvalidObject));
+        assert_eq!(search("\"12\""), Some(Code::InvalidObject));
+        assert_eq!(search("1"), None);
+        let click = |pos: &str| {
+            code(
+                EventKind::Click,
+                &format!(
+                    r#"{{"actionCause":"a","documentPosition":{pos},"language":"en","searchQueryUid":"u","sourceName":"s"}}"#
+                ),
+            )
+        };
+        assert_eq!(click("0"), Some(Code::InvalidObject));
+        assert_eq!(click("1"), None);
+    }
+
+    #[test]
+    fn message_names_the_field() {
+        let r =
+            check_event(EventKind::Custom, &custom_with(r#""outcome":"high""#), None).unwrap_err();
+        assert_eq!(
+            r.message,
+            "Parameter 'customEvent.outcome' has an invalid value: expected an integer from -5 to 5, got a string."
+        );
+    }
+
+    #[test]
+    fn hub_check() {
+        let hub = Some("SupportHub");
+        let with = |origin: &str| check_event(EventKind::Custom, &custom_with(origin), hub);
+        assert!(with(r#""originLevel1":"SupportHub""#).is_ok());
+        assert!(with(r#""originLevel1":"supporthub""#).is_ok());
+        assert!(with(r#""originLevel1":null"#).is_ok());
+        assert!(with(r#""originLevel1":"""#).is_ok());
+        assert!(with(r#""x":1"#).is_ok());
+        let r = with(r#""originLevel1":"ExternalSearch""#).unwrap_err();
+        assert_eq!(r.code, Code::UnauthorizedHub);
+        assert_eq!(
+            r.message,
+            "You are not authorized to insert events in search hub 'ExternalSearch' since your token restricts you to search hub 'SupportHub'."
+        );
+        // Without a hub claim nothing is checked.
+        assert!(check_event(
+            EventKind::Custom,
+            &custom_with(r#""originLevel1":"X""#),
+            None
+        )
+        .is_ok());
+    }
+
+    #[test]
+    fn deep_nesting_is_invalid_json_not_a_crash() {
+        let depth = 100_000;
+        let deep = format!(
+            r#"{{"eventType":"t","eventValue":"v","language":"en","customData":{{"a":{}{}}}}}"#,
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        assert_eq!(code(EventKind::Custom, &deep), Some(Code::InvalidJson));
+        let top = "[".repeat(depth) + &"]".repeat(depth);
+        assert_eq!(code(EventKind::Custom, &top), Some(Code::InvalidJson));
+    }
+
+    #[test]
+    fn ten_megabyte_body_is_checked() {
+        let filler = "x".repeat(10 * 1024 * 1024);
+        let big = custom_with(&format!(r#""customData":{{"blob":"{filler}"}}"#));
+        assert_eq!(code(EventKind::Custom, &big), None);
+        let missing = format!(r#"{{"eventValue":"{filler}","language":"en"}}"#);
+        assert_eq!(
+            code(EventKind::Custom, &missing),
+            Some(Code::MissingParameter)
+        );
+    }
+}

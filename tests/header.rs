@@ -1,0 +1,159 @@
+//! The committed C header matches the Rust sources, and compiles as C and C++.
+//!
+//! Regenerate it after changing the C ABI with
+//! `UA_BLESS_HEADER=1 cargo test --test header`.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn header_path() -> PathBuf {
+    root().join("include/coveo_ua.h")
+}
+
+fn generate() -> String {
+    let config = cbindgen::Config::from_file(root().join("cbindgen.toml"))
+        .expect("cbindgen.toml must parse");
+    let mut out = Vec::new();
+    cbindgen::Builder::new()
+        .with_crate(root())
+        .with_config(config)
+        .generate()
+        .expect("cbindgen must generate the header")
+        .write(&mut out);
+    String::from_utf8(out).expect("the header is UTF-8")
+}
+
+#[test]
+fn committed_header_matches_the_sources() {
+    let fresh = generate();
+    let path = header_path();
+    if std::env::var_os("UA_BLESS_HEADER").is_some_and(|v| v == "1") {
+        std::fs::write(&path, &fresh).expect("write include/coveo_ua.h");
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "include/coveo_ua.h is out of date with src/; regenerate it with \
+         `UA_BLESS_HEADER=1 cargo test --test header` and commit it"
+    );
+}
+
+/// Every exported item carries a doc comment (cbindgen copies them as /** */).
+#[test]
+fn every_item_is_documented() {
+    let header = std::fs::read_to_string(header_path()).expect("read header");
+    let lines: Vec<&str> = header.lines().collect();
+    for (i, line) in lines.iter().enumerate() {
+        let item = line.starts_with("#define UA_")
+            || line.starts_with("typedef ")
+            || (line.contains(" ua_") && line.contains('(') && !line.starts_with(' '));
+        if !item || line.starts_with("#define COVEO_UA_H") {
+            continue;
+        }
+        let previous = lines[..i].iter().rev().find(|l| !l.trim().is_empty());
+        assert!(
+            previous.is_some_and(|p| p.trim_end().ends_with("*/")),
+            "line {} has no doc comment: {line}",
+            i + 1
+        );
+    }
+}
+
+fn compile(compiler: &str, args: &[&str], dir: &Path) {
+    let source = dir.join(if compiler == "cc" {
+        "probe.c"
+    } else {
+        "probe.cpp"
+    });
+    std::fs::write(
+        &source,
+        "#include \"coveo_ua.h\"\nint main(void) { return ua_version() == 0; }\n",
+    )
+    .expect("write probe");
+    let out = Command::new(compiler)
+        .args(args)
+        .arg("-I")
+        .arg(root().join("include"))
+        .args(["-Wall", "-Wextra", "-Werror", "-pedantic", "-fsyntax-only"])
+        .arg(&source)
+        .output()
+        .unwrap_or_else(|e| panic!("`{compiler}` is needed for this test and could not run: {e}"));
+    assert!(
+        out.status.success(),
+        "{compiler} {args:?} rejected the header:\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn header_compiles_as_c99_and_cpp17() {
+    let dir = std::env::temp_dir().join(format!("coveo-ua-header-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    compile("cc", &["-std=c99", "-x", "c"], &dir);
+    compile("c++", &["-std=c++17", "-x", "c++"], &dir);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn header_declares_the_pinned_functions() {
+    let header = std::fs::read_to_string(header_path()).expect("read header");
+    let pinned = [
+        "const char *ua_version(void);",
+        "const char *ua_error_describe(ua_code code);",
+        "const char *ua_code_name(ua_code code);",
+        "ua_options *ua_options_new(void);",
+        "void ua_options_free(ua_options *options);",
+        "ua_code ua_options_set_token(ua_options *options, const char *token);",
+        "ua_code ua_options_set_endpoint(ua_options *options, const char *base_url);",
+        "ua_code ua_options_set_org(ua_options *options, const char *org_id);",
+        "ua_code ua_options_set_timeout_ms(ua_options *options, uint32_t ms);",
+        "ua_code ua_options_set_deadline_ms(ua_options *options, uint32_t ms);",
+        "ua_code ua_options_set_max_retries(ua_options *options, uint32_t retries);",
+        "ua_code ua_options_set_retry_backoff_ms(ua_options *options, uint32_t base_ms, uint32_t max_ms);",
+        "ua_code ua_client_new(const ua_options *options, ua_client **out_client);",
+        "void ua_client_free(ua_client *client);",
+        "ua_code ua_send_event(const ua_client *client, ua_event_kind kind, const char *event_json, ua_result **out_result);",
+        "ua_code ua_result_code(const ua_result *result);",
+        "uint16_t ua_result_http_status(const ua_result *result);",
+        "uint32_t ua_result_attempts(const ua_result *result);",
+        "const char *ua_result_error_type(const ua_result *result);",
+        "const char *ua_result_message(const ua_result *result);",
+        "const char *ua_result_visitor_id(const ua_result *result);",
+        "const char *ua_result_body(const ua_result *result);",
+        "void ua_result_free(ua_result *result);",
+        "ua_code ua_options_set_user_agent(ua_options *options, const char *product);",
+        "ua_code ua_options_set_local_checks(ua_options *options, bool enabled);",
+        "ua_code ua_options_set_ca_file(ua_options *options, const char *pem_path);",
+        "ua_code ua_options_set_proxy(ua_options *options, const char *proxy_url);",
+        "typedef int32_t ua_code;",
+        "typedef int32_t ua_event_kind;",
+        "typedef struct ua_options ua_options;",
+        "typedef struct ua_client ua_client;",
+        "typedef struct ua_result ua_result;",
+        "#define UA_EVENT_SEARCH 1",
+        "#define UA_EVENT_CLICK 2",
+        "#define UA_EVENT_CUSTOM 3",
+        "#define UA_EVENT_VIEW 4",
+    ];
+    // Declarations may be wrapped over several lines: compare with whitespace folded.
+    let folded = header.split_whitespace().collect::<Vec<_>>().join(" ");
+    let folded = folded.replace("( ", "(").replace(" )", ")");
+    for decl in pinned {
+        assert!(folded.contains(decl), "include/coveo_ua.h lacks `{decl}`");
+    }
+}
+
+#[test]
+fn header_version_matches_the_crate() {
+    let version = std::ffi::CStr::from_bytes_until_nul(coveo_ua::version().as_bytes())
+        .map(|_| ())
+        .err();
+    assert!(version.is_some(), "version() must not contain a NUL");
+    // SAFETY: ua_version returns a static NUL-terminated string.
+    let c = unsafe { std::ffi::CStr::from_ptr(coveo_ua::ffi::ua_version()) };
+    assert_eq!(c.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
+}
