@@ -46,11 +46,16 @@ def emulator() -> Iterator[Emulator]:
     """One emulator process for the whole session (faults/events reset per test by `emu`)."""
     command = [
         str(_emulator_binary()),
-        "--listen", "127.0.0.1:0",
-        "--org", ORG,
-        "--api-key", TOKEN,
-        "--readonly-key", READONLY_TOKEN,
-        "--oauth-token", OAUTH_TOKEN,
+        "--listen",
+        "127.0.0.1:0",
+        "--org",
+        ORG,
+        "--api-key",
+        TOKEN,
+        "--readonly-key",
+        READONLY_TOKEN,
+        "--oauth-token",
+        OAUTH_TOKEN,
     ]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     lines: "queue.Queue[Optional[str]]" = queue.Queue()
@@ -62,7 +67,7 @@ def emulator() -> Iterator[Emulator]:
             first = None
         if not first or "http://" not in first:
             pytest.fail(f"ua-emulator printed no URL within {STARTUP_DEADLINE_S} s (got {first!r})", pytrace=False)
-        url = first[first.index("http://"):].strip()
+        url = first[first.index("http://") :].strip()
         yield Emulator(process, url)
     finally:
         process.terminate()
@@ -86,7 +91,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:
     # A skipped test must never pass for a green run.
     skipped = terminalreporter.stats.get("skipped", [])
     if skipped:
-        terminalreporter.write_line(f"FAILED: {len(skipped)} test(s) were skipped; skips are not allowed here", red=True)
+        terminalreporter.write_line(
+            f"FAILED: {len(skipped)} test(s) were skipped; skips are not allowed here", red=True
+        )
 
 
 def pytest_sessionfinish(session: Any, exitstatus: int) -> None:

@@ -116,7 +116,9 @@ SCENARIOS: Dict[str, "tuple[Callable[[Emulator], None], Expect]"] = {
         Expect(http_status=415, error_type="InvalidRequest", attempts=1),
     ),
     "UA_TOO_MANY_REQUESTS": (
-        lambda emu: _send_after_fault(emu, {"count": 0, "status": 429, "type": "TooManyRequestsException", "message": "slow down"}),
+        lambda emu: _send_after_fault(
+            emu, {"count": 0, "status": 429, "type": "TooManyRequestsException", "message": "slow down"}
+        ),
         Expect(http_status=429, attempts=3),
     ),
     "UA_SERVER_ERROR": (

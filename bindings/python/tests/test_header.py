@@ -154,5 +154,5 @@ def test_every_error_code_has_exactly_one_exception_class_and_vice_versa() -> No
 
 def test_event_kind_values_match_the_header() -> None:
     constants = parse_constants(_header_text())
-    kinds = {name[len("UA_EVENT_"):]: value for name, value in constants.items() if name.startswith("UA_EVENT_")}
+    kinds = {name[len("UA_EVENT_") :]: value for name, value in constants.items() if name.startswith("UA_EVENT_")}
     assert kinds == {kind.name: kind.value for kind in coveo_ua.EventKind}

@@ -93,7 +93,9 @@ def test_other_threads_progress_while_a_send_is_blocked(emu: Emulator) -> None:
             in_flight_at_end = not done.is_set()
         finally:
             thread.join(JOIN_DEADLINE_S)
-    assert in_flight_at_start, "the send ended before the progress check could start"
+    assert in_flight_at_start, (
+        "this thread could not run between the request's arrival and the send's end: the GIL was held"
+    )
     assert counter == progress_target and in_flight_at_end, (
         f"only {counter} increments happened while the send was in flight: the GIL was held"
     )

@@ -84,4 +84,3 @@ def load_library(path: Path) -> ctypes.CDLL:
         return ctypes.CDLL(str(path))
     except OSError as exc:
         raise ImportError(f"coveo_ua could not load {path}: {exc}") from exc
-

@@ -123,9 +123,7 @@ def _event_bytes(event: Any) -> bytes:
     elif isinstance(event, (bytes, bytearray, memoryview)):
         data = bytes(event)  # invalid UTF-8 is left for the library to report
     else:
-        raise InvalidArgumentError(
-            f"event must be a Mapping, or JSON as str or bytes, got {type(event).__name__}"
-        )
+        raise InvalidArgumentError(f"event must be a Mapping, or JSON as str or bytes, got {type(event).__name__}")
     if b"\0" in data:
         raise InvalidArgumentError("event contains a NUL byte, which a C string cannot carry")
     return data
@@ -200,7 +198,9 @@ class Client:
             add(f"ca_file {ca_file!r}", lib.ua_options_set_ca_file, _c_text("ca_file", ca_file))
         if proxy is not None:
             add(f"proxy {proxy!r}", lib.ua_options_set_proxy, _c_text("proxy", proxy))
-        self._handle = _new_client(settings)
+        # ca_file is only read when the client is made: name it if that fails.
+        creating = "creating the client" + (f" (reading ca_file {ca_file!r})" if ca_file is not None else "")
+        self._handle = _new_client(settings, creating)
 
     # -- sending -----------------------------------------------------------
 
@@ -302,7 +302,7 @@ def _backoff_ms(backoff: Any) -> Tuple[int, int]:
     return _milliseconds("backoff base", base), _milliseconds("backoff max", maximum)
 
 
-def _new_client(settings: _Settings) -> Any:
+def _new_client(settings: _Settings, creating: str) -> Any:
     options = lib.ua_options_new()
     if not options:
         raise MemoryError("ua_options_new returned NULL (out of memory)")
@@ -310,7 +310,7 @@ def _new_client(settings: _Settings) -> Any:
         for what, setter, args in settings:
             _check(setter(options, *args), what)
         handle = ClientPtr()
-        _check(lib.ua_client_new(options, ctypes.byref(handle)), "the client options")
+        _check(lib.ua_client_new(options, ctypes.byref(handle)), creating)
         if not handle:
             raise MemoryError("ua_client_new reported success but returned no client")
         return handle
