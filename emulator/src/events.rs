@@ -104,7 +104,7 @@ impl EventLog {
         let seq = inner.next_seq;
         inner.next_seq += 1;
         if let Some(f) = inner.file.as_mut() {
-            let ok = write!(f, "{{\"seq\":{seq}{rest}\n").is_ok();
+            let ok = writeln!(f, "{{\"seq\":{seq}{rest}").is_ok();
             inner.file_dirty = true;
             if !ok && !inner.file_error {
                 inner.file_error = true;

@@ -301,6 +301,9 @@ impl Conn {
                 let mut parsed = httparse::Request::new(&mut headers);
                 match parsed.parse(&self.buf[self.start..self.end]) {
                     Ok(httparse::Status::Complete(len)) => {
+                        if len > MAX_HEAD {
+                            return Err(ReadError::HeadTooLarge);
+                        }
                         let (req, kind, expect) = interpret_head(&parsed)?;
                         break (req, len, kind, expect);
                     }
