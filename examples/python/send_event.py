@@ -35,8 +35,9 @@ def emulator(method: str, path: str, rule: "Dict[str, Any] | None" = None) -> No
     if CONTROL is None:
         sys.exit("send_event.py: UA_ENDPOINT must end in /rest/ua to reach the emulator's control API")
     data = json.dumps(rule).encode() if rule is not None else None
-    request = urllib.request.Request(f"{CONTROL}/{path}", data=data, method=method,
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{CONTROL}/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
+    )
     with urllib.request.urlopen(request, timeout=10):
         pass
 
@@ -79,7 +80,11 @@ def main() -> int:
         result = client.send_custom(event("after a short outage"))
         print(f"\n3. a burst of two 503 answers recovers: HTTP {result.http_status} after {result.attempts} attempts")
 
-        emulator("POST", "faults", {"count": 0, "status": 503, "type": "ServiceUnavailable", "message": "down for maintenance"})
+        emulator(
+            "POST",
+            "faults",
+            {"count": 0, "status": 503, "type": "ServiceUnavailable", "message": "down for maintenance"},
+        )
         try:
             client.send_custom(event("during a long outage"))
         except UAError as error:

@@ -7,9 +7,10 @@ added to the library without a scenario here fail.
 
 from __future__ import annotations
 
+import pickle
 import socket
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Optional
+from typing import Any, Callable, Dict, Optional, Tuple
 
 import pytest
 
@@ -40,10 +41,14 @@ def _client(emu: Emulator, token: str = TOKEN, **options: Any) -> Client:
     return Client(token, emu.url, **settings)
 
 
+def _send_once(emu: Emulator, event: Any, kind: Any = "custom", token: str = TOKEN, **options: Any) -> None:
+    with _client(emu, token, **options) as client:
+        client.send(kind, event)
+
+
 def _send_after_fault(emu: Emulator, rule: Dict[str, Any], **options: Any) -> None:
     emu.add_fault(**rule)
-    with _client(emu, **options) as client:
-        client.send_custom(custom_event())
+    _send_once(emu, custom_event(), **options)
 
 
 def _closed_port() -> int:
@@ -66,21 +71,21 @@ def _connection_refused(emu: Emulator) -> None:
 
 
 # code name -> (what triggers it, what the error must carry)
-SCENARIOS: Dict[str, "tuple[Callable[[Emulator], None], Expect]"] = {
+SCENARIOS: Dict[str, Tuple[Callable[[Emulator], None], Expect]] = {
     "UA_INVALID_HEADERS": (
         lambda emu: _send_after_fault(emu, {"status": 400, "type": "InvalidHeadersException", "message": "bad header"}),
         Expect(http_status=400, error_type="InvalidHeadersException", attempts=1, message_has="bad header"),
     ),
     "UA_INVALID_JSON": (
-        lambda emu: _client(emu).send_custom('{"eventType": "t",, }'),
+        lambda emu: _send_once(emu, '{"eventType": "t",, }'),
         Expect(http_status=0, error_type="InvalidJson", attempts=0, message_has="line"),
     ),
     "UA_INVALID_OBJECT": (
-        lambda emu: _client(emu).send_custom({**custom_event(), "outcome": "great"}),
+        lambda emu: _send_once(emu, {**custom_event(), "outcome": "great"}),
         Expect(http_status=0, error_type="InvalidObject", attempts=0, message_has="outcome"),
     ),
     "UA_INVALID_TOKEN": (
-        lambda emu: _client(emu, token="xx-not-a-known-key").send_custom(custom_event()),
+        lambda emu: _send_once(emu, custom_event(), token="xx-not-a-known-key"),
         Expect(http_status=400, error_type="InvalidToken", attempts=1),
     ),
     "UA_INVALID_TOKEN_HEADER": (
@@ -88,11 +93,11 @@ SCENARIOS: Dict[str, "tuple[Callable[[Emulator], None], Expect]"] = {
         Expect(http_status=400, error_type="InvalidTokenHeader", attempts=1, message_has="Bearer"),
     ),
     "UA_MISSING_PARAMETER": (
-        lambda emu: _client(emu).send_custom({"eventValue": "v", "language": "en"}),
+        lambda emu: _send_once(emu, {"eventValue": "v", "language": "en"}),
         Expect(http_status=0, error_type="MissingParameter", attempts=0, message_has="eventType"),
     ),
     "UA_NO_WORKGROUP_ASSOCIATED_WITH_TOKEN": (
-        lambda emu: _client(emu, token=OAUTH_TOKEN).send_custom(custom_event()),
+        lambda emu: _send_once(emu, custom_event(), token=OAUTH_TOKEN),
         Expect(http_status=400, error_type="NoWorkgroupAssociatedWithToken", attempts=1),
     ),
     "UA_UNAUTHORIZED_HUB": (
@@ -100,7 +105,7 @@ SCENARIOS: Dict[str, "tuple[Callable[[Emulator], None], Expect]"] = {
         Expect(http_status=0, error_type="UnauthorizedHub", attempts=0, message_has="hub-a"),
     ),
     "UA_UNAUTHORIZED_ORG": (
-        lambda emu: _client(emu, token=READONLY_TOKEN).send_custom(custom_event()),
+        lambda emu: _send_once(emu, custom_event(), token=READONLY_TOKEN),
         Expect(http_status=400, error_type="UnauthorizedOrg", attempts=1),
     ),
     "UA_INVALID_URI": (
@@ -130,7 +135,7 @@ SCENARIOS: Dict[str, "tuple[Callable[[Emulator], None], Expect]"] = {
         Expect(http_status=401, attempts=1),
     ),
     "UA_INVALID_ARGUMENT": (
-        lambda emu: _client(emu).send(99, custom_event()),
+        lambda emu: _send_once(emu, custom_event(), kind=99),
         Expect(http_status=0, attempts=0),
     ),
     "UA_CONNECTION_FAILED": (
@@ -192,7 +197,7 @@ def test_builtin_bases_let_callers_catch_the_python_way(emu: Emulator) -> None:
     with pytest.raises(TimeoutError):
         _send_after_fault(emu, {"action": "stall", "delay_ms": 20000}, timeout=0.3, max_retries=0)
     with pytest.raises(ValueError):
-        _client(emu).send("nonsense", custom_event())
+        _send_once(emu, custom_event(), kind="nonsense")
 
 
 def test_server_side_checks_when_local_checks_are_off(emu: Emulator) -> None:
@@ -214,3 +219,23 @@ def test_a_docs_example_message_survives_the_round_trip(emu: Emulator) -> None:
         client.send_custom(custom_event())
     assert caught.value.message == message
     assert caught.value.body is not None and "MissingParameter" in caught.value.body
+
+
+def test_errors_survive_pickling_with_their_details(emu: Emulator) -> None:
+    # multiprocessing and concurrent.futures move exceptions between processes.
+    emu.add_fault(status=503, type="ServiceUnavailable", message="down", count=0)
+    with pytest.raises(coveo_ua.ServerError) as caught, _client(emu, max_retries=0) as client:
+        client.send_custom(custom_event())
+    copy = pickle.loads(pickle.dumps(caught.value))
+    assert type(copy) is coveo_ua.ServerError
+    original = caught.value
+    assert (copy.code, copy.name, copy.message, copy.http_status, copy.error_type, copy.attempts, copy.body) == (
+        original.code,
+        original.name,
+        original.message,
+        original.http_status,
+        original.error_type,
+        original.attempts,
+        original.body,
+    )
+    assert str(copy) == str(original)

@@ -82,3 +82,13 @@ def test_nothing_found_explains_what_to_do(tmp_path: Path) -> None:
     assert run.returncode != 0
     assert "ImportError" in run.stderr
     assert "make build" in run.stderr and "COVEO_UA_LIBRARY" in run.stderr
+
+
+def test_the_suite_runs_against_the_installed_package() -> None:
+    # `make test-python` sets COVEO_UA_TEST_INSTALLED: then the package under
+    # test must be the one pip installed into the venv, not the source tree.
+    if os.environ.get("COVEO_UA_TEST_INSTALLED") == "1":
+        assert PACKAGE_DIR.is_relative_to(Path(sys.prefix).resolve()), f"imported from {PACKAGE_DIR}"
+        assert (PACKAGE_DIR / "py.typed").is_file(), "py.typed was not installed"
+    else:
+        assert (PACKAGE_DIR / "py.typed").is_file()
