@@ -3,7 +3,8 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-apt_packages=(pkg-config valgrind)
+# libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs.
+apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
