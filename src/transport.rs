@@ -217,8 +217,6 @@ fn classify_read(e: std::io::Error, status: u16, cut_by_deadline: bool) -> Attem
 
 fn io_text(e: &std::io::Error) -> String {
     match e.kind() {
-        std::io::ErrorKind::ConnectionRefused => format!("connection refused ({e})"),
-        std::io::ErrorKind::ConnectionReset => format!("connection reset ({e})"),
         std::io::ErrorKind::UnexpectedEof => {
             format!("the server closed the connection without a complete answer ({e})")
         }

@@ -1,0 +1,202 @@
+//! A real `ua-emulator` process for the integration tests, and helpers to drive
+//! its control API and to build clients against it.
+#![allow(dead_code)]
+
+use coveo_ua::{Client, Options};
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The API key every emulator here accepts.
+pub const KEY: &str = "xx-test-key-5f3a9c";
+/// A key the emulator knows but without the right to push analytics.
+pub const READONLY_KEY: &str = "xx-readonly-key-77";
+/// An OAuth-like token tied to no organization.
+pub const OAUTH_TOKEN: &str = "oauth-token-no-org-42";
+/// The emulator's organization.
+pub const ORG: &str = "test-org";
+
+/// A running emulator, killed when dropped.
+pub struct Emulator {
+    child: Child,
+    /// Its base URL, `http://127.0.0.1:PORT/rest/ua`.
+    pub url: String,
+    /// `http://127.0.0.1:PORT`.
+    pub origin: String,
+    agent: ureq::Agent,
+}
+
+fn emulator_bin() -> PathBuf {
+    let path = std::env::var_os("UA_EMULATOR_BIN")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/ua-emulator")
+        });
+    assert!(
+        path.is_file(),
+        "the emulator binary {} is missing: run `cargo build --release --workspace` \
+         (or set UA_EMULATOR_BIN)",
+        path.display()
+    );
+    path
+}
+
+impl Emulator {
+    /// Starts an emulator with the test keys and `extra` arguments.
+    pub fn start(extra: &[&str]) -> Emulator {
+        let mut child = Command::new(emulator_bin())
+            .args(["--listen", "127.0.0.1:0", "--org", ORG, "--api-key", KEY])
+            .args(["--readonly-key", READONLY_KEY, "--oauth-token", OAUTH_TOKEN])
+            .args(extra)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start ua-emulator");
+        let stdout = child.stdout.take().expect("emulator stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let line = match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(l) => l,
+            Err(_) => {
+                let _ = child.kill();
+                panic!("ua-emulator printed no listening line within 15 s");
+            }
+        };
+        let url = match line.find("http://") {
+            Some(i) => line[i..].trim().to_string(),
+            None => {
+                let _ = child.kill();
+                panic!("unexpected first line from ua-emulator: {line:?}");
+            }
+        };
+        let origin = url.trim_end_matches("/rest/ua").to_string();
+        let agent = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .proxy(None)
+            .timeout_global(Some(Duration::from_secs(10)))
+            .build()
+            .new_agent();
+        Emulator {
+            child,
+            url,
+            origin,
+            agent,
+        }
+    }
+
+    /// Appends a fault rule (JSON text).
+    pub fn fault(&self, rule: &str) {
+        let mut r = self
+            .agent
+            .post(format!("{}/_emulator/faults", self.origin))
+            .header("Content-Type", "application/json")
+            .send(rule)
+            .expect("post fault rule");
+        let body = r.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(
+            r.status().as_u16(),
+            200,
+            "fault rule {rule} refused: {body}"
+        );
+    }
+
+    /// Removes every fault rule.
+    pub fn clear_faults(&self) {
+        self.agent
+            .delete(format!("{}/_emulator/faults", self.origin))
+            .call()
+            .expect("delete faults");
+    }
+
+    /// The accepted events, oldest first.
+    pub fn events(&self) -> Vec<serde_json::Value> {
+        let mut r = self
+            .agent
+            .get(format!("{}/_emulator/events", self.origin))
+            .call()
+            .expect("get events");
+        let text = r.body_mut().read_to_string().expect("events body");
+        match serde_json::from_str(&text).expect("events are JSON") {
+            serde_json::Value::Array(items) => items,
+            other => panic!("events are not an array: {other}"),
+        }
+    }
+
+    /// The counter `name` of `/_emulator/stats` (requests, accepted, rejected...).
+    pub fn stat(&self, name: &str) -> u64 {
+        let mut r = self
+            .agent
+            .get(format!("{}/_emulator/stats", self.origin))
+            .call()
+            .expect("get stats");
+        let text = r.body_mut().read_to_string().expect("stats body");
+        let v: serde_json::Value = serde_json::from_str(&text).expect("stats are JSON");
+        v[name]
+            .as_u64()
+            .unwrap_or_else(|| panic!("stats lack {name}: {v}"))
+    }
+
+    /// Options pointing at this emulator with the test key and quick retries.
+    pub fn options(&self) -> Options {
+        let mut o = Options::new();
+        o.set_token(KEY).unwrap();
+        o.set_endpoint(Some(&self.url)).unwrap();
+        o.set_retry_backoff_ms(1, 20).unwrap();
+        o
+    }
+
+    /// A client with [`Emulator::options`].
+    pub fn client(&self) -> Client {
+        Client::new(&self.options()).expect("client")
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A valid custom event.
+pub const CUSTOM: &str =
+    r#"{"eventType":"test","eventValue":"integration","language":"en","originLevel1":"hub"}"#;
+/// A valid search event.
+pub const SEARCH: &str = r#"{"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":12,"searchQueryUid":"7f8a2c1e-0000-4000-8000-000000000001"}"#;
+/// A valid click event.
+pub const CLICK: &str = r#"{"actionCause":"documentOpen","documentPosition":1,"language":"en","searchQueryUid":"7f8a2c1e-0000-4000-8000-000000000001","sourceName":"web"}"#;
+/// A valid view event.
+pub const VIEW: &str = r#"{"location":"https://example.com/page","language":"en"}"#;
+
+/// A loopback port with nothing listening (bound, then released).
+pub fn dead_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
+    l.local_addr().expect("addr").port()
+}
+
+/// An unsigned search token (JWT) whose `searchHub` claim is `hub`.
+pub fn search_token(hub: &str) -> String {
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use base64::Engine as _;
+    let header = URL_SAFE_NO_PAD.encode(r#"{"alg":"HS256","typ":"JWT"}"#);
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 3600;
+    let claims = format!(
+        r#"{{"v8":true,"organization":"{ORG}","searchHub":"{hub}","userIds":[],"exp":{exp},"iat":{}}}"#,
+        exp - 3600
+    );
+    format!(
+        "{header}.{}.{}",
+        URL_SAFE_NO_PAD.encode(claims),
+        URL_SAFE_NO_PAD.encode("not-checked-signature")
+    )
+}
