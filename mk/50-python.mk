@@ -17,6 +17,7 @@ $(PY_VENV)/bin/python:
 # pytest exits 5 when it collected nothing; that must fail loudly, not pass.
 test-python: build $(PY_VENV)/bin/python
 	$(PY_PIP) install pytest 'setuptools>=70.1'
+	rm -rf bindings/python/build  # setuptools would ship stale files left there
 	$(PY_PIP) install --no-build-isolation --no-deps --force-reinstall ./bindings/python
 	cd bindings/python && status=0 && COVEO_UA_TEST_INSTALLED=1 $(PY_VENV)/bin/python -m pytest $(PYTEST_FLAGS) tests || status=$$?; \
 	if [ "$$status" -eq 5 ]; then echo "test-python: pytest collected no tests" >&2; exit 1; fi; \

@@ -69,8 +69,7 @@ def find_library() -> Path:
         f"coveo_ua cannot find its native library {library_file_name()}. "
         f"Build it with `make build` (or `cargo build --release`) in the coveo-ua "
         f"checkout, then set {ENV_VAR}=/path/to/coveo-ua/target/release/"
-        f"{library_file_name()} (or copy the file to {bundled.parent}/ before "
-        f"installing the package)."
+        f"{library_file_name()}, or copy the file into {bundled.parent}/."
     )
 
 
