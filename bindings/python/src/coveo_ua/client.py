@@ -144,8 +144,10 @@ class Client:
     one attempt, ``deadline`` the whole call (retries and waits included);
     ``backoff=(base, max)`` shapes the jittered wait between retries. Options
     left at None keep the library's defaults. ``local_checks=False`` skips the
-    checks made before sending. ``ca_file`` adds a PEM file of trusted roots;
-    ``proxy`` is a proxy URL.
+    checks made before sending. ``ca_file`` names a PEM file whose
+    certificates replace the system's trusted roots (read when the Client is
+    made). ``proxy`` is an HTTP CONNECT proxy, "http://host:port" ("" for none;
+    proxy environment variables are never read).
 
     A bad option raises InvalidArgumentError (also a ValueError). Share one
     Client between threads freely; use it as a context manager or call close().
