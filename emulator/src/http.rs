@@ -459,6 +459,9 @@ fn interpret_head(parsed: &httparse::Request) -> Result<(Request, BodyKind, bool
     };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
     let version = parsed.version.unwrap_or(1);
+    // An answer to HEAD would carry no body; ours always have one (405), so
+    // the connection is closed after it rather than left out of step.
+    let head_method = method == "HEAD";
     let mut req = Request {
         method,
         path: path.to_string(),
@@ -532,6 +535,9 @@ fn interpret_head(parsed: &httparse::Request) -> Result<(Request, BodyKind, bool
                     Some("header 'X-Forwarded-For' is not a list of IP addresses".into());
             }
         }
+    }
+    if head_method {
+        req.keep_alive = false;
     }
     if req.authorization.len() > 1 && req.bad_header.is_none() {
         req.bad_header = Some("header 'Authorization' is repeated".into());

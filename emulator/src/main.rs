@@ -147,13 +147,22 @@ fn accept_loop(listener: &TcpListener, state: &Arc<State>) {
         let spawned = std::thread::Builder::new()
             .stack_size(CONNECTION_STACK)
             .spawn(move || {
+                let _open = OpenConnection;
                 server::serve(stream, state);
-                OPEN_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
             });
         if spawned.is_err() {
             OPEN_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
             eprintln!("ua-emulator: could not start a connection thread");
         }
+    }
+}
+
+/// Counts a connection as closed when its thread ends, even by a panic.
+struct OpenConnection;
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        OPEN_CONNECTIONS.fetch_sub(1, Ordering::SeqCst);
     }
 }
 
