@@ -36,6 +36,9 @@ func sendWithThrowawayClient(value string) error {
 func TestSendsUnderConstantGC(t *testing.T) {
 	resetEmulator(t)
 	rounds := gcStressRounds()
+	// Slow answers widen the window in which a finalizer could free a handle
+	// that C is still using.
+	addFault(t, map[string]any{"count": 0, "delay_ms": 5})
 	shared := newTestClient(t, nil)
 
 	stop := make(chan struct{})
