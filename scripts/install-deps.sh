@@ -21,3 +21,8 @@ if command -v rustup >/dev/null; then
 fi
 
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+# The Python suite runs in a venv; Debian's system Python needs python3-venv for that.
+if ! python3 -c 'import ensurepip' 2>/dev/null; then
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+fi
