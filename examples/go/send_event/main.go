@@ -89,7 +89,11 @@ func run() error {
 		return err
 	}
 	_, err = client.SendCustom(ctx, event)
-	return expect("5. 503 that does not recover", err, coveoua.ErrServer)
+	if err := expect("5. 503 that does not recover", err, coveoua.ErrServer); err != nil {
+		return err
+	}
+	fmt.Println("\nsend_event: every outcome was the expected one")
+	return nil
 }
 
 // expect prints how a program tells a failure apart, and returns an error
