@@ -255,6 +255,18 @@ def main() -> int:
                     res["profile"][key] = profile.run(key, cmd, pn)
                 except (RuntimeError, OSError) as e:
                     res["profile"][key] = {"failed": str(e)}
+        res["syscalls"] = {}
+        if not a.no_profile and not a.smoke and profile.strace_available():
+            small, large = (20, 120) if a.smoke else (200, 2200)
+            for key in ("floor-c", "curl", "coveo-c"):
+                if isinstance(progs[key], Exception):
+                    continue
+                log(f"strace: {key}")
+                try:
+                    res["syscalls"][key] = profile.syscalls(
+                        key, lambda n, k=key: [str(progs[k]), *common_args(url, files["300B"], n, 10, k)], small, large)
+                except (RuntimeError, OSError) as e:
+                    res["syscalls"][key] = {"failed": str(e)}
         srv.check_alive()
     except ServerError as e:
         print(f"bench: {e}", file=sys.stderr)
@@ -308,6 +320,8 @@ def method_text(a, pin) -> str:
         "after the first and the last sample point.",
         "- Instruction profile: `valgrind --tool=callgrind --toggle-collect=bench_timed_loop`, 2,000 events, "
         "user-space instructions per event (the kernel's share is not counted).",
+        "- System calls per event: `strace -f -c` of a 200-event and a 2,200-event run of the same program; "
+        "the difference divided by 2,000, so start-up and warm-up cancel out.",
     ])
 
 

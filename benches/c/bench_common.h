@@ -112,12 +112,24 @@ static inline uint64_t bench_now_ns(void) {
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* User plus system CPU of the whole process (all threads), in microseconds. */
-static inline uint64_t bench_cpu_us(void) {
+/* User and system CPU of the whole process (all threads), in microseconds. */
+struct bench_cpu {
+    uint64_t user_us, sys_us;
+};
+
+static inline struct bench_cpu bench_cpu_now(void) {
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
-    return (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000000u +
-           (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    struct bench_cpu c = {(uint64_t)ru.ru_utime.tv_sec * 1000000u + (uint64_t)ru.ru_utime.tv_usec,
+                          (uint64_t)ru.ru_stime.tv_sec * 1000000u + (uint64_t)ru.ru_stime.tv_usec};
+    return c;
+}
+
+/* CPU spent between two readings. */
+static inline struct bench_cpu bench_cpu_since(struct bench_cpu before) {
+    struct bench_cpu now = bench_cpu_now();
+    struct bench_cpu d = {now.user_us - before.user_us, now.sys_us - before.sys_us};
+    return d;
 }
 
 static inline long bench_maxrss_kb(void) {
@@ -164,11 +176,15 @@ struct bench_result {
     long events;
     long errors;
     uint64_t wall_ns;
-    uint64_t cpu_us;
+    struct bench_cpu cpu; /* spent in the timed loop */
     uint64_t *lat_ns; /* may be NULL when latencies were not recorded */
     long lat_n;
     const char *extra_json; /* extra "key":value pairs, or NULL */
 };
+
+static inline double bench_per(uint64_t total, long events) {
+    return events > 0 ? (double)total / (double)events : 0.0;
+}
 
 static inline void bench_print_result(struct bench_result *r) {
     double secs = (double)r->wall_ns / 1e9;
@@ -179,10 +195,12 @@ static inline void bench_print_result(struct bench_result *r) {
     }
     printf("{\"label\":\"%s\",\"threads\":%d,\"events\":%ld,\"errors\":%ld,"
            "\"seconds\":%.6f,\"events_per_s\":%.1f,\"p50_us\":%.1f,\"p99_us\":%.1f,"
-           "\"cpu_us_per_event\":%.3f,\"maxrss_kb\":%ld%s%s}\n",
+           "\"cpu_us_per_event\":%.3f,\"cpu_user_us_per_event\":%.3f,\"cpu_sys_us_per_event\":%.3f,"
+           "\"maxrss_kb\":%ld%s%s}\n",
            r->label, r->threads, r->events, r->errors, secs,
            secs > 0 ? (double)r->events / secs : 0.0, p50, p99,
-           r->events > 0 ? (double)r->cpu_us / (double)r->events : 0.0,
+           bench_per(r->cpu.user_us + r->cpu.sys_us, r->events), bench_per(r->cpu.user_us, r->events),
+           bench_per(r->cpu.sys_us, r->events),
            bench_maxrss_kb(), r->extra_json ? "," : "", r->extra_json ? r->extra_json : "");
     fflush(stdout);
 }

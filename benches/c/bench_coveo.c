@@ -67,16 +67,18 @@ static int memory_run(const struct bench_args *a, const ua_client *client, const
     char extra[1024];
     size_t used = (size_t)snprintf(extra, sizeof extra, "\"rss_kb_at\":{");
     long done = 0;
-    uint64_t cpu0 = bench_cpu_us(), t0 = bench_now_ns();
+    struct bench_cpu cpu0 = bench_cpu_now();
+    uint64_t t0 = bench_now_ns();
     for (int m = 0; m < nmarks; m++) {
         if (marks[m] > done) errors += bench_timed_loop(client, body, marks[m] - done, NULL);
         if (marks[m] > done) done = marks[m];
         used += (size_t)snprintf(extra + used, sizeof extra - used, "%s\"%ld\":%ld", m ? "," : "", marks[m],
                                  bench_vmrss_kb());
     }
-    uint64_t t1 = bench_now_ns(), cpu1 = bench_cpu_us();
+    uint64_t t1 = bench_now_ns();
+    struct bench_cpu cpu = bench_cpu_since(cpu0);
     snprintf(extra + used, sizeof extra - used, "}");
-    struct bench_result r = {a->label, 1, done, errors, t1 - t0, cpu1 - cpu0, NULL, 0, extra};
+    struct bench_result r = {a->label, 1, done, errors, t1 - t0, cpu, NULL, 0, extra};
     bench_print_result(&r);
     return errors ? 1 : 0;
 }
@@ -119,17 +121,19 @@ int main(int argc, char **argv) {
         if (pthread_create(&tid[i], NULL, work, &w[i]) != 0) bench_die("pthread_create failed");
     }
     pthread_barrier_wait(&warm);
-    uint64_t cpu0 = bench_cpu_us(), t0 = bench_now_ns();
+    struct bench_cpu cpu0 = bench_cpu_now();
+    uint64_t t0 = bench_now_ns();
     pthread_barrier_wait(&start);
     long errors = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
         errors += w[i].errors;
     }
-    uint64_t t1 = bench_now_ns(), cpu1 = bench_cpu_us();
+    uint64_t t1 = bench_now_ns();
+    struct bench_cpu cpu = bench_cpu_since(cpu0);
     char extra[128];
     snprintf(extra, sizeof extra, "\"version\":\"%s\"", ua_version());
-    struct bench_result r = {a.label, n, a.events, errors, t1 - t0, cpu1 - cpu0, lat, a.events, extra};
+    struct bench_result r = {a.label, n, a.events, errors, t1 - t0, cpu, lat, a.events, extra};
     bench_print_result(&r);
     ua_client_free(client);
     return errors ? 1 : 0;

@@ -60,11 +60,13 @@ int main(int argc, char **argv) {
     }
     uint64_t *lat = malloc(sizeof(uint64_t) * (size_t)a.events);
     if (!lat) bench_die("out of memory");
-    uint64_t cpu0 = bench_cpu_us(), t0 = bench_now_ns();
+    struct bench_cpu cpu0 = bench_cpu_now();
+    uint64_t t0 = bench_now_ns();
     long errors = bench_timed_loop(fd, req, req_len, a.events, lat);
-    uint64_t t1 = bench_now_ns(), cpu1 = bench_cpu_us();
+    uint64_t t1 = bench_now_ns();
+    struct bench_cpu cpu = bench_cpu_since(cpu0);
     close(fd);
-    struct bench_result r = {a.label, 1, a.events, errors, t1 - t0, cpu1 - cpu0, lat, a.events, NULL};
+    struct bench_result r = {a.label, 1, a.events, errors, t1 - t0, cpu, lat, a.events, NULL};
     bench_print_result(&r);
     return errors ? 1 : 0;
 }

@@ -3,6 +3,7 @@ the checks program with its own cargo project). A missing prerequisite raises
 Missing with a message that says what to install or build."""
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,8 +20,11 @@ class Missing(Exception):
 def _run(cmd, cwd=None, env=None, timeout=600, what=""):
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
-        tail = (proc.stderr or proc.stdout).strip()[-2000:]
-        raise Missing(f"building {what or cmd[0]} failed:\n{tail}")
+        text = (proc.stderr or proc.stdout).strip()
+        first = next((ln.strip() for ln in text.splitlines()
+                      if re.search(r"error|undefined|could not|cannot|not found", ln, re.I)),
+                     text.splitlines()[0] if text else "no output")
+        raise Missing(f"building {what or cmd[0]} failed: {first}\n{text[-2000:]}")
     return proc
 
 

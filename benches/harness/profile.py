@@ -42,7 +42,7 @@ def run(label: str, cmd: list, events: int) -> dict:
     proc = subprocess.run(full, capture_output=True, text=True, timeout=600)
     if proc.returncode != 0:
         raise RuntimeError(f"callgrind {label}: exit {proc.returncode}: {proc.stderr[-1500:]}")
-    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--threshold=99.5", str(out_file)],
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=no", "--auto=no", "--threshold=99.5", str(out_file)],
                          capture_output=True, text=True, timeout=300).stdout
     total_match = TOTALS_RE.search(ann)
     total = _count(total_match.group(1)) if total_match else 0
@@ -50,7 +50,7 @@ def run(label: str, cmd: list, events: int) -> dict:
     by_group = defaultdict(int)
     for line in ann.splitlines():
         m = LINE_RE.match(line)
-        if not m:
+        if not m or m.group(2).startswith("=>"):
             continue
         ir, symbol = _count(m.group(1)), m.group(2).strip()
         if symbol == "PROGRAM TOTALS":
@@ -67,3 +67,39 @@ def run(label: str, cmd: list, events: int) -> dict:
         "by_group": sorted(((ir / events, g) for g, ir in by_group.items()), reverse=True)[:12],
         "annotate_file": str(out_file),
     }
+
+
+STRACE_LINE_RE = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$")
+
+
+def strace_available() -> bool:
+    return bool(shutil.which("strace"))
+
+
+def _strace_counts(label: str, cmd: list) -> dict:
+    out_file = paths.OUT / f"strace.{label}.txt"
+    proc = subprocess.run(["strace", "-f", "-c", "-o", str(out_file), *cmd],
+                          capture_output=True, text=True, timeout=300)
+    if proc.returncode != 0:
+        raise RuntimeError(f"strace {label}: exit {proc.returncode}: {proc.stderr[-1500:]}")
+    counts = {}
+    for line in out_file.read_text().splitlines():
+        m = STRACE_LINE_RE.match(line)
+        if m and m.group(2) != "total":
+            counts[m.group(2)] = int(m.group(1))
+    return counts
+
+
+def syscalls(label: str, cmd_for, small: int, large: int) -> dict:
+    """System calls per event: strace -c of a run of `small` and one of `large`
+    events (same warm-up), so start-up and warm-up cancel out in the difference.
+    `cmd_for(n)` gives the command for n timed events."""
+    a = _strace_counts(f"{label}.{small}", cmd_for(small))
+    b = _strace_counts(f"{label}.{large}", cmd_for(large))
+    per = {}
+    for name in b:
+        d = (b[name] - a.get(name, 0)) / (large - small)
+        if d >= 0.01:
+            per[name] = d
+    return {"label": label, "per_event": dict(sorted(per.items(), key=lambda kv: -kv[1])),
+            "total": sum(per.values())}

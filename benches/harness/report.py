@@ -1,7 +1,7 @@
 """Turns the measured rows into ratios, PASS/MISS verdicts against the
 project's targets, a plain-text table for the terminal, and BENCHMARKS.md."""
 
-SYNC_COLUMNS = ("events/s", "p50 us", "p99 us", "CPU us/event", "events")
+SYNC_COLUMNS = ("events/s", "p50 us", "p99 us", "CPU us/event", "user + sys us", "events")
 
 
 def _get(rows: dict, key: str, metric: str):
@@ -83,7 +83,9 @@ def _sync_cells(r: dict) -> list:
     if "failed" in r:
         return ["FAILED: " + r["failed"].splitlines()[0][:80]] + [""] * (len(SYNC_COLUMNS) - 1)
     return [_num(r.get("events_per_s"), 0), _num(r.get("p50_us")), _num(r.get("p99_us")),
-            _num(r.get("cpu_us_per_event"), 2), _num(r.get("events"), 0)]
+            _num(r.get("cpu_us_per_event"), 2),
+            f"{_num(r.get('cpu_user_us_per_event'), 2)} + {_num(r.get('cpu_sys_us_per_event'), 2)}",
+            _num(r.get("events"), 0)]
 
 
 def _table(header: list, rows: list, markdown: bool) -> str:
@@ -144,6 +146,16 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
         rows.append([what, "-" if value is None else f"{value:.2f}x", "(info)", ""])
     out.append(("Ratios (same run) and targets (informational: the bench never fails on a MISS)",
                 _table(["ratio", "measured", "target", "verdict"], rows, markdown)))
+    sc = res.get("syscalls", {})
+    if sc:
+        rows = []
+        for k, v in sc.items():
+            if "per_event" in v:
+                rows.append([k, f"{v['total']:.1f}", ", ".join(f"{n} {c:.1f}" for n, c in v["per_event"].items())])
+            else:
+                rows.append([k, "-", v.get("failed", "").splitlines()[0][:100]])
+        out.append(("System calls per event (strace -f -c, difference of two runs)",
+                    _table(["client", "syscalls/event", "by call"], rows, markdown)))
     prof = res.get("profile", {})
     if prof:
         lines = []

@@ -8,7 +8,8 @@ import subprocess
 from dataclasses import dataclass, field
 from typing import Optional
 
-METRICS = ("events_per_s", "p50_us", "p99_us", "cpu_us_per_event")
+METRICS = ("events_per_s", "p50_us", "p99_us", "cpu_us_per_event", "cpu_user_us_per_event",
+           "cpu_sys_us_per_event")
 
 
 @dataclass
@@ -44,10 +45,20 @@ def run_program(row: Row) -> list:
                 found.append(json.loads(line))
             except json.JSONDecodeError:
                 pass
+    for obj in found:
+        normalize(obj)
     if proc.returncode != 0 or not found:
         tail = (proc.stderr.strip() or proc.stdout.strip())[-1500:]
         raise RowFailed(f"{row.key}: exit status {proc.returncode}: {tail or '(no output)'}")
     return found
+
+
+def normalize(result: dict) -> None:
+    """ua-loadgen reports CPU as totals in seconds; derive the per-event split."""
+    events = result.get("events") or 0
+    if "cpu_user_s" in result and "cpu_user_us_per_event" not in result and events:
+        result["cpu_user_us_per_event"] = result["cpu_user_s"] * 1e6 / events
+        result["cpu_sys_us_per_event"] = result["cpu_sys_s"] * 1e6 / events
 
 
 def sanity_problems(result: dict) -> list:

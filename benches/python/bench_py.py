@@ -14,9 +14,9 @@ import time
 
 
 def cpu_us():
-    """User plus system CPU of this process so far, in microseconds."""
+    """(user, system) CPU of this process so far, in microseconds."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return (ru.ru_utime + ru.ru_stime) * 1e6
+    return ru.ru_utime * 1e6, ru.ru_stime * 1e6
 
 
 def percentile_us(sorted_ns, p):
@@ -111,7 +111,9 @@ def main():
         "events_per_s": round(args.events / secs, 1) if secs > 0 else 0.0,
         "p50_us": percentile_us(lat, 50),
         "p99_us": percentile_us(lat, 99),
-        "cpu_us_per_event": round((cpu1 - cpu0) / args.events, 3),
+        "cpu_us_per_event": round((cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / args.events, 3),
+        "cpu_user_us_per_event": round((cpu1[0] - cpu0[0]) / args.events, 3),
+        "cpu_sys_us_per_event": round((cpu1[1] - cpu0[1]) / args.events, 3),
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "version": version,
     }), flush=True)

@@ -43,11 +43,11 @@ func ParseArgs(defaultLabel string) Args {
 	return Args{*endpoint, *token, *label, body, *events, *warmup}
 }
 
-// cpuMicros is the user plus system CPU of the whole process so far.
-func cpuMicros() float64 {
+// cpuMicros is the user and the system CPU of the whole process so far.
+func cpuMicros() (user, sys float64) {
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
-	return float64(ru.Utime.Sec+ru.Stime.Sec)*1e6 + float64(ru.Utime.Usec+ru.Stime.Usec)
+	return float64(ru.Utime.Sec)*1e6 + float64(ru.Utime.Usec), float64(ru.Stime.Sec)*1e6 + float64(ru.Stime.Usec)
 }
 
 // percentileMicros is the nearest-rank percentile of sorted samples.
@@ -71,7 +71,8 @@ func Run(a Args, version string, send func() error) {
 	}
 	lat := make([]time.Duration, a.Events)
 	errors := 0
-	cpu0, t0 := cpuMicros(), time.Now()
+	user0, sys0 := cpuMicros()
+	t0 := time.Now()
 	for i := range lat {
 		s := time.Now()
 		if err := send(); err != nil {
@@ -82,22 +83,26 @@ func Run(a Args, version string, send func() error) {
 		}
 		lat[i] = time.Since(s)
 	}
-	secs, cpu1 := time.Since(t0).Seconds(), cpuMicros()
+	secs := time.Since(t0).Seconds()
+	user1, sys1 := cpuMicros()
+	n := float64(a.Events)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	var ru syscall.Rusage
 	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
 	out, _ := json.Marshal(map[string]any{
-		"label":            a.Label,
-		"threads":          1,
-		"events":           a.Events,
-		"errors":           errors,
-		"seconds":          secs,
-		"events_per_s":     float64(a.Events) / secs,
-		"p50_us":           percentileMicros(lat, 50),
-		"p99_us":           percentileMicros(lat, 99),
-		"cpu_us_per_event": (cpu1 - cpu0) / float64(a.Events),
-		"maxrss_kb":        ru.Maxrss,
-		"version":          version,
+		"label":                 a.Label,
+		"threads":               1,
+		"events":                a.Events,
+		"errors":                errors,
+		"seconds":               secs,
+		"events_per_s":          n / secs,
+		"p50_us":                percentileMicros(lat, 50),
+		"p99_us":                percentileMicros(lat, 99),
+		"cpu_us_per_event":      (user1 - user0 + sys1 - sys0) / n,
+		"cpu_user_us_per_event": (user1 - user0) / n,
+		"cpu_sys_us_per_event":  (sys1 - sys0) / n,
+		"maxrss_kb":             ru.Maxrss,
+		"version":               version,
 	})
 	fmt.Println(string(out))
 	if errors > 0 {
