@@ -258,13 +258,16 @@ def main() -> int:
         res["syscalls"] = {}
         if not a.no_profile and not a.smoke and profile.strace_available():
             small, large = (20, 120) if a.smoke else (200, 2200)
-            for key in ("floor-c", "curl", "coveo-c"):
-                if isinstance(progs[key], Exception):
+            for key, prog, extra in (("floor-c", "floor-c", []), ("curl", "curl", []), ("coveo-c", "coveo-c", []),
+                                     ("coveo-c, 8 threads", "coveo-c", ["--threads", "8"])):
+                if isinstance(progs[prog], Exception):
                     continue
                 log(f"strace: {key}")
                 try:
                     res["syscalls"][key] = profile.syscalls(
-                        key, lambda n, k=key: [str(progs[k]), *common_args(url, files["300B"], n, 10, k)], small, large)
+                        key.replace(", ", "-").replace(" ", ""),
+                        lambda n, p=prog, x=extra: [str(progs[p]), *common_args(url, files["300B"], n, 16, p), *x],
+                        small, large)
                 except (RuntimeError, OSError) as e:
                     res["syscalls"][key] = {"failed": str(e)}
         srv.check_alive()

@@ -58,7 +58,9 @@ def run(label: str, cmd: list, events: int) -> dict:
         functions.append((ir, symbol))
         by_group[_group(symbol)] += ir
     functions.sort(reverse=True)
+    inclusive = _inclusive_entry_points(out_file, events)
     return {
+        "inclusive": inclusive,
         "label": label,
         "events": events,
         "ir_total": total,
@@ -67,6 +69,25 @@ def run(label: str, cmd: list, events: int) -> dict:
         "by_group": sorted(((ir / events, g) for g, ir in by_group.items()), reverse=True)[:12],
         "annotate_file": str(out_file),
     }
+
+
+# Functions whose inclusive cost tells where a send goes: the C entry point,
+# the library's own layers, and the HTTP engine underneath.
+ENTRY_POINT_RE = re.compile(r":(ua_\w+|<?coveo_ua::[^\[]+?|ureq::run::run|ureq::request::do_call|"
+                            r"curl_easy_perform|__rdl_alloc|__rdl_dealloc|std::io::default_read_to_end)\s*\[")
+
+
+def _inclusive_entry_points(out_file, events: int) -> list:
+    ann = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--auto=no", "--threshold=99.9", str(out_file)],
+                         capture_output=True, text=True, timeout=300).stdout
+    found = []
+    for line in ann.splitlines():
+        m = LINE_RE.match(line)
+        if m and ENTRY_POINT_RE.search(m.group(2)):
+            sym = re.sub(r"\s*\[[^\]]+\]\s*$", "", m.group(2)).split(":", 1)[-1]
+            found.append((_count(m.group(1)) / events, sym))
+    found.sort(reverse=True)
+    return found[:14]
 
 
 STRACE_LINE_RE = re.compile(r"^\s*[\d.]+\s+[\d.]+\s+\d+\s+(\d+)\s+(?:\d+\s+)?(\w+)\s*$")

@@ -166,6 +166,11 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
                 continue
             lines.append(("\n**" if markdown else "\n") + f"{k}: instructions/event by owner (self cost)" + ("**" if markdown else ""))
             lines.append(_table(["owner", "Ir/event"], [[g, f"{v:,.0f}"] for v, g in p["by_group"]], markdown))
+            if p.get("inclusive"):
+                lines.append(("\n**" if markdown else "\n") + f"{k}: inclusive cost of the main layers" + ("**" if markdown else ""))
+                lines.append(_table(["Ir/event", "function (with everything it calls)"],
+                                    [[f"{v:,.0f}", (f"`{sym[:150]}`" if markdown else sym[:150])] for v, sym in p["inclusive"]],
+                                    markdown))
             lines.append(("\n**" if markdown else "\n") + f"{k}: top functions (self cost)" + ("**" if markdown else ""))
             lines.append(_table(["Ir/event", "function"],
                                 [[f"{v:,.0f}", (f"`{sym[:150]}`" if markdown else sym[:150])] for v, sym in p["top_functions"]],
