@@ -7,7 +7,12 @@ DEMO_TARGETS += demo-c
 
 C_STRICT_FLAGS := -std=c99 -Wall -Wextra -Werror -pedantic
 C_BUILD_DIR := $(CURDIR)/target/c
-C_LINK_LIB := -L$(RELEASE_DIR) -lcoveo_ua -Wl,-rpath,$(RELEASE_DIR)
+# Once the library carries its SONAME (libcoveo_ua.so.0), programs linked to it
+# look for that name at run time; target/release only has libcoveo_ua.so, so
+# C_SONAME_DIR holds a libcoveo_ua.so.0 link to it, searched first.
+C_SONAME_DIR := $(C_BUILD_DIR)/soname
+C_SONAME_LINK := $(C_SONAME_DIR)/libcoveo_ua.so.0
+C_LINK_LIB := -L$(RELEASE_DIR) -lcoveo_ua -Wl,-rpath,$(C_SONAME_DIR) -Wl,-rpath,$(RELEASE_DIR)
 # The package version, from the first `version = "..."` line of Cargo.toml.
 COVEO_UA_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 # Definite and indirect leaks fail the run; "still reachable" blocks (Rust's
@@ -21,12 +26,16 @@ C_TEST_HEADERS := $(wildcard tests/c/*.h) examples/c/emulator_control.h include/
 $(C_BUILD_DIR):
 	mkdir -p $@
 
-$(C_BUILD_DIR)/test_c: $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build $(C_BUILD_DIR)
+$(C_SONAME_LINK):
+	mkdir -p $(C_SONAME_DIR)
+	ln -sfn $(LIB_SO) $@
+
+$(C_BUILD_DIR)/test_c: $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build $(C_BUILD_DIR) $(C_SONAME_LINK)
 	$(CC) $(C_STRICT_FLAGS) -DCOVEO_UA_EXPECTED_VERSION='"$(COVEO_UA_VERSION)"' \
 		-Iinclude -Iexamples/c $(C_TEST_SOURCES) -o $@ $(C_LINK_LIB) -pthread
 
 $(C_BUILD_DIR)/send_event: examples/c/send_event.c examples/c/emulator_control.c \
-		examples/c/emulator_control.h include/coveo_ua.h | $(C_BUILD_DIR)
+		examples/c/emulator_control.h include/coveo_ua.h | $(C_BUILD_DIR) $(C_SONAME_LINK)
 	$(CC) $(C_STRICT_FLAGS) -Iinclude -Iexamples/c examples/c/send_event.c \
 		examples/c/emulator_control.c -o $@ $(C_LINK_LIB)
 

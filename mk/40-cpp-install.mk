@@ -14,7 +14,7 @@ $(CPP_BUILD_DIR):
 
 $(CPP_BUILD_DIR)/test_wrapper: tests/cpp/test_wrapper.cpp $(CPP_TEST_C_SOURCES) include/coveo_ua.hpp \
 		include/coveo_ua.h tests/c/harness.h tests/c/emulator_process.h examples/c/emulator_control.h \
-		| build $(CPP_BUILD_DIR)
+		| build $(CPP_BUILD_DIR) $(C_SONAME_LINK)
 	for src in $(CPP_TEST_C_SOURCES); do \
 		$(CC) $(C_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c -c $$src \
 			-o $(CPP_BUILD_DIR)/$$(basename $$src .c).o; \
@@ -22,7 +22,7 @@ $(CPP_BUILD_DIR)/test_wrapper: tests/cpp/test_wrapper.cpp $(CPP_TEST_C_SOURCES) 
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c tests/cpp/test_wrapper.cpp \
 		$(addprefix $(CPP_BUILD_DIR)/,$(notdir $(CPP_TEST_C_SOURCES:.c=.o))) -o $@ $(C_LINK_LIB) -pthread
 
-$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
+$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
 
 # The test starts its own ua-emulator ($(UA_EMULATOR_BIN)).

@@ -32,11 +32,14 @@ expect() {
         echo "test-install: FAIL: $what" >&2
     fi
 }
+# Outputs are captured first: `cmd | grep -q` would fail under pipefail when
+# grep stops reading early and cmd dies of SIGPIPE.
 links_to() { [ "$(readlink "$1")" = "$2" ]; }
-has_soname() { readelf -d "$1" | grep -q "SONAME.*\[$2\]"; }
-needs() { readelf -d "$1" | grep -q "NEEDED.*\[$2\]"; }
-is_static() { [ -x "$1" ] && ! readelf -d "$1" | grep -q 'libcoveo_ua'; }
-loads_from() { ldd "$1" | grep -q "$2"; }
+dynamic_section() { readelf -d "$1" 2>/dev/null || true; }
+has_soname() { grep -q "SONAME.*\[$2\]" <<<"$(dynamic_section "$1")"; }
+needs() { grep -q "NEEDED.*\[$2\]" <<<"$(dynamic_section "$1")"; }
+is_static() { [ -x "$1" ] && ! grep -q 'libcoveo_ua' <<<"$(dynamic_section "$1")"; }
+loads_from() { grep -qF "$2" <<<"$(ldd "$1")"; }
 configure() { # configure BUILD_DIR EXPECTED_LOG_LINE CMAKE_ARGS...
     local dir=$1 line=$2
     shift 2
