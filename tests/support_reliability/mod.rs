@@ -229,3 +229,101 @@ pub fn reconcile(reported: &[(String, bool)], recorded: &HashMap<String, usize>)
     }
     t
 }
+
+/// A tiny HTTP/1.1 responder on a loopback port for answers the emulator cannot
+/// give (a redirect with a Location, a huge body): each connection's request is
+/// read (head, then Content-Length bytes), recorded, and handed with the stream
+/// to `respond`. Stopped (and its thread joined) when dropped; it also stops by
+/// itself after a minute so a failed test never leaves it running.
+pub struct RawServer {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Every request received (head and body), in arrival order.
+    pub requests: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+type Respond = dyn Fn(&[u8], &mut std::net::TcpStream) + Send + Sync;
+
+impl RawServer {
+    /// Starts a responder; `respond` writes the answer (errors are ignored: the
+    /// client may leave early, which is the point of some tests).
+    pub fn start(
+        respond: impl Fn(&[u8], &mut std::net::TcpStream) + Send + Sync + 'static,
+    ) -> RawServer {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind raw server");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let requests = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let respond: Arc<Respond> = Arc::new(respond);
+        let (seen, stopping) = (requests.clone(), stop.clone());
+        let accept_thread = std::thread::spawn(move || {
+            let give_up = std::time::Instant::now() + Duration::from_secs(60);
+            while !stopping.load(Ordering::Relaxed) && std::time::Instant::now() < give_up {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let (seen, respond) = (seen.clone(), respond.clone());
+                        std::thread::spawn(move || {
+                            let _ = stream.set_nonblocking(false);
+                            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                            let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+                            let request = read_request(&mut stream);
+                            seen.lock().unwrap().push(request.clone());
+                            respond(&request, &mut stream);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        RawServer {
+            port,
+            requests,
+            stop,
+            accept_thread: Some(accept_thread),
+        }
+    }
+
+    /// How many requests arrived.
+    pub fn request_count(&self) -> usize {
+        self.requests.lock().unwrap().len()
+    }
+}
+
+impl Drop for RawServer {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.accept_thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// Reads one HTTP request: the head up to the blank line, then as many body
+/// bytes as its Content-Length says (bounded, with the stream's read timeout).
+pub fn read_request(stream: &mut impl std::io::Read) -> Vec<u8> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") && data.len() < 64 * 1024 {
+        match stream.read(&mut byte) {
+            Ok(1) => data.push(byte[0]),
+            _ => return data,
+        }
+    }
+    let head = String::from_utf8_lossy(&data).to_ascii_lowercase();
+    let length = head
+        .lines()
+        .find_map(|l| l.strip_prefix("content-length:"))
+        .and_then(|v| v.trim().parse::<usize>().ok())
+        .unwrap_or(0)
+        .min(1 << 20);
+    let mut body = vec![0u8; length];
+    if stream.read_exact(&mut body).is_ok() {
+        data.extend_from_slice(&body);
+    }
+    data
+}
