@@ -77,7 +77,10 @@ impl EventLog {
 
     /// Appends one event; returns its sequence number.
     pub fn record(&self, e: &NewEvent) -> u64 {
-        let mut rest = String::with_capacity(256);
+        let body = serde_json::to_string(e.body).unwrap_or_else(|_| "null".into());
+        // Sized for the fixed fields too, so the entry kept in memory is not
+        // reallocated (and does not hold twice the memory it needs).
+        let mut rest = String::with_capacity(body.len() + 300);
         rest.push_str(",\"kind\":");
         push_json_str(&mut rest, e.kind);
         rest.push_str(",\"path\":");
@@ -85,7 +88,7 @@ impl EventLog {
         rest.push_str(",\"org\":");
         push_json_str(&mut rest, e.org);
         rest.push_str(",\"body\":");
-        rest.push_str(&serde_json::to_string(e.body).unwrap_or_else(|_| "null".into()));
+        rest.push_str(&body);
         rest.push_str(",\"visitId\":");
         push_json_str(&mut rest, &e.visit.visit_id);
         rest.push_str(",\"visitorId\":");
