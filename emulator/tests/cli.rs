@@ -1,7 +1,5 @@
 //! The command line: help, refused options, and failures to start.
 
-mod common;
-
 use std::process::{Command, Stdio};
 
 fn run(args: &[&str]) -> std::process::Output {
