@@ -139,7 +139,7 @@ static void json_nested_100000_deep(void)
 
     CHECK(arrays != NULL && event != NULL);
     if (arrays != NULL && event != NULL) {
-        /* [[[[...]]]]: well-formed, but not an object. */
+        /* [[[[...]]]]: deeper than any parser should follow; JSON syntax is judged first. */
         memset(arrays, '[', depth);
         memset(arrays + depth, ']', depth);
         arrays[2 * depth] = '\0';
@@ -151,7 +151,7 @@ static void json_nested_100000_deep(void)
         memset(event + head_len + depth * open_len + 1, '}', depth);
         strcpy(event + head_len + depth * open_len + 1 + depth, "}");
         /* A parser that recursed without a limit would overflow the stack here. */
-        CHECK_REFUSED(client, UA_EVENT_CUSTOM, arrays, UA_INVALID_OBJECT);
+        CHECK_REFUSED(client, UA_EVENT_CUSTOM, arrays, UA_INVALID_JSON);
         CHECK_REFUSED(client, UA_EVENT_CUSTOM, event, UA_INVALID_JSON);
     }
     ua_client_free(client);

@@ -253,6 +253,23 @@ static void status_decides_when_type_is_missing_or_shared(void)
     ua_client_free(client);
 }
 
+static void emulator_answers_invalid_uri_for_a_wrong_base_path(void)
+{
+    char endpoint[300];
+    ua_options *options = test_options(TEST_TOKEN, 2);
+    ua_client *client = NULL;
+    size_t len = strlen(test_emulator.endpoint) - strlen("/rest/ua");
+
+    /* "http://127.0.0.1:PORT/typo/rest/ua": a base path the service does not have. */
+    snprintf(endpoint, sizeof endpoint, "%.*s/typo/rest/ua", (int)len, test_emulator.endpoint);
+    CHECK_CODE(ua_options_set_endpoint(options, endpoint), UA_OK);
+    CHECK_CODE(ua_client_new(options, &client), UA_OK);
+    reset_emulator();
+    SEND_AND_CHECK(client, UA_INVALID_URI, 404, "InvalidUri", 1);
+    ua_client_free(client);
+    ua_options_free(options);
+}
+
 static void too_many_requests_after_retries(void)
 {
     ua_client *client = test_client(TEST_TOKEN, 2);
@@ -417,6 +434,7 @@ void run_send_tests(void)
     RUN(missing_field_reported_by_the_service);
     RUN(invalid_json_and_wrong_type_found_before_sending);
     RUN(status_decides_when_type_is_missing_or_shared);
+    RUN(emulator_answers_invalid_uri_for_a_wrong_base_path);
     RUN(too_many_requests_after_retries);
     RUN(server_error_after_retries);
     RUN(server_error_recovers_within_retries);
