@@ -230,21 +230,82 @@ pub fn reconcile(reported: &[(String, bool)], recorded: &HashMap<String, usize>)
     t
 }
 
-/// A tiny HTTP/1.1 responder on a loopback port for answers the emulator cannot
-/// give (a redirect with a Location, a huge body): each connection's request is
-/// read (head, then Content-Length bytes), recorded, and handed with the stream
-/// to `respond`. Stopped (and its thread joined) when dropped; it also stops by
+/// A loopback listener that hands each connection to `handler` on a thread of
+/// its own. Stopped (its accept thread joined) when dropped, and stops by
 /// itself after a minute so a failed test never leaves it running.
+pub struct TcpService {
+    /// Its port on 127.0.0.1.
+    pub port: u16,
+    /// Connections accepted so far.
+    pub accepted: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    accept_thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl TcpService {
+    /// Listens on a free loopback port; `handler` gets each accepted stream
+    /// (blocking, with 5 s read and 10 s write timeouts).
+    pub fn start(handler: impl Fn(std::net::TcpStream) + Send + Sync + 'static) -> TcpService {
+        use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+        use std::sync::Arc;
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let accepted = Arc::new(AtomicUsize::new(0));
+        let stop = Arc::new(AtomicBool::new(false));
+        let handler = Arc::new(handler);
+        let (count, stopping) = (accepted.clone(), stop.clone());
+        let accept_thread = std::thread::spawn(move || {
+            let give_up = std::time::Instant::now() + Duration::from_secs(60);
+            while !stopping.load(Ordering::Relaxed) && std::time::Instant::now() < give_up {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        count.fetch_add(1, Ordering::SeqCst);
+                        let handler = handler.clone();
+                        std::thread::spawn(move || {
+                            let _ = stream.set_nonblocking(false);
+                            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+                            let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
+                            handler(stream);
+                        });
+                    }
+                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
+                }
+            }
+        });
+        TcpService {
+            port,
+            accepted,
+            stop,
+            accept_thread: Some(accept_thread),
+        }
+    }
+
+    /// Connections accepted so far.
+    pub fn connections(&self) -> usize {
+        self.accepted.load(std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+impl Drop for TcpService {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        if let Some(t) = self.accept_thread.take() {
+            let _ = t.join();
+        }
+    }
+}
+
+/// A tiny HTTP/1.1 responder for answers the emulator cannot give (a redirect
+/// with a Location, a huge body): each connection's request is read (head,
+/// then Content-Length bytes), recorded, and handed with the stream to `respond`.
 pub struct RawServer {
     /// Its port on 127.0.0.1.
     pub port: u16,
     /// Every request received (head and body), in arrival order.
     pub requests: std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>,
-    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
-    accept_thread: Option<std::thread::JoinHandle<()>>,
+    _service: TcpService,
 }
-
-type Respond = dyn Fn(&[u8], &mut std::net::TcpStream) + Send + Sync;
 
 impl RawServer {
     /// Starts a responder; `respond` writes the answer (errors are ignored: the
@@ -252,54 +313,23 @@ impl RawServer {
     pub fn start(
         respond: impl Fn(&[u8], &mut std::net::TcpStream) + Send + Sync + 'static,
     ) -> RawServer {
-        use std::sync::atomic::{AtomicBool, Ordering};
-        use std::sync::{Arc, Mutex};
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind raw server");
-        listener.set_nonblocking(true).expect("nonblocking");
-        let port = listener.local_addr().expect("addr").port();
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let stop = Arc::new(AtomicBool::new(false));
-        let respond: Arc<Respond> = Arc::new(respond);
-        let (seen, stopping) = (requests.clone(), stop.clone());
-        let accept_thread = std::thread::spawn(move || {
-            let give_up = std::time::Instant::now() + Duration::from_secs(60);
-            while !stopping.load(Ordering::Relaxed) && std::time::Instant::now() < give_up {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        let (seen, respond) = (seen.clone(), respond.clone());
-                        std::thread::spawn(move || {
-                            let _ = stream.set_nonblocking(false);
-                            let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
-                            let _ = stream.set_write_timeout(Some(Duration::from_secs(10)));
-                            let request = read_request(&mut stream);
-                            seen.lock().unwrap().push(request.clone());
-                            respond(&request, &mut stream);
-                        });
-                    }
-                    Err(_) => std::thread::sleep(Duration::from_millis(5)),
-                }
-            }
+        let requests = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let seen = requests.clone();
+        let service = TcpService::start(move |mut stream| {
+            let request = read_request(&mut stream);
+            seen.lock().unwrap().push(request.clone());
+            respond(&request, &mut stream);
         });
         RawServer {
-            port,
+            port: service.port,
             requests,
-            stop,
-            accept_thread: Some(accept_thread),
+            _service: service,
         }
     }
 
     /// How many requests arrived.
     pub fn request_count(&self) -> usize {
         self.requests.lock().unwrap().len()
-    }
-}
-
-impl Drop for RawServer {
-    fn drop(&mut self) {
-        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        if let Some(t) = self.accept_thread.take() {
-            let _ = t.join();
-        }
     }
 }
 
