@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -51,6 +52,7 @@ int emu_start(emu_process *emu, const char *const *args)
     const char *argv[EMU_MAX_ARGS + 4];
     size_t n = 0;
     int out_fd, waited_ms;
+    pid_t parent;
 
     memset(emu, 0, sizeof *emu);
     if (bin == NULL || bin[0] == '\0')
@@ -75,6 +77,7 @@ int emu_start(emu_process *emu, const char *const *args)
         return -1;
     }
     fflush(NULL);
+    parent = getpid();
     emu->pid = fork();
     if (emu->pid < 0) {
         perror("emulator: fork");
@@ -82,6 +85,10 @@ int emu_start(emu_process *emu, const char *const *args)
         return -1;
     }
     if (emu->pid == 0) {
+        /* If the test dies (a crash in the library, say), the emulator goes too. */
+        prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (getppid() != parent)
+            _exit(127);
         /* A file, not a pipe: the emulator can never block on a full pipe. */
         dup2(out_fd, STDOUT_FILENO);
         close(out_fd);
