@@ -313,6 +313,52 @@ static void server_error_recovers_within_retries(void)
     ua_client_free(client);
 }
 
+static void retry_after_is_honoured_or_refused_by_the_deadline(void)
+{
+    ua_options *options = test_options(TEST_TOKEN, 3);
+    ua_client *client = NULL;
+    ua_result *result = NULL;
+    ua_code code;
+
+    CHECK_CODE(ua_options_set_deadline_ms(options, 5000), UA_OK);
+    CHECK_CODE(ua_client_new(options, &client), UA_OK);
+    reset_emulator();
+    /* An unreadable Retry-After falls back to the backoff; the retry succeeds. */
+    add_fault("{\"action\":\"respond\",\"status\":429,\"retry_after\":\"soon\"}");
+    SEND_AND_CHECK(client, UA_OK, 200, NULL, 2);
+    add_fault("{\"action\":\"respond\",\"status\":503,\"retry_after\":\"0\"}");
+    SEND_AND_CHECK(client, UA_OK, 200, NULL, 2);
+    /* A wait of an hour would pass the 5 s deadline: not taken, the 429 stands. */
+    add_fault("{\"action\":\"respond\",\"status\":429,\"retry_after\":\"3600\","
+              "\"type\":\"TooManyRequestsException\",\"message\":\"later\"}");
+    code = ua_send_event(client, UA_EVENT_CUSTOM, CUSTOM_EVENT, &result);
+    CHECK_RESULT(result, code, UA_TOO_MANY_REQUESTS, 429, "TooManyRequestsException", 1);
+    ua_result_free(result);
+    CHECK_INT(emu_count_events(test_emulator.endpoint), 2);
+    reset_emulator();
+    ua_client_free(client);
+    ua_options_free(options);
+}
+
+static void answers_cut_short_are_retried(void)
+{
+    ua_client *no_retry = test_client(TEST_TOKEN, 0);
+    ua_client *one_retry = test_client(TEST_TOKEN, 1);
+
+    /* The server recorded the event but the answer was lost: a failed send... */
+    reset_emulator();
+    add_fault("{\"action\":\"truncate\"}");
+    SEND_AND_CHECK(no_retry, UA_CONNECTION_FAILED, 0, NULL, 1);
+    CHECK_INT(emu_count_events(test_emulator.endpoint), 1);
+    /* ...and a retry then succeeds, recording it twice (the documented price). */
+    reset_emulator();
+    add_fault("{\"action\":\"record_then_close\"}");
+    SEND_AND_CHECK(one_retry, UA_OK, 200, NULL, 2);
+    CHECK_INT(emu_count_events(test_emulator.endpoint), 2);
+    ua_client_free(no_retry);
+    ua_client_free(one_retry);
+}
+
 static void invalid_argument_for_bad_endpoints(void)
 {
     static const char *const refused[] = {
@@ -438,6 +484,8 @@ void run_send_tests(void)
     RUN(too_many_requests_after_retries);
     RUN(server_error_after_retries);
     RUN(server_error_recovers_within_retries);
+    RUN(retry_after_is_honoured_or_refused_by_the_deadline);
+    RUN(answers_cut_short_are_retried);
     RUN(invalid_argument_for_bad_endpoints);
     RUN(connection_failed_on_closed_port);
     RUN(connection_failed_on_broken_answers);
