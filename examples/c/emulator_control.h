@@ -12,6 +12,10 @@
 
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" { /* the C++ tests link these C helpers too */
+#endif
+
 /*
  * Sends METHOD /_emulator/<path> to the emulator whose event endpoint is
  * `endpoint` (e.g. "http://127.0.0.1:4242/rest/ua"; only the host and port are
@@ -33,5 +37,9 @@ int emu_clear_events(const char *endpoint);
 
 /* Number of accepted events in the log, or -1 on failure. */
 long emu_count_events(const char *endpoint);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif
