@@ -54,4 +54,4 @@ install: build
 	LIBS_PRIVATE='$(COVEO_UA_LIBS_PRIVATE)' packaging/install.sh
 
 test-install: build
-	VERSION='$(COVEO_UA_VERSION)' MAKE='$(MAKE)' packaging/test-install.sh
+	VERSION='$(COVEO_UA_VERSION)' packaging/test-install.sh
