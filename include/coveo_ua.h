@@ -268,6 +268,8 @@ ua_options *ua_options_new(void);
  * Frees options made by `ua_options_new`. NULL does nothing. Freeing twice, or
  * using the options afterwards, is undefined behaviour.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or a live pointer from `ua_options_new`.
  */
@@ -280,6 +282,8 @@ void ua_options_free(ua_options *options);
  * The string is copied. NULL, an empty token, or one with spaces, control or
  * non-ASCII characters gives UA_INVALID_ARGUMENT. The token never appears in
  * any message.
+ *
+ * Thread safety: the options belong to one thread at a time.
  *
  * # Safety
  * `options` is NULL or live; `token` is NULL or a NUL-terminated string.
@@ -296,6 +300,8 @@ ua_code ua_options_set_token(ua_options *options, const char *token);
  * https://<org>.analytics.org.coveo.com/rest/ua when an organization is set,
  * https://analytics.cloud.coveo.com/rest/ua otherwise). The string is copied.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live; `base_url` is NULL or a NUL-terminated string.
  */
@@ -307,6 +313,8 @@ ua_code ua_options_set_endpoint(ua_options *options, const char *base_url);
  * https://<org>.analytics.org.coveo.com/rest/ua. NULL or "" unsets it. Control
  * characters or spaces give UA_INVALID_ARGUMENT. The string is copied.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live; `org_id` is NULL or a NUL-terminated string.
  */
@@ -315,6 +323,8 @@ ua_code ua_options_set_org(ua_options *options, const char *org_id);
 /**
  * Sets the timeout of one attempt (resolve, connect, send, read the answer),
  * 1 to 600000 ms; default 2000. Other values give UA_INVALID_ARGUMENT.
+ *
+ * Thread safety: the options belong to one thread at a time.
  *
  * # Safety
  * `options` is NULL or live.
@@ -325,6 +335,8 @@ ua_code ua_options_set_timeout_ms(ua_options *options, uint32_t ms);
  * Sets the deadline of a whole `ua_send_event` call, retries and waits
  * included, 1 to 3600000 ms; default 8000. Other values give UA_INVALID_ARGUMENT.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live.
  */
@@ -333,6 +345,8 @@ ua_code ua_options_set_deadline_ms(ua_options *options, uint32_t ms);
 /**
  * Sets how many times a failed attempt (5xx, 429, connection failure, timeout)
  * may be retried, 0 to 100; default 3. Above 100 gives UA_INVALID_ARGUMENT.
+ *
+ * Thread safety: the options belong to one thread at a time.
  *
  * # Safety
  * `options` is NULL or live.
@@ -344,6 +358,8 @@ ua_code ua_options_set_max_retries(ua_options *options, uint32_t retries);
  * [0, min(max_ms, base_ms * 2^n)]. Defaults 100 and 2000. base_ms above
  * max_ms, or max_ms above 600000, gives UA_INVALID_ARGUMENT.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live.
  */
@@ -354,6 +370,8 @@ ua_code ua_options_set_retry_backoff_ms(ua_options *options, uint32_t base_ms, u
  * "" removes it. Non-printable or non-ASCII characters, or more than 256 bytes,
  * give UA_INVALID_ARGUMENT. The string is copied.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live; `product` is NULL or a NUL-terminated string.
  */
@@ -362,6 +380,8 @@ ua_code ua_options_set_user_agent(ua_options *options, const char *product);
 /**
  * Turns the checks made before sending on or off (default on). Off, the body is
  * sent as given and only the service judges it.
+ *
+ * Thread safety: the options belong to one thread at a time.
  *
  * # Safety
  * `options` is NULL or live.
@@ -374,6 +394,8 @@ ua_code ua_options_set_local_checks(ua_options *options, bool enabled);
  * `ua_client_new` runs, which returns UA_INVALID_ARGUMENT if it cannot be read
  * or holds no certificate. The path is copied.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live; `pem_path` is NULL or a NUL-terminated string.
  */
@@ -384,6 +406,8 @@ ua_code ua_options_set_ca_file(ua_options *options, const char *pem_path);
  * means no proxy (the default). The proxy environment variables are never read.
  * Another form gives UA_INVALID_ARGUMENT. The string is copied.
  *
+ * Thread safety: the options belong to one thread at a time.
+ *
  * # Safety
  * `options` is NULL or live; `proxy_url` is NULL or a NUL-terminated string.
  */
@@ -391,6 +415,8 @@ ua_code ua_options_set_proxy(ua_options *options, const char *proxy_url);
 
 /**
  * The result code (the same value `ua_send_event` returned); 0 for NULL.
+ *
+ * Thread safety: the result belongs to one thread at a time.
  *
  * # Safety
  * `result` is NULL or live.
@@ -401,6 +427,8 @@ ua_code ua_result_code(const ua_result *result);
  * The HTTP status of the last answer; 0 when no HTTP answer came (checks
  * before sending, connection failure, timeout) and for NULL.
  *
+ * Thread safety: the result belongs to one thread at a time.
+ *
  * # Safety
  * `result` is NULL or live.
  */
@@ -409,6 +437,8 @@ uint16_t ua_result_http_status(const ua_result *result);
 /**
  * How many attempts were made (a refused connection counts); 0 when the call
  * stopped before sending, and for NULL.
+ *
+ * Thread safety: the result belongs to one thread at a time.
  *
  * # Safety
  * `result` is NULL or live.
@@ -420,6 +450,8 @@ uint32_t ua_result_attempts(const ua_result *result);
  * the type the service would have answered). NULL on success, when the answer
  * had none, and for NULL. Owned by the result.
  *
+ * Thread safety: the result belongs to one thread at a time.
+ *
  * # Safety
  * `result` is NULL or live.
  */
@@ -429,6 +461,8 @@ const char *ua_result_error_type(const ua_result *result);
  * The service's message (token redacted), or the library's own explanation.
  * Never NULL for a non-NULL result; NULL for NULL. Owned by the result.
  *
+ * Thread safety: the result belongs to one thread at a time.
+ *
  * # Safety
  * `result` is NULL or live.
  */
@@ -437,6 +471,8 @@ const char *ua_result_message(const ua_result *result);
 /**
  * The `visitorId` from a success answer; NULL otherwise and for NULL. Owned by
  * the result.
+ *
+ * Thread safety: the result belongs to one thread at a time.
  *
  * # Safety
  * `result` is NULL or live.
@@ -448,6 +484,8 @@ const char *ua_result_visitor_id(const ua_result *result);
  * byte); NULL when there was no answer or it was empty, and for NULL. Owned by
  * the result.
  *
+ * Thread safety: the result belongs to one thread at a time.
+ *
  * # Safety
  * `result` is NULL or live.
  */
@@ -456,6 +494,8 @@ const char *ua_result_body(const ua_result *result);
 /**
  * Frees a result made by `ua_send_event`. NULL does nothing; freeing twice is
  * undefined behaviour. Its strings die with it.
+ *
+ * Thread safety: the result belongs to one thread at a time.
  *
  * # Safety
  * `result` is NULL or a live pointer from `ua_send_event`.

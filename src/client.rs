@@ -179,17 +179,15 @@ impl Client {
             code,
             http_status: status,
             attempts,
-            error_type: if code.is_ok() {
-                None
-            } else {
-                fields.error_type
-            },
+            error_type: fields
+                .error_type
+                .filter(|_| !code.is_ok())
+                .map(|t| self.redact(&t)),
             message: self.redact(&message),
-            visitor_id: if code.is_ok() {
-                fields.visitor_id
-            } else {
-                None
-            },
+            visitor_id: fields
+                .visitor_id
+                .filter(|_| code.is_ok())
+                .map(|v| self.redact(&v)),
             body,
         }
     }

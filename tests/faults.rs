@@ -306,3 +306,31 @@ fn the_proxy_option_is_used() {
         Code::Ok
     );
 }
+
+#[test]
+fn a_slow_but_timely_answer_is_fine_and_a_late_one_times_out() {
+    let emu = Emulator::start(&[]);
+    let mut o = emu.options();
+    o.set_timeout_ms(2000).unwrap();
+    emu.fault(r#"{"delay_ms":100}"#);
+    let r = Client::new(&o).unwrap().send(EventKind::Custom, CUSTOM);
+    assert_eq!(r.code(), Code::Ok, "{}", r.message());
+    assert_eq!(r.attempts(), 1);
+    o.set_timeout_ms(200).unwrap();
+    o.set_max_retries(0).unwrap();
+    emu.fault(r#"{"delay_ms":3000}"#);
+    let r = Client::new(&o).unwrap().send(EventKind::Custom, CUSTOM);
+    assert_eq!(r.code(), Code::Timeout, "{}", r.message());
+    assert!(r.message().contains("attempt timeout"), "{}", r.message());
+}
+
+#[test]
+fn a_success_with_an_unreadable_body_is_still_a_success() {
+    let emu = Emulator::start(&[]);
+    emu.fault(r#"{"status":200,"body":"garbage"}"#);
+    let r = emu.client().send(EventKind::Custom, CUSTOM);
+    assert_eq!(r.code(), Code::Ok, "{}", r.message());
+    assert_eq!(r.visitor_id(), None);
+    assert_eq!(r.error_type(), None);
+    assert_eq!(emu.events().len(), 1);
+}

@@ -36,6 +36,8 @@ pub extern "C" fn ua_options_new() -> *mut ua_options {
 /// Frees options made by `ua_options_new`. NULL does nothing. Freeing twice, or
 /// using the options afterwards, is undefined behaviour.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or a live pointer from `ua_options_new`.
 #[no_mangle]
@@ -53,6 +55,8 @@ pub unsafe extern "C" fn ua_options_free(options: *mut ua_options) {
 /// The string is copied. NULL, an empty token, or one with spaces, control or
 /// non-ASCII characters gives UA_INVALID_ARGUMENT. The token never appears in
 /// any message.
+///
+/// Thread safety: the options belong to one thread at a time.
 ///
 /// # Safety
 /// `options` is NULL or live; `token` is NULL or a NUL-terminated string.
@@ -78,6 +82,8 @@ pub unsafe extern "C" fn ua_options_set_token(
 /// https://<org>.analytics.org.coveo.com/rest/ua when an organization is set,
 /// https://analytics.cloud.coveo.com/rest/ua otherwise). The string is copied.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live; `base_url` is NULL or a NUL-terminated string.
 #[no_mangle]
@@ -98,6 +104,8 @@ pub unsafe extern "C" fn ua_options_set_endpoint(
 /// https://<org>.analytics.org.coveo.com/rest/ua. NULL or "" unsets it. Control
 /// characters or spaces give UA_INVALID_ARGUMENT. The string is copied.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live; `org_id` is NULL or a NUL-terminated string.
 #[no_mangle]
@@ -116,6 +124,8 @@ pub unsafe extern "C" fn ua_options_set_org(
 /// Sets the timeout of one attempt (resolve, connect, send, read the answer),
 /// 1 to 600000 ms; default 2000. Other values give UA_INVALID_ARGUMENT.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live.
 #[no_mangle]
@@ -128,6 +138,8 @@ pub unsafe extern "C" fn ua_options_set_timeout_ms(options: *mut ua_options, ms:
 /// Sets the deadline of a whole `ua_send_event` call, retries and waits
 /// included, 1 to 3600000 ms; default 8000. Other values give UA_INVALID_ARGUMENT.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live.
 #[no_mangle]
@@ -139,6 +151,8 @@ pub unsafe extern "C" fn ua_options_set_deadline_ms(options: *mut ua_options, ms
 
 /// Sets how many times a failed attempt (5xx, 429, connection failure, timeout)
 /// may be retried, 0 to 100; default 3. Above 100 gives UA_INVALID_ARGUMENT.
+///
+/// Thread safety: the options belong to one thread at a time.
 ///
 /// # Safety
 /// `options` is NULL or live.
@@ -155,6 +169,8 @@ pub unsafe extern "C" fn ua_options_set_max_retries(
 /// Sets the backoff: the wait before retry n is drawn uniformly from
 /// [0, min(max_ms, base_ms * 2^n)]. Defaults 100 and 2000. base_ms above
 /// max_ms, or max_ms above 600000, gives UA_INVALID_ARGUMENT.
+///
+/// Thread safety: the options belong to one thread at a time.
 ///
 /// # Safety
 /// `options` is NULL or live.
@@ -176,6 +192,8 @@ pub unsafe extern "C" fn ua_options_set_retry_backoff_ms(
 /// "" removes it. Non-printable or non-ASCII characters, or more than 256 bytes,
 /// give UA_INVALID_ARGUMENT. The string is copied.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live; `product` is NULL or a NUL-terminated string.
 #[no_mangle]
@@ -194,6 +212,8 @@ pub unsafe extern "C" fn ua_options_set_user_agent(
 /// Turns the checks made before sending on or off (default on). Off, the body is
 /// sent as given and only the service judges it.
 ///
+/// Thread safety: the options belong to one thread at a time.
+///
 /// # Safety
 /// `options` is NULL or live.
 #[no_mangle]
@@ -210,6 +230,8 @@ pub unsafe extern "C" fn ua_options_set_local_checks(
 /// store. NULL or "" restores the system store. The file is read when
 /// `ua_client_new` runs, which returns UA_INVALID_ARGUMENT if it cannot be read
 /// or holds no certificate. The path is copied.
+///
+/// Thread safety: the options belong to one thread at a time.
 ///
 /// # Safety
 /// `options` is NULL or live; `pem_path` is NULL or a NUL-terminated string.
@@ -229,6 +251,8 @@ pub unsafe extern "C" fn ua_options_set_ca_file(
 /// Sends requests through an HTTP CONNECT proxy, "http://host:port". NULL or ""
 /// means no proxy (the default). The proxy environment variables are never read.
 /// Another form gives UA_INVALID_ARGUMENT. The string is copied.
+///
+/// Thread safety: the options belong to one thread at a time.
 ///
 /// # Safety
 /// `options` is NULL or live; `proxy_url` is NULL or a NUL-terminated string.

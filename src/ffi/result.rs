@@ -48,6 +48,8 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
 
 /// The result code (the same value `ua_send_event` returned); 0 for NULL.
 ///
+/// Thread safety: the result belongs to one thread at a time.
+///
 /// # Safety
 /// `result` is NULL or live.
 #[no_mangle]
@@ -57,6 +59,8 @@ pub unsafe extern "C" fn ua_result_code(result: *const ua_result) -> ua_code {
 
 /// The HTTP status of the last answer; 0 when no HTTP answer came (checks
 /// before sending, connection failure, timeout) and for NULL.
+///
+/// Thread safety: the result belongs to one thread at a time.
 ///
 /// # Safety
 /// `result` is NULL or live.
@@ -68,6 +72,8 @@ pub unsafe extern "C" fn ua_result_http_status(result: *const ua_result) -> u16 
 /// How many attempts were made (a refused connection counts); 0 when the call
 /// stopped before sending, and for NULL.
 ///
+/// Thread safety: the result belongs to one thread at a time.
+///
 /// # Safety
 /// `result` is NULL or live.
 #[no_mangle]
@@ -78,6 +84,8 @@ pub unsafe extern "C" fn ua_result_attempts(result: *const ua_result) -> u32 {
 /// The service's error type, e.g. "InvalidJson" (for a check before sending,
 /// the type the service would have answered). NULL on success, when the answer
 /// had none, and for NULL. Owned by the result.
+///
+/// Thread safety: the result belongs to one thread at a time.
 ///
 /// # Safety
 /// `result` is NULL or live.
@@ -93,6 +101,8 @@ pub unsafe extern "C" fn ua_result_error_type(result: *const ua_result) -> *cons
 /// The service's message (token redacted), or the library's own explanation.
 /// Never NULL for a non-NULL result; NULL for NULL. Owned by the result.
 ///
+/// Thread safety: the result belongs to one thread at a time.
+///
 /// # Safety
 /// `result` is NULL or live.
 #[no_mangle]
@@ -102,6 +112,8 @@ pub unsafe extern "C" fn ua_result_message(result: *const ua_result) -> *const c
 
 /// The `visitorId` from a success answer; NULL otherwise and for NULL. Owned by
 /// the result.
+///
+/// Thread safety: the result belongs to one thread at a time.
 ///
 /// # Safety
 /// `result` is NULL or live.
@@ -118,6 +130,8 @@ pub unsafe extern "C" fn ua_result_visitor_id(result: *const ua_result) -> *cons
 /// byte); NULL when there was no answer or it was empty, and for NULL. Owned by
 /// the result.
 ///
+/// Thread safety: the result belongs to one thread at a time.
+///
 /// # Safety
 /// `result` is NULL or live.
 #[no_mangle]
@@ -127,6 +141,8 @@ pub unsafe extern "C" fn ua_result_body(result: *const ua_result) -> *const c_ch
 
 /// Frees a result made by `ua_send_event`. NULL does nothing; freeing twice is
 /// undefined behaviour. Its strings die with it.
+///
+/// Thread safety: the result belongs to one thread at a time.
 ///
 /// # Safety
 /// `result` is NULL or a live pointer from `ua_send_event`.
