@@ -10,16 +10,19 @@ use std::time::{Duration, Instant};
 
 use std::os::fd::AsRawFd;
 
-use crate::{OPEN_CONNECTIONS, SHUTDOWN};
+use std::sync::atomic::AtomicUsize;
+
+use crate::SHUTDOWN;
 
 /// How long an idle keep-alive connection polls before blocking (see `Conn::spin_read`).
 const SPIN: Duration = Duration::from_micros(50);
+/// After a poll that saw nothing, a connection blocks at once this many times
+/// before polling again: a client that is slow or idle costs no CPU.
+const SPIN_BACKOFF: u32 = 32;
 
-/// Polling only pays when few connections are open; with more, the CPUs are
-/// busy anyway and polling would take time from them.
-fn spin_allowed() -> bool {
-    OPEN_CONNECTIONS.load(Ordering::Relaxed) <= 2
-}
+/// Connections polling right now. Only one may, so that polling never takes
+/// more than one core from the clients, however many connections are busy.
+static SPINNERS: AtomicUsize = AtomicUsize::new(0);
 
 /// Largest request line plus header section accepted (431 beyond it).
 pub const MAX_HEAD: usize = 16 * 1024;
@@ -186,6 +189,8 @@ pub struct Conn {
     /// Scratch space for encoding answers.
     pub out: Vec<u8>,
     spare_body: Vec<u8>,
+    /// Idle waits left before this connection may poll again.
+    spin_skips: u32,
 }
 
 impl Conn {
@@ -201,6 +206,7 @@ impl Conn {
             end: 0,
             out: Vec::with_capacity(1024),
             spare_body: Vec::with_capacity(4096),
+            spin_skips: 0,
         })
     }
 
@@ -224,8 +230,8 @@ impl Conn {
             // Only reachable when the head is over the limit; the caller checks.
             return Err(ReadError::HeadTooLarge);
         }
-        if started.is_none() && spin_allowed() {
-            if let Some(n) = self.spin_read() {
+        if started.is_none() {
+            if let Some(n) = self.maybe_spin() {
                 return Ok(n);
             }
         }
@@ -259,6 +265,25 @@ impl Conn {
                 Err(_) => return Err(ReadError::Gone),
             }
         }
+    }
+
+    /// Polls for the next request when allowed (see `spin_read`), and backs off
+    /// after a poll that saw nothing.
+    fn maybe_spin(&mut self) -> Option<usize> {
+        if self.spin_skips > 0 {
+            self.spin_skips -= 1;
+            return None;
+        }
+        if SPINNERS.fetch_add(1, Ordering::Acquire) > 0 {
+            SPINNERS.fetch_sub(1, Ordering::Release);
+            return None;
+        }
+        let got = self.spin_read();
+        SPINNERS.fetch_sub(1, Ordering::Release);
+        if got.is_none() {
+            self.spin_skips = SPIN_BACKOFF;
+        }
+        got
     }
 
     /// Polls the socket without blocking for a few microseconds. A client that

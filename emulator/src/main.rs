@@ -37,7 +37,7 @@ const MAX_CONNECTIONS: usize = 2048;
 const CONNECTION_STACK: usize = 1 << 20;
 
 /// Connections being served now.
-pub static OPEN_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
+static OPEN_CONNECTIONS: AtomicUsize = AtomicUsize::new(0);
 
 extern "C" fn on_signal(_: libc::c_int) {
     SHUTDOWN.store(true, Ordering::SeqCst);
