@@ -28,6 +28,9 @@ all: build
 # the benchmarks; `cargo test` builds its own debug copy.
 build:
 	$(CARGO) build --release --workspace --locked
+	@# The library's SONAME is libcoveo_ua.so.0: programs linked in the build
+	@# tree look for that name at run time.
+	ln -sfn libcoveo_ua.so $(RELEASE_DIR)/libcoveo_ua.so.0
 
 include $(sort $(wildcard mk/*.mk))
 
