@@ -255,7 +255,7 @@ const char *ua_code_name(ua_code code);
 
 /**
  * Creates options with every default: no token, endpoint
- * https://analytics.cloud.coveo.com/rest/ua, attempt timeout 2000 ms, deadline
+ * `https://analytics.cloud.coveo.com/rest/ua`, attempt timeout 2000 ms, deadline
  * 8000 ms, 3 retries, backoff 100..2000 ms, local checks on, system CA store,
  * no proxy.
  *
@@ -291,14 +291,14 @@ void ua_options_free(ua_options *options);
 ua_code ua_options_set_token(ua_options *options, const char *token);
 
 /**
- * Sets the base URL of the service, e.g. "https://analytics.cloud.coveo.com/rest/ua".
+ * Sets the base URL of the service, e.g. `https://analytics.cloud.coveo.com/rest/ua`.
  *
  * The path must end in /rest/ua (an empty path or "/" gets /rest/ua). https for
- * any host; http only for loopback hosts (127.0.0.0/8, localhost, [::1]). A
+ * any host; http only for loopback hosts (127.0.0.0/8, `localhost`, `[::1]`). A
  * query string, user info, a fragment or another scheme gives
  * UA_INVALID_ARGUMENT. NULL restores the default (the organization endpoint
- * https://<org>.analytics.org.coveo.com/rest/ua when an organization is set,
- * https://analytics.cloud.coveo.com/rest/ua otherwise). The string is copied.
+ * `https://<org>.analytics.org.coveo.com/rest/ua` when an organization is set,
+ * `https://analytics.cloud.coveo.com/rest/ua` otherwise). The string is copied.
  *
  * Thread safety: the options belong to one thread at a time.
  *
@@ -310,7 +310,7 @@ ua_code ua_options_set_endpoint(ua_options *options, const char *base_url);
 /**
  * Sets the organization id, sent as the `org` query parameter. Without an
  * explicit endpoint it also selects the organization endpoint
- * https://<org>.analytics.org.coveo.com/rest/ua. NULL or "" unsets it. Control
+ * `https://<org>.analytics.org.coveo.com/rest/ua`. NULL or "" unsets it. Control
  * characters or spaces give UA_INVALID_ARGUMENT. The string is copied.
  *
  * Thread safety: the options belong to one thread at a time.
@@ -366,7 +366,7 @@ ua_code ua_options_set_max_retries(ua_options *options, uint32_t retries);
 ua_code ua_options_set_retry_backoff_ms(ua_options *options, uint32_t base_ms, uint32_t max_ms);
 
 /**
- * Appends a product to the User-Agent: "coveo-ua/<version> <product>". NULL or
+ * Appends a product to the User-Agent: `coveo-ua/<version> <product>`. NULL or
  * "" removes it. Non-printable or non-ASCII characters, or more than 256 bytes,
  * give UA_INVALID_ARGUMENT. The string is copied.
  *
