@@ -390,6 +390,15 @@ fn too_many_requests_with_retry_after() {
         .parse()
         .expect("seconds");
     assert!(wait >= 1);
+    // The limit is per token: another key is not held back.
+    let other = [
+        ("Content-Type", "application/json"),
+        ("Authorization", "Bearer xx-other"),
+    ];
+    assert_eq!(
+        c.request("POST", CUSTOM, &other, body.as_bytes()).status,
+        200
+    );
 }
 
 #[test]
