@@ -162,8 +162,9 @@ fn apply_fault(conn: &mut Conn, state: &State, req: &Request, rule: &Rule) -> bo
             sleep_ms(rule.delay_ms);
             let accepted_first = rule.status < 300 && rule.body == BodyStyle::Garbage;
             if accepted_first {
-                // A server that accepted the event and then sent a broken body.
-                let _ = normal();
+                // A server that accepted the event and then sent a broken body;
+                // only the injected answer is counted.
+                let _ = api::handle(state, req);
             }
             let mut resp = injected_response(rule);
             resp.close = !req.keep_alive;
