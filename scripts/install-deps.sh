@@ -4,7 +4,7 @@
 set -euo pipefail
 
 # libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs.
-apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make)
+apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
