@@ -127,12 +127,8 @@ func (c *Client) send(kind Kind, text []byte, deadlineMs uint32) (*Result, error
 	}
 	event := (*C.char)(unsafe.Pointer(&text[0]))
 	var res *C.ua_result
-	var code C.ua_code
-	if deadlineMs == 0 {
-		code = C.ua_send_event(c.handle, C.ua_event_kind(kind), event, &res)
-	} else {
-		code = C.ua_send_event_with_deadline(c.handle, C.ua_event_kind(kind), event, C.uint32_t(deadlineMs), &res)
-	}
+	// deadline_ms 0 is the library's "the client's deadline alone" too.
+	code := C.ua_send_event_with_deadline(c.handle, C.ua_event_kind(kind), event, C.uint32_t(deadlineMs), &res)
 	// Without these, the collector could finalize c (freeing the handle) or
 	// reclaim the text while C still reads them.
 	runtime.KeepAlive(c)
