@@ -228,6 +228,25 @@ ua_code ua_send_event(const ua_client *client,
                       ua_result **out_result);
 
 /**
+ * Like `ua_send_event`, with a deadline for this call only: the call's
+ * deadline is the shorter of `deadline_ms` and the client's deadline option;
+ * `deadline_ms` 0 means the client's deadline alone. For hosts whose callers
+ * carry their own deadline (a Go `context.Context`). Ownership, NULL handling
+ * and `*out_result` are as for `ua_send_event`.
+ *
+ * Thread safety: any number of threads may send on one client at once.
+ *
+ * # Safety
+ * `client` is NULL or live; `event_json` is NULL or a NUL-terminated string;
+ * `out_result` is NULL or writable.
+ */
+ua_code ua_send_event_with_deadline(const ua_client *client,
+                                    ua_event_kind kind,
+                                    const char *event_json,
+                                    uint32_t deadline_ms,
+                                    ua_result **out_result);
+
+/**
  * The library version, e.g. "0.1.0" (the crate's version).
  *
  * Returns a static string: never NULL, never freed by the caller.

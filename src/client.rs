@@ -85,6 +85,27 @@ impl Client {
     /// event the service would refuse is refused here without a round trip
     /// (`attempts` 0, `http_status` 0).
     pub fn send(&self, kind: EventKind, event_json: &str) -> SendResult {
+        self.send_within(kind, event_json, self.deadline)
+    }
+
+    /// Like [`Client::send`], with this call's deadline the shorter of `deadline`
+    /// and the client's own; a zero `deadline` means the client's alone. Meant for
+    /// hosts whose callers carry their own deadline (a Go `context.Context`).
+    pub fn send_with_deadline(
+        &self,
+        kind: EventKind,
+        event_json: &str,
+        deadline: Duration,
+    ) -> SendResult {
+        let deadline = if deadline.is_zero() {
+            self.deadline
+        } else {
+            deadline.min(self.deadline)
+        };
+        self.send_within(kind, event_json, deadline)
+    }
+
+    fn send_within(&self, kind: EventKind, event_json: &str, deadline: Duration) -> SendResult {
         if self.local_checks {
             if let Err(r) = validate::check_event(kind, event_json, self.token_hub.as_deref()) {
                 return SendResult::not_sent(r.code, self.redact(&r.message));
@@ -93,7 +114,7 @@ impl Client {
         let url = &self.urls[kind as usize - 1];
         let finished = retry::run(
             &self.policy,
-            self.deadline,
+            deadline,
             self.timeout,
             &mut SystemClock::start(),
             &mut FastJitter,
@@ -108,10 +129,10 @@ impl Client {
                 )
             },
         );
-        self.result_of(finished.last, finished.attempts)
+        self.result_of(finished.last, finished.attempts, deadline)
     }
 
-    fn result_of(&self, last: AttemptOutcome, attempts: u32) -> SendResult {
+    fn result_of(&self, last: AttemptOutcome, attempts: u32, deadline: Duration) -> SendResult {
         let failed = |code: Code, message: String| SendResult {
             code,
             http_status: 0,
@@ -139,7 +160,7 @@ impl Client {
                 let why = if cut_by_deadline {
                     format!(
                         "the call's deadline of {} ms passed before {} answered",
-                        self.deadline.as_millis(),
+                        deadline.as_millis(),
                         self.endpoint
                     )
                 } else {

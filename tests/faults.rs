@@ -334,3 +334,25 @@ fn a_success_with_an_unreadable_body_is_still_a_success() {
     assert_eq!(r.error_type(), None);
     assert_eq!(emu.events().len(), 1);
 }
+
+#[test]
+fn a_per_call_deadline_shortens_the_client_deadline() {
+    let emu = Emulator::start(&[]);
+    let mut o = emu.options();
+    o.set_timeout_ms(20_000).unwrap();
+    o.set_deadline_ms(30_000).unwrap();
+    let client = Client::new(&o).unwrap();
+    emu.fault(r#"{"action":"stall","delay_ms":20000}"#);
+    let started = Instant::now();
+    let r = client.send_with_deadline(EventKind::Custom, CUSTOM, Duration::from_millis(300));
+    assert_eq!(r.code(), Code::Timeout, "{}", r.message());
+    assert!(
+        r.message().contains("deadline of 300 ms"),
+        "{}",
+        r.message()
+    );
+    assert!(started.elapsed() < Duration::from_millis(300) + DEADLINE_SLACK);
+    // Zero: the client's deadline alone.
+    let r = client.send_with_deadline(EventKind::Custom, CUSTOM, Duration::ZERO);
+    assert_eq!(r.code(), Code::Ok, "{}", r.message());
+}

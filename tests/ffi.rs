@@ -256,8 +256,24 @@ fn round_trip_through_the_c_abi() {
         assert_eq!(ua_result_http_status(r), 0);
         assert_eq!(ua_result_attempts(r), 0);
         ua_result_free(r);
+
+        // The per-call deadline entry point: 0 is the client's deadline.
+        let mut r: *mut ua_result = ptr::null_mut();
+        assert_eq!(
+            ua_send_event_with_deadline(client, UA_EVENT_CUSTOM, json.as_ptr(), 0, &mut r),
+            UA_OK
+        );
+        assert_eq!(ua_result_attempts(r), 1);
+        ua_result_free(r);
+        let mut r: *mut ua_result = ptr::null_mut();
+        assert_eq!(
+            ua_send_event_with_deadline(ptr::null(), UA_EVENT_CUSTOM, json.as_ptr(), 5, &mut r),
+            UA_INVALID_ARGUMENT
+        );
+        assert_eq!(ua_result_code(r), UA_INVALID_ARGUMENT);
+        ua_result_free(r);
         ua_client_free(client);
     }
-    assert_eq!(emu.events().len(), 1);
+    assert_eq!(emu.events().len(), 2);
     assert_eq!(emu.events()[0]["org"], ORG);
 }

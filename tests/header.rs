@@ -117,6 +117,7 @@ fn header_declares_the_pinned_functions() {
         "ua_code ua_client_new(const ua_options *options, ua_client **out_client);",
         "void ua_client_free(ua_client *client);",
         "ua_code ua_send_event(const ua_client *client, ua_event_kind kind, const char *event_json, ua_result **out_result);",
+        "ua_code ua_send_event_with_deadline(const ua_client *client, ua_event_kind kind, const char *event_json, uint32_t deadline_ms, ua_result **out_result);",
         "ua_code ua_result_code(const ua_result *result);",
         "uint16_t ua_result_http_status(const ua_result *result);",
         "uint32_t ua_result_attempts(const ua_result *result);",

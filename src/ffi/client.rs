@@ -86,7 +86,37 @@ pub unsafe extern "C" fn ua_send_event(
     event_json: *const c_char,
     out_result: *mut *mut ua_result,
 ) -> ua_code {
-    let result: ua_result = ffi_boundary!({ ua_result::from(send(client, kind, event_json)) });
+    let result: ua_result = ffi_boundary!({ ua_result::from(send(client, kind, event_json, 0)) });
+    hand_out(result, out_result)
+}
+
+/// Like `ua_send_event`, with a deadline for this call only: the call's
+/// deadline is the shorter of `deadline_ms` and the client's deadline option;
+/// `deadline_ms` 0 means the client's deadline alone. For hosts whose callers
+/// carry their own deadline (a Go `context.Context`). Ownership, NULL handling
+/// and `*out_result` are as for `ua_send_event`.
+///
+/// Thread safety: any number of threads may send on one client at once.
+///
+/// # Safety
+/// `client` is NULL or live; `event_json` is NULL or a NUL-terminated string;
+/// `out_result` is NULL or writable.
+#[no_mangle]
+pub unsafe extern "C" fn ua_send_event_with_deadline(
+    client: *const ua_client,
+    kind: ua_event_kind,
+    event_json: *const c_char,
+    deadline_ms: u32,
+    out_result: *mut *mut ua_result,
+) -> ua_code {
+    let result: ua_result =
+        ffi_boundary!({ ua_result::from(send(client, kind, event_json, deadline_ms)) });
+    hand_out(result, out_result)
+}
+
+/// Gives `result` to the caller through `out_result` (when not NULL) and
+/// returns its code.
+unsafe fn hand_out(result: ua_result, out_result: *mut *mut ua_result) -> ua_code {
     let code = result.code;
     if !out_result.is_null() {
         *out_result = Box::into_raw(Box::new(result));
@@ -95,7 +125,12 @@ pub unsafe extern "C" fn ua_send_event(
 }
 
 /// The Rust side of `ua_send_event`: arguments checked, then the client's send.
-unsafe fn send(client: *const ua_client, kind: ua_event_kind, json: *const c_char) -> SendResult {
+unsafe fn send(
+    client: *const ua_client,
+    kind: ua_event_kind,
+    json: *const c_char,
+    deadline_ms: u32,
+) -> SendResult {
     let checked = (|| {
         let client = object(client, "client")?;
         let kind = EventKind::from_raw(kind).ok_or_else(|| {
@@ -107,7 +142,11 @@ unsafe fn send(client: *const ua_client, kind: ua_event_kind, json: *const c_cha
         Ok::<_, Error>((client, kind, json))
     })();
     match checked {
-        Ok((client, kind, json)) => client.inner.send(kind, json),
+        Ok((client, kind, json)) => client.inner.send_with_deadline(
+            kind,
+            json,
+            std::time::Duration::from_millis(deadline_ms.into()),
+        ),
         Err(e) => SendResult::not_sent(e.code(), e.message()),
     }
 }

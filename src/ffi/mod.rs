@@ -23,7 +23,9 @@ mod info;
 mod options;
 mod result;
 
-pub use client::{ua_client, ua_client_free, ua_client_new, ua_send_event};
+pub use client::{
+    ua_client, ua_client_free, ua_client_new, ua_send_event, ua_send_event_with_deadline,
+};
 pub use info::{ua_code_name, ua_error_describe, ua_version};
 pub use options::*;
 pub use result::*;
