@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 )
 
 // Many goroutines share one client while some attempts fail and are retried;
@@ -117,6 +118,10 @@ func TestCloseWhileSending(t *testing.T) {
 	ok, closed := 0, 0
 	var unexpected []error
 	start := make(chan struct{})
+	// The closers wait for a first success, so sends both before and after
+	// Close are exercised.
+	firstOK := make(chan struct{})
+	var once sync.Once
 	for g := 0; g < goroutines; g++ {
 		wg.Add(1)
 		go func(g int) {
@@ -128,6 +133,7 @@ func TestCloseWhileSending(t *testing.T) {
 				switch {
 				case err == nil:
 					ok++
+					once.Do(func() { close(firstOK) })
 				case errors.Is(err, ErrClosed):
 					closed++
 				default:
@@ -140,9 +146,20 @@ func TestCloseWhileSending(t *testing.T) {
 	close(start)
 	for i := 0; i < 3; i++ {
 		wg.Add(1)
-		go func() { defer wg.Done(); _ = c.Close() }()
+		go func() {
+			defer wg.Done()
+			select {
+			case <-firstOK:
+			case <-time.After(10 * time.Second): // every send failed: reported below
+			}
+			_ = c.Close()
+		}()
 	}
 	wg.Wait()
+	t.Logf("%d sends succeeded, %d saw ErrClosed", ok, closed)
+	if ok == 0 {
+		t.Error("no send succeeded before Close")
+	}
 	for _, err := range unexpected {
 		t.Errorf("unexpected error: %v", err)
 	}
