@@ -1,0 +1,26 @@
+// Package coveoua sends events to the Coveo Usage Analytics Write API (v15)
+// through libcoveo_ua, the project's C library, with cgo.
+//
+// One Client, created by NewClient and shared by every goroutine, sends each
+// event with a blocking call that ends when the service accepted the event or
+// the call failed for good. Retries (5xx, 429, connection failures, timeouts)
+// with jittered backoff, the Retry-After header, checks of the event before
+// sending and the deadline all live in the C library; this package turns Go
+// values into JSON, maps the context onto the call and the library's result
+// onto Result or *Error.
+//
+//	client, err := coveoua.NewClient(coveoua.Options{Token: key, Org: "myorg"})
+//	if err != nil { ... }
+//	defer client.Close()
+//	_, err = client.SendCustom(ctx, map[string]any{
+//		"eventType": "signup", "eventValue": "trial", "language": "en"})
+//	switch {
+//	case errors.Is(err, coveoua.ErrInvalidToken): // renew the key
+//	case errors.Is(err, coveoua.ErrTimeout):      // the deadline passed
+//	}
+//
+// Linking: the package includes ../../include/coveo_ua.h and links
+// ../../target/release/libcoveo_ua.so (with an rpath to that directory);
+// build the library first with `make build`. Flags in CGO_LDFLAGS come first,
+// so `CGO_LDFLAGS=-L/some/dir` links another copy.
+package coveoua
