@@ -21,12 +21,17 @@ TEST_TARGETS :=
 DEMO_TARGETS :=
 BENCH_TARGETS :=
 
-.PHONY: all build test demo demo-steps bench fmt lint
+.PHONY: all deps build test demo demo-steps bench fmt lint
 all: build
+
+# A fresh machine gets what it lacks (apt packages, rustup components); on a
+# machine that has everything this only checks, in about a second.
+deps:
+	scripts/install-deps.sh
 
 # One release build of the whole workspace serves the demo, the bindings and
 # the benchmarks; `cargo test` builds its own debug copy.
-build:
+build: deps
 	$(CARGO) build --release --workspace --locked
 	@# The library's SONAME is libcoveo_ua.so.0: programs linked in the build
 	@# tree look for that name at run time.
