@@ -3,6 +3,10 @@
 # Safe to run again: it installs only what is missing.
 set -euo pipefail
 
+# Debian packages need root; elsewhere ask sudo.
+sudo=
+[ "$(id -u)" -eq 0 ] || sudo=sudo
+
 # libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs.
 apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl)
 missing=()
@@ -11,8 +15,8 @@ for p in "${apt_packages[@]}"; do
 done
 if [ "${#missing[@]}" -gt 0 ]; then
     echo "install-deps: installing ${missing[*]}"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
 if command -v rustup >/dev/null; then
@@ -23,6 +27,6 @@ fi
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
 # The Python suite runs in a venv; Debian's system Python needs python3-venv for that.
 if ! python3 -c 'import ensurepip' 2>/dev/null; then
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
+    $sudo apt-get update -qq
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends python3-venv
 fi
