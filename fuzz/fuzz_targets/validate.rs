@@ -1,0 +1,36 @@
+//! The checks before sending (`validate::check_event`) on arbitrary input.
+//!
+//! Byte 0 picks the kind, byte 1 whether a search token's hub is in play; the
+//! rest is the event text. Beyond "never panics", the verdict must agree with
+//! serde_json: an accepted event is a JSON object, and `InvalidJson` is only
+//! given to text serde_json cannot parse.
+#![no_main]
+
+use coveo_ua::validate::check_event;
+use coveo_ua::{Code, EventKind};
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let [k, h, rest @ ..] = data else {
+        return;
+    };
+    let Ok(json) = std::str::from_utf8(rest) else {
+        return;
+    };
+    let kind = EventKind::ALL[usize::from(*k) % 4];
+    let hub = (h & 1 == 1).then_some("Hub");
+    let parsed = serde_json::from_str::<serde_json::Value>(json);
+    match check_event(kind, json, hub) {
+        Ok(()) => {
+            let value = parsed.expect("an accepted event must be valid JSON");
+            assert!(value.is_object(), "an accepted event must be an object");
+        }
+        Err(r) => {
+            assert!(!r.message.is_empty(), "a refusal needs a message");
+            assert!(!r.code.is_ok(), "a refusal cannot be UA_OK");
+            if r.code == Code::InvalidJson {
+                assert!(parsed.is_err(), "InvalidJson for JSON serde_json reads: {}", r.message);
+            }
+        }
+    }
+});
