@@ -259,7 +259,8 @@ def main() -> int:
         if not a.no_profile and not a.smoke and profile.strace_available():
             small, large = (20, 120) if a.smoke else (200, 2200)
             for key, prog, extra in (("floor-c", "floor-c", []), ("curl", "curl", []), ("coveo-c", "coveo-c", []),
-                                     ("coveo-c, 8 threads", "coveo-c", ["--threads", "8"])):
+                                     ("coveo-c, 8 threads", "coveo-c", ["--threads", "8"]),
+                                     ("go-nethttp", "go-nethttp", []), ("go-coveoua", "go-coveoua", [])):
                 if isinstance(progs[prog], Exception):
                     continue
                 log(f"strace: {key}")

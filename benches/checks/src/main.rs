@@ -19,7 +19,11 @@ struct Args {
 }
 
 fn parse_args() -> Result<Args, String> {
-    let mut args = Args { events: Vec::new(), iterations: 200_000, batches: 5 };
+    let mut args = Args {
+        events: Vec::new(),
+        iterations: 200_000,
+        batches: 5,
+    };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
         let value = it.next().ok_or_else(|| format!("{flag} needs a value"))?;
@@ -27,9 +31,12 @@ fn parse_args() -> Result<Args, String> {
             "--event" => {
                 let (name, path) = value.split_once('=').ok_or("--event wants NAME=FILE")?;
                 let text = std::fs::read_to_string(path).map_err(|e| format!("{path}: {e}"))?;
-                args.events.push((name.to_string(), text.trim_end().to_string()));
+                args.events
+                    .push((name.to_string(), text.trim_end().to_string()));
             }
-            "--iterations" => args.iterations = value.parse().map_err(|_| "--iterations: not a number")?,
+            "--iterations" => {
+                args.iterations = value.parse().map_err(|_| "--iterations: not a number")?
+            }
             "--batches" => args.batches = value.parse().map_err(|_| "--batches: not a number")?,
             other => return Err(format!("unknown option {other}")),
         }
@@ -44,7 +51,11 @@ fn parse_args() -> Result<Args, String> {
 fn time_batch(body: &str, n: u64) -> f64 {
     let start = Instant::now();
     for _ in 0..n {
-        let verdict = check_event(black_box(EventKind::Custom), black_box(body), black_box(None));
+        let verdict = check_event(
+            black_box(EventKind::Custom),
+            black_box(body),
+            black_box(None),
+        );
         black_box(verdict.is_ok());
     }
     start.elapsed().as_nanos() as f64 / n as f64
