@@ -14,7 +14,7 @@ mod support_reliability;
 use coveo_ua::{ffi, Client, Code, EventKind, Options, SendResult};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::ffi::{CStr, CString};
+use std::ffi::CString;
 use std::io::Write;
 use std::time::{Duration, Instant};
 use support_reliability::*;
@@ -213,7 +213,7 @@ fn library_messages_never_show_the_token() {
         format!(r#"{{"eventType":"t","eventValue":"v","language":"en","customData":"{TOKEN}"}}"#),
         format!(r#"["{TOKEN}"]"#),
         format!(r#"{{"{TOKEN}":1,"#),
-        format!("{TOKEN}"),
+        TOKEN.to_string(),
     ];
     for e in &events {
         let r = client.send(EventKind::Custom, e);
