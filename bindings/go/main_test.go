@@ -69,6 +69,9 @@ func startEmulator() (*exec.Cmd, error) {
 		"--api-key", testKey, "--readonly-key", readonlyKey,
 		"--oauth-token", oauthToken, "--jwt-secret", jwtSecret)
 	cmd.Stderr = os.Stderr
+	// If the test binary dies without cleaning up, the kernel stops the
+	// emulator too instead of leaving it orphaned.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	out, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

@@ -7,8 +7,10 @@ repository; a missing one makes the tests FAIL with a message, never skip.
 
 from __future__ import annotations
 
+import ctypes
 import os
 import queue
+import signal
 import subprocess
 import threading
 from pathlib import Path
@@ -34,6 +36,13 @@ def _emulator_binary() -> Path:
     return path
 
 
+def _die_with_parent() -> None:
+    """Runs in the child before exec: if pytest dies without cleaning up, the
+    kernel stops the emulator too instead of leaving it orphaned."""
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, int(signal.SIGKILL))
+
+
 def _read_lines(stream: Any, lines: "queue.Queue[Optional[str]]") -> None:
     # Keeps draining stdout so the emulator never blocks on a full pipe.
     for line in stream:
@@ -57,7 +66,9 @@ def emulator() -> Iterator[Emulator]:
         "--oauth-token",
         OAUTH_TOKEN,
     ]
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, text=True, preexec_fn=_die_with_parent
+    )
     lines: "queue.Queue[Optional[str]]" = queue.Queue()
     threading.Thread(target=_read_lines, args=(process.stdout, lines), daemon=True).start()
     try:

@@ -51,6 +51,22 @@ def test_retries_show_in_attempts_when_a_503_burst_recovers(emu: Emulator) -> No
     assert len(emu.events()) == 1
 
 
+def test_a_per_call_deadline_shortens_the_clients_deadline(emu: Emulator) -> None:
+    # The server holds the request for 5 s; the client would wait up to 30 s.
+    emu.add_fault(action="stall", delay_ms=5000)
+    with _client(emu, timeout=30.0, deadline=30.0) as client:
+        with pytest.raises(coveo_ua.UATimeoutError) as caught:
+            client.send_custom(custom_event(), deadline=0.3)
+    assert caught.value.attempts == 1
+    assert emu.events() == []
+
+
+def test_a_bad_per_call_deadline_is_an_invalid_argument(emu: Emulator) -> None:
+    with _client(emu) as client:
+        with pytest.raises(InvalidArgumentError):
+            client.send_custom(custom_event(), deadline=-1)
+
+
 @pytest.mark.parametrize(
     "kind, event, logged_kind",
     [

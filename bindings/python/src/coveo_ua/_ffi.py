@@ -59,6 +59,10 @@ SIGNATURES: Dict[str, Signature] = {
     "ua_client_new": (CODE, [OptionsPtr, ctypes.POINTER(ClientPtr)]),
     "ua_client_free": (None, [ClientPtr]),
     "ua_send_event": (CODE, [ClientPtr, KIND, ctypes.c_char_p, ctypes.POINTER(ResultPtr)]),
+    "ua_send_event_with_deadline": (
+        CODE,
+        [ClientPtr, KIND, ctypes.c_char_p, ctypes.c_uint32, ctypes.POINTER(ResultPtr)],
+    ),
     "ua_result_code": (CODE, [ResultPtr]),
     "ua_result_http_status": (ctypes.c_uint16, [ResultPtr]),
     "ua_result_attempts": (ctypes.c_uint32, [ResultPtr]),

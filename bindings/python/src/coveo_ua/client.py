@@ -206,8 +206,11 @@ class Client:
 
     # -- sending -----------------------------------------------------------
 
-    def send(self, kind: KindLike, event: EventLike) -> Result:
+    def send(self, kind: KindLike, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends one event and blocks until it is accepted or has failed for good.
+
+        ``deadline`` (seconds) shortens the client's deadline for this call
+        only; the shorter of the two applies.
 
         Returns a Result on success; raises the UAError subclass of the
         failure's code otherwise (InvalidArgumentError for a bad kind or an
@@ -215,27 +218,28 @@ class Client:
         """
         kind_value = _kind_value(kind)
         data = _event_bytes(event)
+        deadline_ms = 0 if deadline is None else max(1, _milliseconds("deadline", deadline))
         handle = self._enter()
         try:
-            return _send(handle, kind_value, data)
+            return _send(handle, kind_value, data, deadline_ms)
         finally:
             self._leave()
 
-    def send_search(self, event: EventLike) -> Result:
+    def send_search(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a search event (see send)."""
-        return self.send(EventKind.SEARCH, event)
+        return self.send(EventKind.SEARCH, event, deadline)
 
-    def send_click(self, event: EventLike) -> Result:
+    def send_click(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a click event (see send)."""
-        return self.send(EventKind.CLICK, event)
+        return self.send(EventKind.CLICK, event, deadline)
 
-    def send_custom(self, event: EventLike) -> Result:
+    def send_custom(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a custom event (see send)."""
-        return self.send(EventKind.CUSTOM, event)
+        return self.send(EventKind.CUSTOM, event, deadline)
 
-    def send_view(self, event: EventLike) -> Result:
+    def send_view(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a view event (see send)."""
-        return self.send(EventKind.VIEW, event)
+        return self.send(EventKind.VIEW, event, deadline)
 
     # -- lifetime ----------------------------------------------------------
 
@@ -320,9 +324,12 @@ def _new_client(settings: _Settings, creating: str) -> Any:
         lib.ua_options_free(options)
 
 
-def _send(handle: Any, kind: int, data: bytes) -> Result:
+def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
     result = ResultPtr()
-    code = lib.ua_send_event(handle, kind, data, ctypes.byref(result))
+    if deadline_ms:
+        code = lib.ua_send_event_with_deadline(handle, kind, data, deadline_ms, ctypes.byref(result))
+    else:
+        code = lib.ua_send_event(handle, kind, data, ctypes.byref(result))
     try:
         if not result:
             if code == OK:
