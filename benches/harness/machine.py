@@ -39,6 +39,22 @@ def loadavg() -> str:
         return "unknown"
 
 
+def perf_counters() -> str:
+    """Whether hardware instruction counters work here (`perf stat -e instructions true`);
+    when they do not (common in VMs), callgrind's counts stand in for them."""
+    if not shutil.which("perf"):
+        return "perf not installed"
+    try:
+        proc = subprocess.run(["perf", "stat", "-x,", "-e", "instructions", "true"],
+                              capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.TimeoutExpired):
+        return "perf failed to run"
+    text = proc.stderr.strip()
+    if proc.returncode != 0 or "not supported" in text or "not counted" in text or not text:
+        return "not available (`perf stat -e instructions true`: " + (text.splitlines()[-1] if text else "no output") + ")"
+    return "available (" + text.splitlines()[-1] + ")"
+
+
 def describe() -> dict:
     """Facts for the report header (the library and curl versions are added
     from what the bench programs print)."""
@@ -54,5 +70,6 @@ def describe() -> dict:
         "python": platform.python_version(),
         "valgrind": _first_line(["valgrind", "--version"]),
         "commit": commit,
+        "perf": perf_counters(),
         "loadavg_start": loadavg(),
     }

@@ -208,6 +208,7 @@ def markdown(res: dict, titles: dict, method: str) -> str:
             ["go", m["go"]],
             ["python", m["python"] + f" (requests {m.get('requests', '?')})"],
             ["valgrind", m["valgrind"]],
+            ["hardware instruction counters", m.get("perf", "?")],
             ["server", m.get("server", "?")],
         ], True),
         "",
