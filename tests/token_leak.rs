@@ -156,6 +156,32 @@ fn service_echoes_of_the_token_are_redacted() {
         assert_no_token(rule, &r);
     }
     emu.clear_faults();
+    // The same echo read through the C accessors.
+    emu.fault(&rules[0]);
+    // SAFETY: live objects from the library, NUL-terminated strings, each freed once.
+    unsafe {
+        let opts = ffi::ua_options_new();
+        assert_eq!(ffi::ua_options_set_token(opts, c(TOKEN).as_ptr()), 0);
+        assert_eq!(ffi::ua_options_set_endpoint(opts, c(&emu.url).as_ptr()), 0);
+        let mut client = std::ptr::null_mut();
+        assert_eq!(ffi::ua_client_new(opts, &mut client), 0);
+        ffi::ua_options_free(opts);
+        let event = c(&marked_event("c-echo"));
+        let mut result = std::ptr::null_mut();
+        let code = ffi::ua_send_event(client, 3, event.as_ptr(), &mut result);
+        assert_eq!(code, Code::InvalidToken.raw());
+        for (what, text) in [
+            ("message", ffi::ua_result_message(result)),
+            ("body", ffi::ua_result_body(result)),
+        ] {
+            assert!(!text.is_null(), "C {what} is NULL");
+            let text = std::ffi::CStr::from_ptr(text).to_string_lossy();
+            assert!(text.contains("<redacted>"), "C {what}: {text}");
+            assert!(!text.contains(NEEDLE), "C {what} shows the token: {text}");
+        }
+        ffi::ua_result_free(result);
+        ffi::ua_client_free(client);
+    }
 }
 
 /// A service that sends the token back as the error `type` or the `visitorId`.
