@@ -30,6 +30,7 @@ struct bench_args {
     long warmup;            /* untimed events sent first */
     int threads;            /* threads sharing one client (bench_coveo only) */
     const char *rss_at;     /* comma-separated event counts to sample VmRSS at */
+    int no_local_checks;    /* bench_coveo: turn the library's checks before sending off */
 };
 
 static inline void bench_die(const char *what) {
@@ -56,6 +57,10 @@ static inline void bench_parse_args(int argc, char **argv, struct bench_args *a)
     a->threads = 1;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
+        if (!strcmp(k, "--no-local-checks")) {
+            a->no_local_checks = 1;
+            continue;
+        }
         if (i + 1 >= argc) {
             fprintf(stderr, "bench: option %s needs a value\n", k);
             exit(2);

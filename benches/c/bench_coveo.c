@@ -3,6 +3,7 @@
  * its share of --events custom events with ua_send_event. Every result is
  * checked (UA_OK expected) and freed.
  *
+ * --no-local-checks sends without the library's checks, to show their share.
  * With --rss-at 10000,1000000 it runs single-threaded without recording
  * latencies (so the benchmark itself does not grow) and samples VmRSS after
  * those many timed events, to show the library's memory stays flat.
@@ -92,6 +93,8 @@ int main(int argc, char **argv) {
     if (!opt) bench_die("ua_options_new failed");
     if (ua_options_set_token(opt, a.token) != UA_OK) bench_die("ua_options_set_token refused the token");
     if (ua_options_set_endpoint(opt, a.endpoint) != UA_OK) bench_die("ua_options_set_endpoint refused the endpoint");
+    if (a.no_local_checks && ua_options_set_local_checks(opt, false) != UA_OK)
+        bench_die("ua_options_set_local_checks refused");
     ua_client *client = NULL;
     ua_code code = ua_client_new(opt, &client);
     ua_options_free(opt);

@@ -47,6 +47,7 @@ def extra_ratios(res: dict) -> list:
     out = [
         ("coveo-ua C vs own C floor, events/s", _ratio(_get(s, "coveo-c", "events_per_s"), _get(s, "floor-c", "events_per_s"))),
         ("coveo-ua C vs own C floor, CPU/event", _ratio(_get(s, "coveo-c", "cpu_us_per_event"), _get(s, "floor-c", "cpu_us_per_event"))),
+        ("coveo-ua C with vs without local checks, CPU/event", _ratio(_get(s, "coveo-c", "cpu_us_per_event"), _get(s, "coveo-c-nochecks", "cpu_us_per_event"))),
         ("Python coveo_ua vs requests, CPU/event", _ratio(_get(s, "py-coveo", "cpu_us_per_event"), _get(s, "py-requests", "cpu_us_per_event"))),
         ("Go coveoua vs net/http, CPU/event", _ratio(_get(s, "go-coveoua", "cpu_us_per_event"), _get(s, "go-nethttp", "cpu_us_per_event"))),
     ]
