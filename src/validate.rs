@@ -3,9 +3,9 @@
 //!
 //! The body is read once, as a stream: the top-level object's keys are borrowed
 //! from the input, the values of fields we do not check are skipped without being
-//! built, and nothing is allocated for a valid event in the common case. serde_json's
-//! recursion limit stays on, so absurdly deep nesting is `InvalidJson`, not a stack
-//! overflow.
+//! decoded or built, and nothing is allocated for a valid event in the common
+//! case. Skipping does not recurse, so depth cannot overflow the stack; nesting
+//! deeper than [`MAX_NESTING`] is refused as `InvalidJson`, like the service.
 //!
 //! The checks are lenient where sources disagree: they never refuse an event the
 //! service would accept. Order follows the service: JSON syntax, then "is an
@@ -14,7 +14,7 @@
 
 use crate::code::Code;
 use crate::event::EventKind;
-use serde::de::{self, DeserializeSeed, MapAccess, SeqAccess, Visitor};
+use serde::de::{self, DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserializer as _;
 use std::borrow::Cow;
 use std::fmt;
@@ -38,7 +38,7 @@ impl Rejection {
 /// Checks `json` as an event of `kind`. `token_hub` is the `searchHub` claim of a
 /// search token, when the token is one and has that claim.
 pub fn check_event(kind: EventKind, json: &str, token_hub: Option<&str>) -> Result<(), Rejection> {
-    let facts = read_facts(kind, json)?;
+    let facts = read_facts(kind, json, token_hub.is_some())?;
     let obj = kind.object_name();
     if let Some(what) = facts.not_object {
         return Err(Rejection::new(
@@ -171,14 +171,71 @@ const CHECKED: &[(&str, Option<EventKind>, Rule)] = &[
     ),
 ];
 
+/// Deepest nesting accepted: the default limit of the service's JSON parser
+/// (Jackson's), so nothing it would accept is refused here.
+pub const MAX_NESTING: usize = 1000;
+
 /// Parses the body once and gathers the facts the rules need.
-fn read_facts(kind: EventKind, json: &str) -> Result<Facts<'_>, Rejection> {
+fn read_facts(kind: EventKind, json: &str, check_hub: bool) -> Result<Facts<'_>, Rejection> {
+    // The service's parser skips a byte order mark; the body is still sent as is.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+    check_nesting(json)?;
     let mut de = serde_json::Deserializer::from_str(json);
     let facts = de
-        .deserialize_any(TopVisitor { kind })
+        .deserialize_any(TopVisitor { kind, check_hub })
         .and_then(|facts| de.end().map(|()| facts))
         .map_err(json_rejection)?;
     Ok(facts)
+}
+
+/// Refuses nesting deeper than [`MAX_NESTING`]. Values are skipped without
+/// recursion (so depth cannot overflow the stack), which also means serde_json's
+/// own depth limit does not apply: this scan is the limit.
+fn check_nesting(json: &str) -> Result<(), Rejection> {
+    let bytes = json.as_bytes();
+    // Fewer openers than the limit in the whole body: no need to track strings.
+    let openers = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    if openers <= MAX_NESTING {
+        return Ok(());
+    }
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    for (at, &b) in bytes.iter().enumerate() {
+        if in_string {
+            match b {
+                _ if escaped => escaped = false,
+                b'\\' => escaped = true,
+                b'"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match b {
+            b'"' => in_string = true,
+            b'[' | b'{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    let before = &bytes[..at];
+                    let line = 1 + before.iter().filter(|&&c| c == b'\n').count();
+                    let column = at
+                        - before
+                            .iter()
+                            .rposition(|&c| c == b'\n')
+                            .map_or(0, |n| n + 1)
+                        + 1;
+                    return Err(Rejection::new(
+                        Code::InvalidJson,
+                        format!(
+                            "Unable to parse the provided JSON: nesting deeper than {MAX_NESTING} \
+                             levels at line {line}, column {column}."
+                        ),
+                    ));
+                }
+            }
+            b']' | b'}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
 }
 
 /// The service's `InvalidJson` message form, with line and column.
@@ -198,6 +255,8 @@ fn json_rejection(err: serde_json::Error) -> Rejection {
 
 struct TopVisitor {
     kind: EventKind,
+    /// Whether `originLevel1` matters (the token restricts a hub).
+    check_hub: bool,
 }
 
 impl<'de> Visitor<'de> for TopVisitor {
@@ -216,9 +275,14 @@ impl<'de> Visitor<'de> for TopVisitor {
             let rule_at = CHECKED
                 .iter()
                 .position(|(f, k, _)| *f == key && k.is_none_or(|k| k == self.kind));
-            let is_origin = key == "originLevel1";
-            if required_at.is_none() && rule_at.is_none() && !is_origin {
-                map.next_value::<Skip>()?;
+            let is_origin = self.check_hub && key == "originLevel1";
+            if rule_at.is_none() && !is_origin {
+                // Only presence matters (or nothing): skip the value without
+                // decoding it, as leniently as the service's parser does.
+                let present = map.next_value::<Option<IgnoredAny>>()?.is_some();
+                if let (Some(i), true) = (required_at, present) {
+                    facts.present |= 1 << i;
+                }
                 continue;
             }
             let shape = map.next_value_seed(ShapeSeed)?;
@@ -250,7 +314,7 @@ impl<'de> Visitor<'de> for TopVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Facts<'de>, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(not_object("an array"))
     }
 
@@ -322,61 +386,6 @@ fn looks_like_uuid(s: &str) -> bool {
         groups += 1;
     }
     groups == 5
-}
-
-/// Skips any value. Unlike `IgnoredAny` (which serde_json skips without a depth
-/// limit), it goes through `deserialize_any`, so serde_json's recursion limit
-/// (128 levels) applies, as the service's parser has a nesting limit too.
-struct Skip;
-
-impl<'de> de::Deserialize<'de> for Skip {
-    fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_any(SkipVisitor)
-    }
-}
-
-struct SkipVisitor;
-
-impl<'de> Visitor<'de> for SkipVisitor {
-    type Value = Skip;
-
-    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("any JSON value")
-    }
-
-    fn visit_unit<E: de::Error>(self) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_str<E: de::Error>(self, _: &str) -> Result<Skip, E> {
-        Ok(Skip)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Skip, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
-        Ok(Skip)
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Skip, A::Error> {
-        while map.next_entry::<Skip, Skip>()?.is_some() {}
-        Ok(Skip)
-    }
 }
 
 /// An object key, borrowed from the input when it has no escapes.
@@ -480,12 +489,12 @@ impl<'de> Visitor<'de> for ShapeVisitor {
     }
 
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Shape<'de>, A::Error> {
-        while seq.next_element::<Skip>()?.is_some() {}
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
         Ok(Shape::Array)
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Shape<'de>, A::Error> {
-        while map.next_entry::<Skip, Skip>()?.is_some() {}
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
         Ok(Shape::Object)
     }
 }
@@ -678,9 +687,68 @@ mod tests {
             "[".repeat(depth),
             "]".repeat(depth)
         );
-        assert_eq!(code(EventKind::Custom, &deep), Some(Code::InvalidJson));
+        let r = check_event(EventKind::Custom, &deep, None).unwrap_err();
+        assert_eq!(r.code, Code::InvalidJson);
+        assert!(
+            r.message.contains("nesting deeper than 1000"),
+            "{}",
+            r.message
+        );
+        assert!(
+            r.message.ends_with("at line 1, column 1067."),
+            "{}",
+            r.message
+        );
         let top = "[".repeat(depth) + &"]".repeat(depth);
         assert_eq!(code(EventKind::Custom, &top), Some(Code::InvalidJson));
+        // Up to the limit is fine (the top-level object is level 1)...
+        let nested = |n: usize| {
+            custom_with(&format!(
+                r#""customData":{{"a":{}{}}}"#,
+                "[".repeat(n),
+                "]".repeat(n)
+            ))
+        };
+        assert_eq!(code(EventKind::Custom, &nested(998)), None);
+        assert_eq!(
+            code(EventKind::Custom, &nested(999)),
+            Some(Code::InvalidJson)
+        );
+        // ...and brackets inside strings do not count.
+        let in_string = custom_with(&format!(
+            r#""customData":{{"a":"{}\"{}"}}"#,
+            "[".repeat(5000),
+            "{"
+        ));
+        assert_eq!(code(EventKind::Custom, &in_string), None);
+    }
+
+    #[test]
+    fn what_the_service_parser_accepts_is_accepted() {
+        // A lone surrogate escape (JSON.stringify writes these), huge numbers,
+        // and a byte order mark all pass the service's parser.
+        assert_eq!(
+            code(
+                EventKind::Custom,
+                &custom_with(r#""customData":{"a":"\ud800"}"#)
+            ),
+            None
+        );
+        assert_eq!(
+            code(
+                EventKind::Custom,
+                r#"{"eventType":"\ud800","eventValue":"v","language":"en"}"#
+            ),
+            None
+        );
+        assert_eq!(
+            code(
+                EventKind::Custom,
+                &custom_with(r#""customData":{"a":1e400}"#)
+            ),
+            None
+        );
+        assert_eq!(code(EventKind::Custom, &format!("\u{feff}{CUSTOM}")), None);
     }
 
     #[test]
