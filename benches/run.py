@@ -209,8 +209,15 @@ def main() -> int:
                 cmd = [str(progs["coveo-c"]), *common_args(url, files["300B"], a.events, max(20, a.events // 20), f"threads-{n}"),
                        "--threads", str(n)]
                 trows.append(Row(f"threads-{n}", "", "threads", cmd, pin=None))
+        # The same scaling for the socket floor shows what this machine allows.
+        for n in (1, 4):
+            if not isinstance(progs["floor-loadgen"], Exception):
+                trows.append(Row(f"loadgen-{n}", "", "threads",
+                                 [str(progs["floor-loadgen"]), "--url", url, "--token", paths.TOKEN,
+                                  "--connections", str(n), "--requests", str(a.events * 2)]))
         got = run_rounds(trows, a.rounds)
         res["threads"] = {n: got[f"threads-{n}"] for n in (1, 2, 4, 8)}
+        res["threads_floor"] = {n: got[f"loadgen-{n}"] for n in (1, 4) if f"loadgen-{n}" in got}
         if pin:
             srv.pin(pin)
 

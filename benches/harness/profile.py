@@ -34,6 +34,17 @@ def _group(symbol: str) -> str:
     return "?"
 
 
+def short_symbol(symbol: str) -> str:
+    """'file:function [/path/libx.so]' -> 'function (libx.so)'."""
+    obj = re.search(r"\[([^\]]+)\]\s*$", symbol)
+    name = re.sub(r"\s*\[[^\]]+\]\s*$", "", symbol)
+    if ":" in name and not name.startswith("<"):
+        head, rest = name.split(":", 1)
+        if head == "???" or "/" in head or "." in head:
+            name = rest
+    return name + (f" ({obj.group(1).rsplit('/', 1)[-1]})" if obj else "")
+
+
 def run(label: str, cmd: list, events: int) -> dict:
     """Runs `cmd` (a bench program, already given --events) under callgrind."""
     out_file = paths.OUT / f"callgrind.{label}.out"
@@ -65,7 +76,7 @@ def run(label: str, cmd: list, events: int) -> dict:
         "events": events,
         "ir_total": total,
         "ir_per_event": total / events if events else 0,
-        "top_functions": [(ir / events, sym) for ir, sym in functions[:15]],
+        "top_functions": [(ir / events, short_symbol(sym)) for ir, sym in functions[:15]],
         "by_group": sorted(((ir / events, g) for g, ir in by_group.items()), reverse=True)[:12],
         "annotate_file": str(out_file),
     }

@@ -54,6 +54,9 @@ def extra_ratios(res: dict) -> list:
     t = res.get("threads", {})
     for n in (2, 8):
         out.append((f"{n} threads vs 1 thread, events/s", _ratio(_get(t, n, "events_per_s"), _get(t, 1, "events_per_s"))))
+    tf = res.get("threads_floor", {})
+    out.append(("socket floor (ua-loadgen) 4 vs 1 connections, events/s: what this machine allows",
+                _ratio(_get(tf, 4, "events_per_s"), _get(tf, 1, "events_per_s"))))
     prof = res.get("profile", {})
     if prof.get("coveo-c") and prof.get("curl"):
         out.append(("instructions/event, coveo-ua C vs libcurl (callgrind)",
@@ -110,6 +113,8 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
     t = res.get("threads", {})
     if t:
         rows = [[f"{n} thread{'s' if n > 1 else ''}"] + _sync_cells(t[n]) for n in sorted(t)]
+        tf = res.get("threads_floor", {})
+        rows += [[f"reference: ua-loadgen, {n} connection{'s' if n > 1 else ''}"] + _sync_cells(tf[n]) for n in sorted(tf)]
         out.append(("coveo-ua from C, threads sharing one client (total events/s)",
                     _table(["threads"] + list(SYNC_COLUMNS), rows, markdown)))
     c = res.get("checks", {})
@@ -162,20 +167,24 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
         lines = []
         rows = [[k, p["events"], f"{p['ir_per_event']:,.0f}"] for k, p in prof.items() if "ir_per_event" in p]
         lines.append(_table(["client", "events profiled", "instructions/event (user space)"], rows, markdown))
+
+        def sub(title):
+            return f"\n**{title}**\n" if markdown else f"\n{title}"
+
+        def fn_table(pairs, header):
+            return _table(["Ir/event", header],
+                          [[f"{v:,.0f}", (f"`{sym[:140]}`" if markdown else sym[:140])] for v, sym in pairs], markdown)
+
         for k, p in prof.items():
-            if "by_group" not in p:
+            if "by_group" not in p or k == "floor-c":
                 continue
-            lines.append(("\n**" if markdown else "\n") + f"{k}: instructions/event by owner (self cost)" + ("**" if markdown else ""))
+            lines.append(sub(f"{k}: instructions/event by owner (self cost)"))
             lines.append(_table(["owner", "Ir/event"], [[g, f"{v:,.0f}"] for v, g in p["by_group"]], markdown))
             if p.get("inclusive"):
-                lines.append(("\n**" if markdown else "\n") + f"{k}: inclusive cost of the main layers" + ("**" if markdown else ""))
-                lines.append(_table(["Ir/event", "function (with everything it calls)"],
-                                    [[f"{v:,.0f}", (f"`{sym[:150]}`" if markdown else sym[:150])] for v, sym in p["inclusive"]],
-                                    markdown))
-            lines.append(("\n**" if markdown else "\n") + f"{k}: top functions (self cost)" + ("**" if markdown else ""))
-            lines.append(_table(["Ir/event", "function"],
-                                [[f"{v:,.0f}", (f"`{sym[:150]}`" if markdown else sym[:150])] for v, sym in p["top_functions"]],
-                                markdown))
+                lines.append(sub(f"{k}: inclusive cost of the main layers"))
+                lines.append(fn_table(p["inclusive"], "function (with everything it calls)"))
+            lines.append(sub(f"{k}: top functions (self cost)"))
+            lines.append(fn_table(p["top_functions"], "function"))
         out.append(("Instruction profile per event (callgrind, timed loop only)", "\n".join(lines)))
     return out
 
