@@ -191,7 +191,9 @@ impl Client {
             _ if (300..400).contains(&status) => format!(
                 "the service answered HTTP {status}, a redirect{}; redirects are not followed \
                  so the token never travels to a host you did not name",
-                location.map(|l| format!(" to '{l}'")).unwrap_or_default()
+                location
+                    .map(|l| format!(" to '{}'", l.chars().take(200).collect::<String>()))
+                    .unwrap_or_default()
             ),
             _ => format!("the service answered HTTP {status} without a readable error message"),
         };
