@@ -15,8 +15,6 @@
 //!
 //! Nothing about HTTP or JSON lives here.
 
-// Declared in the order the header lists them: information, options, client
-// and sending, results.
 #[macro_use]
 mod boundary;
 mod args;
