@@ -52,3 +52,40 @@ macro_rules! ffi_boundary {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn boom() -> bool {
+        // Opaque to the compiler, so the code after the panic is not dead.
+        std::hint::black_box(true)
+    }
+
+    #[test]
+    fn a_panic_becomes_the_fallback_value() {
+        let code: ua_code = ffi_boundary!({
+            if boom() {
+                panic!("test panic: codes");
+            }
+            0
+        });
+        assert_eq!(code, UA_INTERNAL);
+        let text: *const c_char = ffi_boundary!({
+            if boom() {
+                panic!("test panic: pointers");
+            }
+            c"x".as_ptr()
+        });
+        assert!(text.is_null());
+        let n: u32 = ffi_boundary!({
+            if boom() {
+                panic!("test panic: numbers");
+            }
+            7
+        });
+        assert_eq!(n, 0);
+        let fine: ua_code = ffi_boundary!({ 42 });
+        assert_eq!(fine, 42);
+    }
+}
