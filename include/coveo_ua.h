@@ -19,12 +19,6 @@
 #include <stdint.h>
 
 /**
- * Deepest nesting accepted: the default limit of the service's JSON parser
- * (Jackson's), so nothing it would accept is refused here.
- */
-#define MAX_NESTING 1000
-
-/**
  * A client (opaque): one connection pool and the copied options. Created by
  * `ua_client_new`, freed once by `ua_client_free`. Thread-safe: any number of
  * threads may call `ua_send_event` on one client at the same time.

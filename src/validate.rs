@@ -173,6 +173,8 @@ const CHECKED: &[(&str, Option<EventKind>, Rule)] = &[
 
 /// Deepest nesting accepted: the default limit of the service's JSON parser
 /// (Jackson's), so nothing it would accept is refused here.
+///
+/// cbindgen:ignore
 pub const MAX_NESTING: usize = 1000;
 
 /// Parses the body once and gathers the facts the rules need.

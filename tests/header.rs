@@ -89,6 +89,26 @@ fn compile(compiler: &str, args: &[&str], dir: &Path) {
     );
 }
 
+/// Every name the header defines carries the project's prefix (a stray Rust
+/// constant would otherwise leak in as a bare macro).
+#[test]
+fn every_name_has_the_prefix() {
+    let header = std::fs::read_to_string(header_path()).expect("read header");
+    for line in header.lines() {
+        let name = if let Some(rest) = line.strip_prefix("#define ") {
+            rest.split_whitespace().next().unwrap_or("")
+        } else if let Some(rest) = line.strip_prefix("typedef ") {
+            rest.trim_end_matches(';').rsplit(' ').next().unwrap_or("")
+        } else {
+            continue;
+        };
+        assert!(
+            name.starts_with("UA_") || name.starts_with("ua_") || name == "COVEO_UA_H",
+            "the header defines `{name}` without the UA_/ua_ prefix"
+        );
+    }
+}
+
 #[test]
 fn header_compiles_as_c99_and_cpp17() {
     let dir = std::env::temp_dir().join(format!("coveo-ua-header-{}", std::process::id()));
