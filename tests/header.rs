@@ -1,7 +1,7 @@
 //! The committed C header matches the Rust sources, and compiles as C and C++.
 //!
 //! Regenerate it after changing the C ABI with
-//! `UA_BLESS_HEADER=1 cargo test --test header`.
+//! `make header`.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,7 +38,7 @@ fn committed_header_matches_the_sources() {
     assert!(
         committed == fresh,
         "include/coveo_ua.h is out of date with src/; regenerate it with \
-         `UA_BLESS_HEADER=1 cargo test --test header` and commit it"
+         `make header` and commit it"
     );
 }
 
