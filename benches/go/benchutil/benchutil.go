@@ -8,6 +8,7 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"syscall"
@@ -19,6 +20,7 @@ type Args struct {
 	Endpoint, Token, Label string
 	Body                   []byte
 	Events, Warmup         int
+	CPUProfile             string // pprof output of the timed loop; empty: none
 }
 
 // ParseArgs reads the flags and the event file; it exits with status 2 on bad input.
@@ -29,6 +31,7 @@ func ParseArgs(defaultLabel string) Args {
 	events := flag.Int("events", 1000, "timed events")
 	warmup := flag.Int("warmup", 100, "untimed events sent first")
 	label := flag.String("label", defaultLabel, "row name")
+	cpuProfile := flag.String("cpuprofile", "", "write a pprof CPU profile of the timed loop to this file")
 	flag.Parse()
 	if *endpoint == "" || *token == "" || *eventFile == "" || *events < 1 || *warmup < 0 {
 		fmt.Fprintln(os.Stderr, "bench: --endpoint, --token, --event-file and --events >= 1 are required")
@@ -40,7 +43,7 @@ func ParseArgs(defaultLabel string) Args {
 		os.Exit(2)
 	}
 	body := []byte(strings.TrimRight(string(raw), "\r\n"))
-	return Args{*endpoint, *token, *label, body, *events, *warmup}
+	return Args{*endpoint, *token, *label, body, *events, *warmup, *cpuProfile}
 }
 
 // cpuMicros is the user and the system CPU of the whole process so far.
@@ -71,6 +74,17 @@ func Run(a Args, version string, send func() error) {
 	}
 	lat := make([]time.Duration, a.Events)
 	errors := 0
+	if a.CPUProfile != "" {
+		f, err := os.Create(a.CPUProfile)
+		if err == nil {
+			err = pprof.StartCPUProfile(f)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "bench: cpuprofile:", err)
+			os.Exit(2)
+		}
+		defer f.Close()
+	}
 	user0, sys0 := cpuMicros()
 	t0 := time.Now()
 	for i := range lat {
@@ -85,6 +99,9 @@ func Run(a Args, version string, send func() error) {
 	}
 	secs := time.Since(t0).Seconds()
 	user1, sys1 := cpuMicros()
+	if a.CPUProfile != "" {
+		pprof.StopCPUProfile()
+	}
 	n := float64(a.Events)
 	sort.Slice(lat, func(i, j int) bool { return lat[i] < lat[j] })
 	var ru syscall.Rusage
