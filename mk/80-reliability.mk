@@ -75,7 +75,7 @@ define run_fuzz_targets
 		( cd fuzz && $(FUZZ_ENV) $(CARGO) fuzz run $$t target/work/$$t corpus/$$t -- \
 			-max_total_time=$(1) -timeout=10 -print_final_stats=1 ) > fuzz/target/logs/$$t.log 2>&1 \
 			|| { tail -n 60 fuzz/target/logs/$$t.log >&2; echo "fuzz: $$t FAILED (log: fuzz/target/logs/$$t.log)" >&2; exit 1; }; \
-		echo "fuzz: $$t: $$(grep -o 'number_of_executed_units: [0-9]*' fuzz/target/logs/$$t.log) executions, no finding"; \
+		echo "fuzz: $$t: $$(sed -n 's/^stat::number_of_executed_units: *//p' fuzz/target/logs/$$t.log) executions, no finding"; \
 	done
 endef
 

@@ -19,7 +19,10 @@ fuzz_target!(|data: &[u8]| {
         500..=599 => assert_eq!(code, Code::ServerError),
         _ => {
             assert!(!code.is_ok(), "status {status} gave UA_OK");
-            assert!(code.raw() >= 1 && code.raw() <= 15, "status {status} gave {code:?}");
+            assert!(
+                code.raw() >= 1 && code.raw() <= 15,
+                "status {status} gave {code:?}"
+            );
         }
     }
     // A field is only ever read from a JSON object. (Not "from valid JSON":
@@ -27,6 +30,10 @@ fuzz_target!(|data: &[u8]| {
     // escapes, which is lenient on purpose and harmless.)
     if fields.error_type.is_some() || fields.message.is_some() || fields.visitor_id.is_some() {
         let first = body.iter().find(|b| !b.is_ascii_whitespace());
-        assert_eq!(first, Some(&b'{'), "fields read from a body that is not an object");
+        assert_eq!(
+            first,
+            Some(&b'{'),
+            "fields read from a body that is not an object"
+        );
     }
 });

@@ -52,7 +52,11 @@ fuzz_target!(|data: &[u8]| {
     };
     let json_bytes: Vec<u8> = rest.iter().copied().take_while(|b| *b != 0).collect();
     let json = CString::new(json_bytes).unwrap();
-    let json_ptr = if flags & 2 == 2 { std::ptr::null() } else { json.as_ptr() };
+    let json_ptr = if flags & 2 == 2 {
+        std::ptr::null()
+    } else {
+        json.as_ptr()
+    };
     // SAFETY: a live client, a NUL-terminated string or NULL, the result freed once.
     unsafe {
         if flags & 4 == 4 {
@@ -72,7 +76,10 @@ fuzz_target!(|data: &[u8]| {
             assert_eq!(ua_result_http_status(result), 0);
             assert!(ua_result_body(result).is_null());
         } else {
-            assert!(code == 101 || code == 102, "after sending only a connection failure or timeout: {code}");
+            assert!(
+                code == 101 || code == 102,
+                "after sending only a connection failure or timeout: {code}"
+            );
         }
         ua_result_free(result);
     }

@@ -42,7 +42,8 @@ fn setup() -> (&'static Arc<Mutex<Vec<u8>>>, &'static Client) {
         CLIENT.get_or_init(|| {
             let mut o = Options::new();
             o.set_token("xx-fuzz-token").unwrap();
-            o.set_endpoint(Some(&format!("http://127.0.0.1:{port}/rest/ua"))).unwrap();
+            o.set_endpoint(Some(&format!("http://127.0.0.1:{port}/rest/ua")))
+                .unwrap();
             o.set_max_retries(0).unwrap();
             o.set_timeout_ms(300).unwrap();
             o.set_deadline_ms(300).unwrap();

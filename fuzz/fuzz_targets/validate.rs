@@ -29,7 +29,11 @@ fuzz_target!(|data: &[u8]| {
             assert!(!r.message.is_empty(), "a refusal needs a message");
             assert!(!r.code.is_ok(), "a refusal cannot be UA_OK");
             if r.code == Code::InvalidJson {
-                assert!(parsed.is_err(), "InvalidJson for JSON serde_json reads: {}", r.message);
+                assert!(
+                    parsed.is_err(),
+                    "InvalidJson for JSON serde_json reads: {}",
+                    r.message
+                );
             }
         }
     }
