@@ -1,12 +1,12 @@
 //! The error type of option setters and of building a client.
 
 use crate::code::Code;
-use std::fmt;
 
 /// Why an option value or a client was refused: a code and a readable message.
 ///
 /// The message never contains the token.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", .code.name(), .message)]
 pub struct Error {
     code: Code,
     message: String,
@@ -36,11 +36,3 @@ impl Error {
         &self.message
     }
 }
-
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}: {}", self.code.name(), self.message)
-    }
-}
-
-impl std::error::Error for Error {}

@@ -13,6 +13,13 @@
 //!     r#"{"eventType":"getting started","eventValue":"hello","language":"en"}"#,
 //! );
 //! println!("{}: {}", result.code(), result.message());
+//!
+//! // Or with `?`: a failure becomes a `SendError` that keeps every field.
+//! let accepted = client
+//!     .send(EventKind::View, r#"{"location":"https://example.com/"}"#)
+//!     .into_result()?;
+//! println!("visitor {:?}", accepted.visitor_id());
+//! # Ok::<(), coveo_ua::SendError>(())
 //! ```
 //!
 //! A call blocks until the event is accepted or has failed for good. It retries
@@ -56,7 +63,7 @@ pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::EventKind;
 pub use options::Options;
-pub use outcome::SendResult;
+pub use outcome::{SendError, SendResult};
 
 /// The library version, as in Cargo.toml (e.g. `"0.1.0"`).
 pub fn version() -> &'static str {

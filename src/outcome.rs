@@ -72,4 +72,60 @@ impl SendResult {
     pub fn body(&self) -> Option<&[u8]> {
         self.body.as_deref()
     }
+
+    /// The result as a Rust `Result`, for `?`: `Ok` when the service accepted
+    /// the event, otherwise a [`SendError`] that keeps every field.
+    pub fn into_result(self) -> Result<SendResult, SendError> {
+        if self.is_ok() {
+            Ok(self)
+        } else {
+            Err(SendError(self))
+        }
+    }
+}
+
+/// A send that failed for good, as a Rust error: code, HTTP status, service
+/// type, message, attempts and body of the last attempt, through
+/// [`SendError::result`]. Displays as `UA_NAME: message`; never contains the token.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{}: {}", .0.code.name(), .0.message)]
+pub struct SendError(SendResult);
+
+impl SendError {
+    /// Everything the failed call reported.
+    pub fn result(&self) -> &SendResult {
+        &self.0
+    }
+
+    /// The result code (never [`Code::Ok`]).
+    pub fn code(&self) -> Code {
+        self.0.code
+    }
+
+    /// Takes back the whole result.
+    pub fn into_inner(self) -> SendResult {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn into_result_splits_success_from_failure_and_keeps_every_field() {
+        let failed = SendResult::not_sent(
+            Code::MissingParameter,
+            "Parameter 'customEvent.eventType' is missing.",
+        );
+        let err = failed.clone().into_result().unwrap_err();
+        assert_eq!(err.code(), Code::MissingParameter);
+        assert_eq!(err.result(), &failed);
+        assert_eq!(
+            err.to_string(),
+            "UA_MISSING_PARAMETER: Parameter 'customEvent.eventType' is missing."
+        );
+        let ok = SendResult::not_sent(Code::Ok, "accepted");
+        assert!(ok.into_result().is_ok());
+    }
 }
