@@ -92,6 +92,8 @@ pub struct Rule {
     pub body: BodyStyle,
     /// `Retry-After` value sent verbatim.
     pub retry_after: Option<String>,
+    /// `Location` value sent verbatim (to answer a redirect).
+    pub location: Option<String>,
     /// Wait before acting (or the stall length / trickle pace).
     pub delay_ms: Option<u64>,
     /// Only requests whose path starts with this.
@@ -110,6 +112,7 @@ impl Rule {
             "message",
             "body",
             "retry_after",
+            "location",
             "delay_ms",
             "path",
         ];
@@ -181,13 +184,19 @@ impl Rule {
                 Some(_) => Err(format!("'{name}' must be a string")),
             }
         };
-        let retry_after = text("retry_after")?;
-        if retry_after.as_ref().is_some_and(|r| {
-            r.bytes()
-                .any(|b| !(b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)))
-        }) {
-            return Err("'retry_after' must be printable ASCII".into());
-        }
+        // Both are sent as header values: no byte may break the header section.
+        let header_value = |name: &str| -> Result<Option<String>, String> {
+            let value = text(name)?;
+            if value.as_ref().is_some_and(|r| {
+                r.bytes()
+                    .any(|b| !(b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)))
+            }) {
+                return Err(format!("'{name}' must be printable ASCII"));
+            }
+            Ok(value)
+        };
+        let retry_after = header_value("retry_after")?;
+        let location = header_value("location")?;
         Ok(Rule {
             remaining: count,
             unlimited: count == 0,
@@ -197,6 +206,7 @@ impl Rule {
             message: text("message")?,
             body,
             retry_after,
+            location,
             delay_ms,
             path: text("path")?,
         })
@@ -222,6 +232,7 @@ impl Rule {
         opt(&mut m, "type", &self.kind);
         opt(&mut m, "message", &self.message);
         opt(&mut m, "retry_after", &self.retry_after);
+        opt(&mut m, "location", &self.location);
         opt(&mut m, "path", &self.path);
         if let Some(d) = self.delay_ms {
             m.insert("delay_ms".into(), json!(d));
@@ -303,6 +314,10 @@ mod tests {
         assert!(Rule::from_json(&json!({})).is_err());
         let r = Rule::from_json(&json!({"status": 429, "retry_after": 3})).unwrap();
         assert_eq!(r.retry_after.as_deref(), Some("3"));
+        let r =
+            Rule::from_json(&json!({"status": 302, "location": "http://127.0.0.1:9/x"})).unwrap();
+        assert_eq!(r.location.as_deref(), Some("http://127.0.0.1:9/x"));
+        assert!(Rule::from_json(&json!({"status": 302, "location": "a\r\nX-Evil: 1"})).is_err());
     }
 
     #[test]

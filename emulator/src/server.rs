@@ -298,5 +298,8 @@ fn injected_response(rule: &Rule) -> Response {
     if let Some(ra) = &rule.retry_after {
         resp.headers.push(("Retry-After", ra.clone()));
     }
+    if let Some(location) = &rule.location {
+        resp.headers.push(("Location", location.clone()));
+    }
     resp
 }

@@ -82,6 +82,18 @@ fn respond_body_styles() {
 }
 
 #[test]
+fn a_redirect_carries_its_location_and_records_nothing() {
+    let emu = Emulator::start(&[]);
+    emu.add_fault(
+        json!({"status": 302, "body": "none", "location": "http://127.0.0.1:9/elsewhere"}),
+    );
+    let r = emu.post("custom", &custom_event());
+    assert_eq!(r.status, 302);
+    assert_eq!(r.header("location"), Some("http://127.0.0.1:9/elsewhere"));
+    assert!(emu.events().is_empty());
+}
+
+#[test]
 fn retry_after_is_sent_verbatim() {
     let emu = Emulator::start(&[]);
     let forms = [
