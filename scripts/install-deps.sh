@@ -8,7 +8,7 @@ sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
 # libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs.
-apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl)
+apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl strace)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
@@ -25,6 +25,8 @@ if command -v rustup >/dev/null; then
 fi
 
 python3 -c 'import pytest' 2>/dev/null || python3 -m pip install -q pytest
+# requests: the benchmark's hand-written Python baseline.
+python3 -c 'import requests' 2>/dev/null || python3 -m pip install -q requests
 # The Python suite runs in a venv; Debian's system Python needs python3-venv for that.
 if ! python3 -c 'import ensurepip' 2>/dev/null; then
     $sudo apt-get update -qq
