@@ -26,7 +26,9 @@ fuzz_target!(|data: &[u8]| {
         // "localhost." (the absolute form) is accepted as loopback by design.
         let host = host.strip_suffix('.').unwrap_or(host);
         let loopback = host == "localhost"
-            || host == "::1"
+            || host
+                .parse::<std::net::Ipv6Addr>()
+                .is_ok_and(|ip| ip.is_loopback())
             || host
                 .parse::<std::net::Ipv4Addr>()
                 .is_ok_and(|ip| ip.is_loopback());
