@@ -189,10 +189,22 @@ impl TlsForwarder {
     }
 }
 
-/// Copies bytes from `from` to `to` until end of stream or an error, then
-/// closes `to` for writing.
-fn pump(mut from: TcpStream, mut to: TcpStream) {
-    let _ = std::io::copy(&mut from, &mut to);
+/// Copies bytes from `from` to `to` until end of stream or an error, keeping
+/// a copy in `seen` when given, then closes `to` for writing.
+fn pump(mut from: TcpStream, mut to: TcpStream, seen: Option<&Mutex<Vec<u8>>>) {
+    let mut buf = [0u8; 16 * 1024];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) | Err(_) => break,
+            Ok(n) => n,
+        };
+        if let Some(seen) = seen {
+            seen.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+        if to.write_all(&buf[..n]).is_err() {
+            break;
+        }
+    }
     let _ = to.shutdown(std::net::Shutdown::Write);
 }
 
@@ -202,12 +214,15 @@ fn pump(mut from: TcpStream, mut to: TcpStream) {
 struct RecordingProxy {
     service: TcpService,
     lines: Arc<Mutex<Vec<String>>>,
+    /// Every byte the client sent through a tunnel.
+    tunnelled: Arc<Mutex<Vec<u8>>>,
 }
 
 impl RecordingProxy {
     fn start() -> RecordingProxy {
         let lines = Arc::new(Mutex::new(Vec::new()));
-        let seen = lines.clone();
+        let tunnelled = Arc::new(Mutex::new(Vec::new()));
+        let (seen, through) = (lines.clone(), tunnelled.clone());
         let service = TcpService::start(move |mut client| {
             let request = read_request(&mut client);
             let text = String::from_utf8_lossy(&request).into_owned();
@@ -229,8 +244,8 @@ impl RecordingProxy {
                 let _ = up.set_read_timeout(Some(Duration::from_secs(5)));
                 let _ = client.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
                 let (c2, u2) = (client.try_clone().unwrap(), up.try_clone().unwrap());
-                let back = std::thread::spawn(move || pump(u2, c2));
-                pump(client, up);
+                let back = std::thread::spawn(move || pump(u2, c2, None));
+                pump(client, up, Some(&through));
                 let _ = back.join();
             } else if let Some(rest) = target.strip_prefix("http://") {
                 let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
@@ -244,7 +259,11 @@ impl RecordingProxy {
                 let _ = client.write_all(&exchange(port, &rewritten));
             }
         });
-        RecordingProxy { service, lines }
+        RecordingProxy {
+            service,
+            lines,
+            tunnelled,
+        }
     }
 
     fn url(&self) -> String {
@@ -376,6 +395,15 @@ fn the_explicit_proxy_tunnels_tls_despite_no_proxy() {
     assert_eq!(r.code(), Code::Ok, "{r:?}");
     let expected = format!("CONNECT localhost:{} HTTP/1.1", tls.service.port);
     assert_eq!(proxy.first_lines(), [expected]);
+    // The proxy carried the request, encrypted: it never saw the token.
+    let carried = proxy.tunnelled.lock().unwrap().clone();
+    assert!(
+        carried.len() > 100,
+        "only {} bytes went through the tunnel",
+        carried.len()
+    );
+    let token_seen = carried.windows(KEY.len()).any(|w| w == KEY.as_bytes());
+    assert!(!token_seen, "the token crossed the proxy in clear text");
     assert_eq!(emu.marker_counts().get("via-proxy"), Some(&1));
     assert_trap_untouched();
 }
@@ -444,5 +472,37 @@ fn proxy_environment_variables_are_ignored() {
     let counts = emu.marker_counts();
     assert_eq!(counts.get("env-plain"), Some(&1));
     assert_eq!(counts.get("env-tls"), Some(&1));
+    assert_trap_untouched();
+}
+
+/// A proxy that refuses the tunnel (407, 403, garbage): the send fails as a
+/// connection failure, and the proxy's answer is never taken for the service's.
+#[test]
+fn a_proxy_refusing_the_tunnel_is_a_connection_failure() {
+    proxy_env_points_at_the_trap();
+    let emu = Emulator::start(&[]);
+    let pki = Pki::new();
+    let tls = TlsForwarder::start(pki.server_config(&["localhost"]), emu.port);
+    for answer in [
+        "HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic\r\nContent-Length: 0\r\n\r\n",
+        "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\n\r\n",
+        "\u{16}\u{3}\u{1} not an HTTP answer\r\n\r\n",
+    ] {
+        let proxy = RawServer::start(move |_, stream| {
+            let _ = stream.write_all(answer.as_bytes());
+        });
+        let mut o = options(&tls.url("localhost"), Some(pki.ca_path()));
+        o.set_proxy(Some(&format!("http://127.0.0.1:{}", proxy.port)))
+            .unwrap();
+        let r = Client::new(&o)
+            .unwrap()
+            .send(EventKind::Custom, &marked_event("refused-tunnel"));
+        println!("proxy answering {answer:?}: {:?} {}", r.code(), r.message());
+        assert_eq!(r.code(), Code::ConnectionFailed, "{answer:?}: {r:?}");
+        assert_eq!(r.http_status(), 0, "{answer:?}: {r:?}");
+        assert!(proxy.request_count() >= 1, "the proxy was not used");
+    }
+    assert_eq!(tls.forwarded(), 0);
+    assert!(emu.events().is_empty());
     assert_trap_untouched();
 }
