@@ -431,6 +431,12 @@ fn the_explicit_proxy_carries_plain_http_to_loopback() {
         "unexpected proxy request: {}",
         lines[0]
     );
+    if tunnelled {
+        // Clear text (allowed for loopback only): the tunnel shows the token,
+        // which proves the check of the TLS test above would see it too.
+        let carried = proxy.tunnelled.lock().unwrap().clone();
+        assert!(carried.windows(KEY.len()).any(|w| w == KEY.as_bytes()));
+    }
     assert_eq!(emu.marker_counts().get("http-via-proxy"), Some(&1));
     assert_trap_untouched();
 }
