@@ -385,7 +385,9 @@ fn every_fault_reconciles_with_the_event_log() {
     .unwrap();
     println!("\n{table}");
     let out = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/fault-matrix.txt");
-    if let Err(e) = std::fs::write(&out, &table) {
+    let written = std::fs::create_dir_all(out.parent().expect("target dir"))
+        .and_then(|()| std::fs::write(&out, &table));
+    if let Err(e) = written {
         problems.push(format!("cannot write {}: {e}", out.display()));
     }
     assert!(
