@@ -21,10 +21,10 @@ const VERSION: &str = env!("CARGO_PKG_VERSION");
 pub struct Client {
     agent: ureq::Agent,
     endpoint: Endpoint,
-    /// One URL per kind, in [`EventKind`] number order.
-    urls: [String; 4],
-    authorization: String,
-    token: String,
+    /// The URI of each kind and the header values, built once.
+    request_parts: transport::RequestParts,
+    /// Finds the token (never empty: `set_token` refuses that) to redact it.
+    token_finder: memchr::memmem::Finder<'static>,
     token_hub: Option<String>,
     policy: Policy,
     timeout: Duration,
@@ -52,16 +52,16 @@ impl Client {
         };
         let agent = transport::build_agent(&AgentSettings {
             user_agent: &user_agent,
+            attempt_timeout: options.timeout(),
             ca_file: options.ca_file.as_deref(),
             proxy: options.proxy.as_deref(),
         })?;
         Ok(Client {
             agent,
             endpoint,
-            urls,
-            authorization: format!("Bearer {token}"),
+            request_parts: transport::RequestParts::new(urls, &token, options.timeout())?,
             token_hub: crate::token::search_hub_of(&token),
-            token,
+            token_finder: memchr::memmem::Finder::new(token.as_bytes()).into_owned(),
             policy: Policy {
                 max_retries: options.max_retries,
                 base_ms: options.backoff_base_ms.into(),
@@ -108,10 +108,10 @@ impl Client {
     fn send_within(&self, kind: EventKind, event_json: &str, deadline: Duration) -> SendResult {
         if self.local_checks {
             if let Err(r) = validate::check_event(kind, event_json, self.token_hub.as_deref()) {
-                return SendResult::not_sent(r.code, self.redact(&r.message));
+                return SendResult::not_sent(r.code, self.redact(r.message));
             }
         }
-        let url = &self.urls[kind as usize - 1];
+        let kind_index = kind as usize - 1;
         let finished = retry::run(
             &self.policy,
             deadline,
@@ -121,8 +121,8 @@ impl Client {
             |budget| {
                 transport::post(
                     &self.agent,
-                    url,
-                    &self.authorization,
+                    &self.request_parts,
+                    kind_index,
                     event_json.as_bytes(),
                     budget,
                     budget < self.timeout,
@@ -138,7 +138,7 @@ impl Client {
             http_status: 0,
             attempts,
             error_type: None,
-            message: self.redact(&message),
+            message: self.redact(message),
             visitor_id: None,
             body: None,
         };
@@ -205,37 +205,43 @@ impl Client {
             error_type: fields
                 .error_type
                 .filter(|_| !code.is_ok())
-                .map(|t| self.redact(&t)),
-            message: self.redact(&message),
+                .map(|t| self.redact(t)),
+            message: self.redact(message),
             visitor_id: fields
                 .visitor_id
                 .filter(|_| code.is_ok())
-                .map(|v| self.redact(&v)),
+                .map(|v| self.redact(v)),
             body,
         }
     }
 
-    /// The text with every occurrence of the token replaced.
-    fn redact(&self, text: &str) -> String {
-        text.replace(&self.token, "<redacted>")
+    /// The text with every occurrence of the token replaced; returned as it is
+    /// (no copy) when the token does not occur.
+    fn redact(&self, text: String) -> String {
+        if self.token_finder.find(text.as_bytes()).is_none() {
+            return text;
+        }
+        // The token is ASCII, so replacing it keeps the text valid UTF-8.
+        String::from_utf8(self.redact_bytes(text.into_bytes()))
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
     }
 
+    /// The bytes with every occurrence of the token replaced (left to right, not
+    /// overlapping); returned as they are when the token does not occur.
     fn redact_bytes(&self, body: Vec<u8>) -> Vec<u8> {
-        let token = self.token.as_bytes();
-        if body.windows(token.len()).all(|w| w != token) {
+        let Some(first) = self.token_finder.find(&body) else {
             return body;
-        }
+        };
+        let token_len = self.token_finder.needle().len();
         let mut out = Vec::with_capacity(body.len());
-        let mut i = 0;
-        while i < body.len() {
-            if body[i..].starts_with(token) {
-                out.extend_from_slice(b"<redacted>");
-                i += token.len();
-            } else {
-                out.push(body[i]);
-                i += 1;
-            }
+        out.extend_from_slice(&body[..first]);
+        let mut from = first;
+        while let Some(at) = self.token_finder.find(&body[from..]) {
+            out.extend_from_slice(&body[from..from + at]);
+            out.extend_from_slice(b"<redacted>");
+            from += at + token_len;
         }
+        out.extend_from_slice(&body[from..]);
         out
     }
 }
@@ -276,10 +282,21 @@ mod tests {
         o.set_endpoint(Some("http://127.0.0.1:9/rest/ua")).unwrap();
         let c = Client::new(&o).unwrap();
         assert!(!format!("{c:?}").contains("secret"));
-        assert_eq!(c.redact("echo xx-secret-123!"), "echo <redacted>!");
+        assert_eq!(c.redact("echo xx-secret-123!".into()), "echo <redacted>!");
         assert_eq!(
             c.redact_bytes(b"a xx-secret-123 b".to_vec()),
             b"a <redacted> b"
+        );
+        // Every occurrence, back to back and at both ends; nothing else changes.
+        assert_eq!(
+            c.redact("xx-secret-123xx-secret-123 é xx-secret-123".into()),
+            "<redacted><redacted> é <redacted>"
+        );
+        assert_eq!(c.redact("xx-secret-12 x".into()), "xx-secret-12 x");
+        assert_eq!(c.redact_bytes(b"".to_vec()), b"");
+        assert_eq!(
+            c.redact_bytes(b"\xffxx-secret-123\x00".to_vec()),
+            b"\xff<redacted>\x00"
         );
     }
 

@@ -53,6 +53,7 @@ mod options;
 mod outcome;
 mod resolver;
 pub mod retry;
+mod tcp;
 mod token;
 mod transport;
 pub mod validate;

@@ -9,10 +9,13 @@
 use crate::error::Error;
 use crate::resolver::CachingResolver;
 use crate::retry::{self, Verdict};
+use crate::tcp::FastTcpConnector;
 use std::io::Read;
 use std::time::{Duration, SystemTime};
+use ureq::http::header::{AUTHORIZATION, CONTENT_TYPE};
+use ureq::http::{HeaderValue, Method, Request, Uri};
 use ureq::tls::{Certificate, PemItem, RootCerts, TlsConfig};
-use ureq::unversioned::transport::DefaultConnector;
+use ureq::unversioned::transport::{ConnectProxyConnector, Connector, RustlsConnector};
 use ureq::Agent;
 
 /// At most this much of an answer body is read and kept.
@@ -21,6 +24,8 @@ pub(crate) const MAX_ANSWER_BODY: u64 = 64 * 1024;
 /// What the agent needs from the options.
 pub(crate) struct AgentSettings<'a> {
     pub user_agent: &'a str,
+    /// The attempt timeout: every request gets it unless it carries a shorter one.
+    pub attempt_timeout: Duration,
     pub ca_file: Option<&'a std::path::Path>,
     pub proxy: Option<&'a str>,
 }
@@ -56,13 +61,20 @@ pub(crate) fn build_agent(settings: &AgentSettings<'_>) -> Result<Agent, Error> 
         .proxy(proxy)
         .max_idle_connections(64)
         .max_idle_connections_per_host(16)
+        .timeout_global(Some(settings.attempt_timeout))
         .user_agent(settings.user_agent)
         .accept("application/json")
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
+    // ureq's default chain minus SOCKS (refused by check_proxy) and native-tls,
+    // with its TCP transport replaced by one that makes fewer system calls.
+    let connector =
+        ().chain(ConnectProxyConnector::default())
+            .chain(FastTcpConnector)
+            .chain(RustlsConnector::default());
     Ok(Agent::with_parts(
         config,
-        DefaultConnector::default(),
+        connector,
         CachingResolver::default(),
     ))
 }
@@ -129,23 +141,67 @@ impl retry::Attempt for AttemptOutcome {
     }
 }
 
-/// One POST of `body` to `url`, given `budget` for all of it.
+/// What every request of a client shares, parsed and formatted once: the URI of
+/// each event kind and the header values (cloning them only bumps counters).
+pub(crate) struct RequestParts {
+    /// One URI per kind, in [`crate::event::EventKind`] number order; an error
+    /// text for a URL that does not parse (reported when sending, as before).
+    uris: [Result<Uri, String>; 4],
+    authorization: HeaderValue,
+    /// The agent's own timeout: a request with this budget needs no
+    /// per-request configuration (which would copy the whole agent config).
+    attempt_timeout: Duration,
+}
+
+impl RequestParts {
+    /// Parses the four URLs and formats the `Authorization` value of `token`.
+    pub(crate) fn new(
+        urls: [String; 4],
+        token: &str,
+        attempt_timeout: Duration,
+    ) -> Result<RequestParts, Error> {
+        let mut authorization = HeaderValue::try_from(format!("Bearer {token}"))
+            .map_err(|_| Error::invalid_argument("the token cannot be sent in a header"))?;
+        authorization.set_sensitive(true);
+        Ok(RequestParts {
+            uris: urls.map(|u| {
+                Uri::try_from(u).map_err(|e| format!("the request could not be built: {e}"))
+            }),
+            authorization,
+            attempt_timeout,
+        })
+    }
+}
+
+/// One POST of `body` for event kind number `kind_index` (0-based), given
+/// `budget` for all of it.
 pub(crate) fn post(
     agent: &Agent,
-    url: &str,
-    authorization: &str,
+    parts: &RequestParts,
+    kind_index: usize,
     body: &[u8],
     budget: Duration,
     cut_by_deadline: bool,
 ) -> AttemptOutcome {
-    let sent = agent
-        .post(url)
-        .header("Content-Type", "application/json")
-        .header("Authorization", authorization)
-        .config()
-        .timeout_global(Some(budget))
-        .build()
-        .send(body);
+    let uri = match &parts.uris[kind_index] {
+        Ok(uri) => uri.clone(),
+        Err(why) => return AttemptOutcome::Refused(why.clone()),
+    };
+    let mut request = Request::new(body);
+    *request.method_mut() = Method::POST;
+    *request.uri_mut() = uri;
+    let headers = request.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    headers.insert(AUTHORIZATION, parts.authorization.clone());
+    let sent = if budget == parts.attempt_timeout {
+        agent.run(request)
+    } else {
+        let request = agent
+            .configure_request(request)
+            .timeout_global(Some(budget))
+            .build();
+        agent.run(request)
+    };
     let mut response = match sent {
         Ok(r) => r,
         Err(e) => return classify(e, cut_by_deadline),

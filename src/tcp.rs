@@ -1,0 +1,337 @@
+//! A plain TCP transport for ureq that spends as few system calls per request as
+//! it can.
+//!
+//! ureq's own TCP transport, per request on a pooled connection, probes the
+//! socket twice (non-blocking on, 1-byte read, non-blocking off), sets the socket
+//! timeout before every read and write (the remaining deadline changes on every
+//! call, so its cache never hits), and writes the headers and the body in two
+//! calls. This one:
+//!
+//! - keeps the socket's timeout as it is while it cannot outlast the time left,
+//!   and sets it a little below the time left when it must change, so that a
+//!   stream of requests with the same attempt timeout sets it about once; a
+//!   socket timeout that fires early only wakes the read, which then waits again
+//!   for exactly what is left (a deadline is never overrun, never cut short);
+//! - holds back a write until the next write or read, so headers and body leave
+//!   in one `writev` (one TCP segment for a small event);
+//! - checks a pooled connection with one `recv(MSG_PEEK | MSG_DONTWAIT)` when it
+//!   is taken, and not at all when it goes back right after a complete answer
+//!   (the check at the next take covers anything the server does meanwhile).
+//!
+//! TLS (ureq's rustls connector) and the CONNECT proxy connector chain around it
+//! as around ureq's own.
+
+use std::io::{self, IoSlice, Read, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::sync::{Arc, Weak};
+use std::time::{Duration, Instant};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle,
+    Transport,
+};
+use ureq::Error;
+
+/// Below this time left a socket timeout is set to exactly the time left; above
+/// it, to 7/8 of it, so later requests with the same budget find it low enough.
+const EXACT_BELOW: Duration = Duration::from_millis(100);
+
+/// Held-back output larger than this is sent at once rather than copied.
+const HOLD_MAX: usize = 16 * 1024;
+
+/// Opens plain TCP connections (with `TCP_NODELAY`) as [`FastTcpTransport`]s.
+#[derive(Debug, Default)]
+pub(crate) struct FastTcpConnector;
+
+impl<In: Transport> Connector<In> for FastTcpConnector {
+    type Out = Either<In, FastTcpTransport>;
+
+    fn connect(
+        &self,
+        details: &ConnectionDetails,
+        chained: Option<In>,
+    ) -> Result<Option<Self::Out>, Error> {
+        if chained.is_some() {
+            // A proxy connection made earlier in the chain is used as it is.
+            return Ok(chained.map(Either::A));
+        }
+        let started = Instant::now();
+        let limit = time_limit(details.timeout);
+        let stream = connect_any(details.addrs.iter().copied(), started, limit, details)?;
+        let config = details.config;
+        let buffers = LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size());
+        let transport = FastTcpTransport::new(stream, buffers);
+        (details.register_shutdown)(transport.shutdown_handle())?;
+        Ok(Some(Either::B(transport)))
+    }
+}
+
+/// The time a [`NextTimeout`] allows, `None` when it never fires.
+fn time_limit(timeout: NextTimeout) -> Option<Duration> {
+    (!timeout.after.is_not_happening()).then(|| *timeout.after)
+}
+
+/// Connects to the first address that accepts, sharing the time left between the
+/// addresses still to try (the first of two gets half, and so on).
+fn connect_any(
+    addrs: impl ExactSizeIterator<Item = SocketAddr>,
+    started: Instant,
+    limit: Option<Duration>,
+    details: &ConnectionDetails,
+) -> Result<TcpStream, Error> {
+    let count = addrs.len();
+    let mut last_error: Option<Error> = None;
+    for (i, addr) in addrs.enumerate() {
+        let left_addrs = (count - i) as u32;
+        let connected = match limit {
+            None => TcpStream::connect(addr),
+            Some(limit) => {
+                let left = limit.saturating_sub(started.elapsed());
+                if left.is_zero() {
+                    return Err(Error::Timeout(details.timeout.reason));
+                }
+                let share = (left / left_addrs).max(Duration::from_millis(10)).min(left);
+                TcpStream::connect_timeout(&addr, share)
+            }
+        };
+        match connected {
+            Ok(stream) => {
+                if details.config.no_delay() {
+                    stream.set_nodelay(true)?;
+                }
+                return Ok(stream);
+            }
+            Err(e) if is_timeout(&e) => {
+                last_error = Some(Error::Timeout(details.timeout.reason));
+            }
+            Err(e) if is_address_specific(&e) => last_error = Some(Error::Io(e)),
+            Err(e) => return Err(Error::Io(e)),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        Error::Io(io::Error::new(
+            io::ErrorKind::ConnectionRefused,
+            "no address to connect to",
+        ))
+    }))
+}
+
+/// A failure that concerns one address only: the next one may still work.
+fn is_address_specific(e: &io::Error) -> bool {
+    use io::ErrorKind as K;
+    matches!(
+        e.kind(),
+        K::ConnectionRefused
+            | K::HostUnreachable
+            | K::NetworkUnreachable
+            | K::NetworkDown
+            | K::AddrNotAvailable
+    )
+}
+
+/// A socket timeout firing: Linux reports it as `EAGAIN` (WouldBlock).
+fn is_timeout(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
+}
+
+/// One plain TCP connection; see the module documentation for what it saves.
+pub(crate) struct FastTcpTransport {
+    /// Shared (weakly) with the agent's shutdown handle.
+    stream: Arc<TcpStream>,
+    buffers: LazyBuffers,
+    /// What `SO_RCVTIMEO` is set to; `None` until first set (no timeout).
+    read_timeout: Option<Duration>,
+    /// What `SO_SNDTIMEO` is set to; `None` until first set (no timeout).
+    write_timeout: Option<Duration>,
+    /// Output held back until the next write or read.
+    held: Vec<u8>,
+    /// The last thing done was a read that got bytes: the connection is known
+    /// to be alive, so handing it back to the pool needs no check.
+    just_read: bool,
+}
+
+impl FastTcpTransport {
+    fn new(stream: TcpStream, buffers: LazyBuffers) -> FastTcpTransport {
+        FastTcpTransport {
+            stream: Arc::new(stream),
+            buffers,
+            read_timeout: None,
+            write_timeout: None,
+            held: Vec::new(),
+            just_read: false,
+        }
+    }
+
+    fn shutdown_handle(&self) -> Weak<dyn ShutdownHandle> {
+        Arc::downgrade(&self.stream) as Weak<dyn ShutdownHandle>
+    }
+
+    /// Sends the held-back bytes and then `more`, all of it, within `timeout`.
+    fn send_all(&mut self, more_len: usize, timeout: NextTimeout) -> Result<(), Error> {
+        let started = Instant::now();
+        let limit = time_limit(timeout);
+        let mut held_sent = 0;
+        let mut more_sent = 0;
+        loop {
+            let held = &self.held[held_sent..];
+            let more = &self.buffers.output()[more_sent..more_len];
+            if held.is_empty() && more.is_empty() {
+                break;
+            }
+            let wait = socket_wait(self.write_timeout, limit, started, timeout)?;
+            if let Some(w) = wait {
+                self.stream.set_write_timeout(Some(w))?;
+                self.write_timeout = Some(w);
+            }
+            let written = if held.is_empty() {
+                (&*self.stream).write(more)
+            } else if more.is_empty() {
+                (&*self.stream).write(held)
+            } else {
+                (&*self.stream).write_vectored(&[IoSlice::new(held), IoSlice::new(more)])
+            };
+            match written {
+                Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
+                Ok(n) => {
+                    let from_held = n.min(held.len());
+                    held_sent += from_held;
+                    more_sent += n - from_held;
+                }
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::Io(e)),
+            }
+        }
+        self.held.clear();
+        Ok(())
+    }
+}
+
+/// The socket timeout to set before the next blocking call, if the current one
+/// must change; an error when no time is left.
+///
+/// The current timeout may stay while it is not longer than the time left.
+fn socket_wait(
+    current: Option<Duration>,
+    limit: Option<Duration>,
+    started: Instant,
+    timeout: NextTimeout,
+) -> Result<Option<Duration>, Error> {
+    let Some(limit) = limit else {
+        // No deadline: whatever is set only wakes the call early; it then waits again.
+        return Ok(None);
+    };
+    let left = limit.saturating_sub(started.elapsed());
+    if left.is_zero() {
+        return Err(Error::Timeout(timeout.reason));
+    }
+    if current.is_some_and(|c| c <= left) {
+        return Ok(None);
+    }
+    let wanted = if left > EXACT_BELOW {
+        left - left / 8
+    } else {
+        left
+    };
+    Ok(Some(wanted))
+}
+
+impl Transport for FastTcpTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), Error> {
+        let timeout = timeout.for_write();
+        if timeout.after.is_zero() {
+            return Err(Error::Timeout(timeout.reason));
+        }
+        self.just_read = false;
+        if self.held.is_empty() && amount <= HOLD_MAX {
+            // Most likely the headers of a request whose body comes next; a read
+            // sends it anyway before waiting for the answer.
+            let output = &self.buffers.output()[..amount];
+            self.held.extend_from_slice(output);
+            return Ok(());
+        }
+        self.send_all(amount, timeout)
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, Error> {
+        if !self.held.is_empty() {
+            self.send_all(0, timeout.for_write())?;
+        }
+        let timeout = timeout.for_read();
+        let started = Instant::now();
+        let limit = time_limit(timeout);
+        let amount = loop {
+            let wait = socket_wait(self.read_timeout, limit, started, timeout)?;
+            if let Some(w) = wait {
+                self.stream.set_read_timeout(Some(w))?;
+                self.read_timeout = Some(w);
+            }
+            let input = self.buffers.input_append_buf();
+            match (&*self.stream).read(input) {
+                Ok(n) => break n,
+                Err(e) if is_timeout(&e) || e.kind() == io::ErrorKind::Interrupted => {
+                    // Woken before the deadline: wait again for what is left,
+                    // exactly.
+                    self.read_timeout = Some(Duration::MAX);
+                }
+                Err(e) => return Err(Error::Io(e)),
+            }
+        };
+        self.buffers.input_appended(amount);
+        self.just_read = amount > 0;
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        if !self.held.is_empty() {
+            return false;
+        }
+        if std::mem::take(&mut self.just_read) {
+            return true;
+        }
+        idle_and_open(&self.stream)
+    }
+}
+
+/// Whether an idle connection is still open and silent: nothing to read and no
+/// end of stream, checked with one non-blocking peek.
+#[cfg(unix)]
+fn idle_and_open(stream: &TcpStream) -> bool {
+    use std::os::fd::AsRawFd;
+    let mut byte = 0u8;
+    // SAFETY: a valid socket and a 1-byte buffer that lives across the call.
+    let got = unsafe {
+        libc::recv(
+            stream.as_raw_fd(),
+            (&mut byte as *mut u8).cast(),
+            1,
+            libc::MSG_PEEK | libc::MSG_DONTWAIT,
+        )
+    };
+    // -1 with EAGAIN: open and silent. 0: closed by the peer. >0: unexpected bytes.
+    got < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
+}
+
+/// Whether an idle connection is still open and silent (portable, more calls).
+#[cfg(not(unix))]
+fn idle_and_open(stream: &TcpStream) -> bool {
+    if stream.set_nonblocking(true).is_err() {
+        return false;
+    }
+    let mut byte = [0u8];
+    let silent = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
+    stream.set_nonblocking(false).is_ok() && silent
+}
+
+impl std::fmt::Debug for FastTcpTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastTcpTransport")
+            .field("peer", &self.stream.peer_addr().ok())
+            .finish_non_exhaustive()
+    }
+}
