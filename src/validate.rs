@@ -196,7 +196,11 @@ fn read_facts(kind: EventKind, json: &str, check_hub: bool) -> Result<Facts<'_>,
 fn check_nesting(json: &str) -> Result<(), Rejection> {
     let bytes = json.as_bytes();
     // Fewer openers than the limit in the whole body: no need to track strings.
-    let openers = bytes.iter().filter(|&&b| b == b'[' || b == b'{').count();
+    // memchr's vector search costs a small fraction of a byte-by-byte count
+    // (a 30 KB event went from ~177k instructions here to a few thousand).
+    let openers = memchr::memchr2_iter(b'[', b'{', bytes)
+        .take(MAX_NESTING + 1)
+        .count();
     if openers <= MAX_NESTING {
         return Ok(());
     }
