@@ -1,4 +1,4 @@
-//! The client: one HTTP agent, shared by any number of threads, and the send loop.
+//! The client: a few HTTP agents, shared by any number of threads, and the send loop.
 
 use crate::answer::{code_for_answer, read_fields};
 use crate::code::Code;
@@ -16,10 +16,12 @@ use std::time::Duration;
 /// The library version, as in Cargo.toml.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// A blocking client of the Write API. Cheap to share: `Send + Sync`, one
-/// connection pool for every thread.
+/// A blocking client of the Write API. Cheap to share: `Send + Sync`; its
+/// connections are pooled and reused by every thread (spread over a few pools so
+/// that threads do not queue on one lock).
 pub struct Client {
-    agent: ureq::Agent,
+    /// The HTTP agents (connection pools) the calling threads are spread over.
+    agents: transport::Agents,
     endpoint: Endpoint,
     /// The URI of each kind and the header values, built once.
     request_parts: transport::RequestParts,
@@ -50,14 +52,14 @@ impl Client {
             Some(product) => format!("coveo-ua/{VERSION} {product}"),
             None => format!("coveo-ua/{VERSION}"),
         };
-        let agent = transport::build_agent(&AgentSettings {
+        let agents = transport::build_agents(&AgentSettings {
             user_agent: &user_agent,
             attempt_timeout: options.timeout(),
             ca_file: options.ca_file.as_deref(),
             proxy: options.proxy.as_deref(),
         })?;
         Ok(Client {
-            agent,
+            agents,
             endpoint,
             request_parts: transport::RequestParts::new(urls, &token, options.timeout())?,
             token_hub: crate::token::search_hub_of(&token),
@@ -120,7 +122,7 @@ impl Client {
             &mut FastJitter,
             |budget| {
                 transport::post(
-                    &self.agent,
+                    self.agents.for_this_thread(),
                     &self.request_parts,
                     kind_index,
                     event_json.as_bytes(),

@@ -25,6 +25,22 @@ pub struct CachingResolver {
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
 }
 
+/// One [`CachingResolver`] shared by the agents of a client, so a name is
+/// looked up once for all of them.
+#[derive(Clone, Debug, Default)]
+pub struct SharedResolver(pub std::sync::Arc<CachingResolver>);
+
+impl Resolver for SharedResolver {
+    fn resolve(
+        &self,
+        uri: &Uri,
+        config: &Config,
+        timeout: NextTimeout,
+    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
+        self.0.resolve(uri, config, timeout)
+    }
+}
+
 impl Resolver for CachingResolver {
     fn resolve(
         &self,

@@ -1,13 +1,14 @@
-//! One HTTP attempt over ureq, and the agent it runs on.
+//! One HTTP attempt over ureq, and the agents it runs on.
 //!
-//! The agent is built once per client: it never treats a status as an error (every
+//! The agents are built once per client (see [`Agents`]): they never treats a status as an error (every
 //! answer is read), never follows a redirect (the token must not travel to a host
 //! the user did not name), ignores the proxy environment variables, keeps more
 //! idle connections per host than ureq's default so a shared client reuses them,
-//! and resolves names through [`crate::resolver::CachingResolver`].
+//! and resolves names through [`crate::resolver::CachingResolver`] (one per
+//! client, shared by its agents).
 
 use crate::error::Error;
-use crate::resolver::CachingResolver;
+use crate::resolver::SharedResolver;
 use crate::retry::{self, Verdict};
 use crate::tcp::FastTcpConnector;
 use std::io::Read;
@@ -47,8 +48,40 @@ pub(crate) fn check_proxy(url: &str) -> Result<ureq::Proxy, Error> {
     ureq::Proxy::new(url).map_err(|e| bad(&e.to_string()))
 }
 
-/// Builds the one agent of a client.
-pub(crate) fn build_agent(settings: &AgentSettings<'_>) -> Result<Agent, Error> {
+/// How many agents (each with its own connection pool) a client spreads its
+/// threads over. ureq's pool is one mutex, held while a pooled connection is
+/// checked; with one pool, 4 to 8 sending threads queued on it (about 3 futex
+/// calls per event at 8 threads) and went no faster than one.
+const AGENT_SHARDS: usize = 8;
+
+/// The agents of one client; each thread always uses the same one, so it keeps
+/// reusing its own connections, and threads share a pool only past
+/// [`AGENT_SHARDS`] threads.
+pub(crate) struct Agents {
+    shards: Box<[Agent]>,
+}
+
+impl Agents {
+    /// The agent of the calling thread.
+    pub(crate) fn for_this_thread(&self) -> &Agent {
+        &self.shards[thread_number() % self.shards.len()]
+    }
+}
+
+/// A small number for the calling thread, handed out in order of first use, so
+/// the first threads of a process land on different shards.
+fn thread_number() -> usize {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static NUMBER: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    // During thread teardown the slot may be gone: any shard is correct.
+    NUMBER.try_with(|n| *n).unwrap_or(0)
+}
+
+/// Builds the agents of a client (one configuration, [`AGENT_SHARDS`] pools).
+pub(crate) fn build_agents(settings: &AgentSettings<'_>) -> Result<Agents, Error> {
     let roots = match settings.ca_file {
         None => RootCerts::PlatformVerifier,
         Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
@@ -66,17 +99,20 @@ pub(crate) fn build_agent(settings: &AgentSettings<'_>) -> Result<Agent, Error> 
         .accept("application/json")
         .tls_config(TlsConfig::builder().root_certs(roots).build())
         .build();
-    // ureq's default chain minus SOCKS (refused by check_proxy) and native-tls,
-    // with its TCP transport replaced by one that makes fewer system calls.
-    let connector =
-        ().chain(ConnectProxyConnector::default())
-            .chain(FastTcpConnector)
-            .chain(RustlsConnector::default());
-    Ok(Agent::with_parts(
-        config,
-        connector,
-        CachingResolver::default(),
-    ))
+    let resolver = SharedResolver::default();
+    let shards = (0..AGENT_SHARDS)
+        .map(|_| {
+            // ureq's default chain minus SOCKS (refused by check_proxy) and
+            // native-tls, with its TCP transport replaced by one that makes fewer
+            // system calls.
+            let connector =
+                ().chain(ConnectProxyConnector::default())
+                    .chain(FastTcpConnector)
+                    .chain(RustlsConnector::default());
+            Agent::with_parts(config.clone(), connector, resolver.clone())
+        })
+        .collect();
+    Ok(Agents { shards })
 }
 
 /// Reads every certificate of a PEM file; an unreadable file or one without a
