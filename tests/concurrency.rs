@@ -122,7 +122,7 @@ fn sixteen_threads_share_one_client_under_faults() {
     injector.join().expect("injector thread");
     emu.clear_faults();
 
-    let recorded = emu.marker_counts();
+    let recorded = marker_counts(&emu);
     let tally = reconcile(&reported, &recorded);
     let ambiguous = ambiguous_injected.load(Ordering::SeqCst);
     let sent: HashSet<&str> = reported.iter().map(|(m, _)| m.as_str()).collect();

@@ -269,7 +269,7 @@ fn run_row(index: usize, row: &Row) -> Outcome {
         reported.push((marker, r.is_ok()));
     }
     emu.clear_faults();
-    let tally = reconcile(&reported, &emu.marker_counts());
+    let tally = reconcile(&reported, &marker_counts(&emu));
     let mut problems = Vec::new();
     let mut check = |ok: bool, what: String| {
         if !ok {

@@ -329,7 +329,7 @@ fn the_ca_file_makes_the_test_server_trusted() {
         ffi::ua_result_free(result);
         ffi::ua_client_free(client);
     }
-    let counts = emu.marker_counts();
+    let counts = marker_counts(&emu);
     assert_eq!(counts.get("tls-rust"), Some(&1), "{counts:?}");
     assert_eq!(counts.get("tls-c"), Some(&1), "{counts:?}");
     assert_eq!(tls.forwarded(), 2);
@@ -404,7 +404,7 @@ fn the_explicit_proxy_tunnels_tls_despite_no_proxy() {
     );
     let token_seen = carried.windows(KEY.len()).any(|w| w == KEY.as_bytes());
     assert!(!token_seen, "the token crossed the proxy in clear text");
-    assert_eq!(emu.marker_counts().get("via-proxy"), Some(&1));
+    assert_eq!(marker_counts(&emu).get("via-proxy"), Some(&1));
     assert_trap_untouched();
 }
 
@@ -437,7 +437,7 @@ fn the_explicit_proxy_carries_plain_http_to_loopback() {
         let carried = proxy.tunnelled.lock().unwrap().clone();
         assert!(carried.windows(KEY.len()).any(|w| w == KEY.as_bytes()));
     }
-    assert_eq!(emu.marker_counts().get("http-via-proxy"), Some(&1));
+    assert_eq!(marker_counts(&emu).get("http-via-proxy"), Some(&1));
     assert_trap_untouched();
 }
 
@@ -475,7 +475,7 @@ fn proxy_environment_variables_are_ignored() {
         .unwrap()
         .send(EventKind::Custom, &marked_event("env-tls"));
     assert_eq!(r.code(), Code::Ok, "{r:?}");
-    let counts = emu.marker_counts();
+    let counts = marker_counts(&emu);
     assert_eq!(counts.get("env-plain"), Some(&1));
     assert_eq!(counts.get("env-tls"), Some(&1));
     assert_trap_untouched();

@@ -25,10 +25,14 @@ pub struct Emulator {
     pub url: String,
     /// `http://127.0.0.1:PORT`.
     pub origin: String,
+    /// The port it listens on.
+    pub port: u16,
     agent: ureq::Agent,
 }
 
-fn emulator_bin() -> PathBuf {
+/// The emulator binary: `UA_EMULATOR_BIN`, else target/release/ua-emulator.
+/// A missing binary fails the test (it is a prerequisite, never a skip).
+pub fn emulator_bin() -> PathBuf {
     let path = std::env::var_os("UA_EMULATOR_BIN")
         .map(PathBuf::from)
         .unwrap_or_else(|| {
@@ -46,8 +50,14 @@ fn emulator_bin() -> PathBuf {
 impl Emulator {
     /// Starts an emulator with the test keys and `extra` arguments.
     pub fn start(extra: &[&str]) -> Emulator {
+        Emulator::start_with_key(KEY, extra)
+    }
+
+    /// Starts an emulator whose push-allowed API key is `key` (plus the
+    /// read-only key and the OAuth-like token).
+    pub fn start_with_key(key: &str, extra: &[&str]) -> Emulator {
         let mut child = Command::new(emulator_bin())
-            .args(["--listen", "127.0.0.1:0", "--org", ORG, "--api-key", KEY])
+            .args(["--listen", "127.0.0.1:0", "--org", ORG, "--api-key", key])
             .args(["--readonly-key", READONLY_KEY, "--oauth-token", OAUTH_TOKEN])
             .args(extra)
             .stdout(Stdio::piped())
@@ -76,6 +86,12 @@ impl Emulator {
             }
         };
         let origin = url.trim_end_matches("/rest/ua").to_string();
+        let port = origin
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("port in the emulator URL");
+        // proxy(None): some suites set the proxy variables on purpose.
         let agent = ureq::Agent::config_builder()
             .http_status_as_error(false)
             .proxy(None)
@@ -86,6 +102,7 @@ impl Emulator {
             child,
             url,
             origin,
+            port,
             agent,
         }
     }
@@ -121,7 +138,13 @@ impl Emulator {
             .get(format!("{}/_emulator/events", self.origin))
             .call()
             .expect("get events");
-        let text = r.body_mut().read_to_string().expect("events body");
+        // 80,000 events are far past ureq's default 10 MB read limit.
+        let text = r
+            .body_mut()
+            .with_config()
+            .limit(1 << 30)
+            .read_to_string()
+            .expect("events body");
         match serde_json::from_str(&text).expect("events are JSON") {
             serde_json::Value::Array(items) => items,
             other => panic!("events are not an array: {other}"),

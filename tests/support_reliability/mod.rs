@@ -5,170 +5,23 @@
 #![allow(dead_code)]
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
 use std::time::Duration;
 
-/// The API key every emulator started here accepts.
-pub const KEY: &str = "xx-reliability-key-91c2";
-/// The emulator's organization.
-pub const ORG: &str = "reliability-org";
+#[path = "../common/mod.rs"]
+mod common;
+// Not every suite uses every re-export.
+#[allow(unused_imports)]
+pub use common::{dead_port, Emulator, KEY};
 
-/// A running `ua-emulator`, killed when dropped.
-pub struct Emulator {
-    child: Child,
-    /// Base URL, `http://127.0.0.1:PORT/rest/ua`.
-    pub url: String,
-    /// `http://127.0.0.1:PORT`.
-    pub origin: String,
-    /// The port it listens on.
-    pub port: u16,
-    control: ureq::Agent,
-}
-
-/// The emulator binary: `UA_EMULATOR_BIN`, else target/release/ua-emulator.
-/// A missing binary fails the test (it is a prerequisite, never a skip).
-pub fn emulator_bin() -> PathBuf {
-    let path = std::env::var_os("UA_EMULATOR_BIN")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("target/release/ua-emulator")
-        });
-    assert!(
-        path.is_file(),
-        "the emulator binary {} is missing: run `make build` (or set UA_EMULATOR_BIN)",
-        path.display()
-    );
-    path
-}
-
-impl Emulator {
-    /// Starts an emulator on a free loopback port with [`KEY`] and `extra` arguments.
-    pub fn start(extra: &[&str]) -> Emulator {
-        Emulator::start_with_key(KEY, extra)
-    }
-
-    /// Starts an emulator that accepts `key`.
-    pub fn start_with_key(key: &str, extra: &[&str]) -> Emulator {
-        let mut child = Command::new(emulator_bin())
-            .args(["--listen", "127.0.0.1:0", "--org", ORG, "--api-key", key])
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start ua-emulator");
-        let stdout = child.stdout.take().expect("emulator stdout");
-        let (tx, rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            let mut line = String::new();
-            let _ = BufReader::new(stdout).read_line(&mut line);
-            let _ = tx.send(line);
-        });
-        let line = rx.recv_timeout(Duration::from_secs(15)).unwrap_or_default();
-        let Some(at) = line.find("http://") else {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("ua-emulator did not print its listening line within 15 s (got {line:?})");
-        };
-        let url = line[at..].trim().to_string();
-        let origin = url.trim_end_matches("/rest/ua").to_string();
-        let port = origin
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("port in the emulator URL");
-        // The control agent ignores proxy variables: some suites set them on purpose.
-        let control = ureq::Agent::config_builder()
-            .http_status_as_error(false)
-            .proxy(None)
-            .timeout_global(Some(Duration::from_secs(10)))
-            .build()
-            .new_agent();
-        Emulator {
-            child,
-            url,
-            origin,
-            port,
-            control,
+/// How many times each marker (see [`marked_event`]) the emulator recorded.
+pub fn marker_counts(emu: &Emulator) -> HashMap<String, usize> {
+    let mut counts = HashMap::new();
+    for e in emu.events() {
+        if let Some(m) = e["body"]["customData"]["marker"].as_str() {
+            *counts.entry(m.to_string()).or_insert(0) += 1;
         }
     }
-
-    /// Appends a fault rule (or a JSON array of rules); the emulator must accept it.
-    pub fn fault(&self, rule: &str) {
-        let mut r = self
-            .control
-            .post(format!("{}/_emulator/faults", self.origin))
-            .header("Content-Type", "application/json")
-            .send(rule)
-            .expect("post fault rule");
-        let body = r.body_mut().read_to_string().unwrap_or_default();
-        assert_eq!(
-            r.status().as_u16(),
-            200,
-            "fault rule {rule} refused: {body}"
-        );
-    }
-
-    /// Removes every pending fault rule.
-    pub fn clear_faults(&self) {
-        self.control
-            .delete(format!("{}/_emulator/faults", self.origin))
-            .call()
-            .expect("delete faults");
-    }
-
-    /// Every accepted event, oldest first.
-    pub fn events(&self) -> Vec<serde_json::Value> {
-        let mut r = self
-            .control
-            .get(format!("{}/_emulator/events", self.origin))
-            .call()
-            .expect("get events");
-        let text = r
-            .body_mut()
-            .with_config()
-            .limit(1 << 30)
-            .read_to_string()
-            .expect("events body");
-        match serde_json::from_str(&text).expect("events are JSON") {
-            serde_json::Value::Array(items) => items,
-            other => panic!("events are not an array: {other}"),
-        }
-    }
-
-    /// A counter of `/_emulator/stats` (`requests`, `accepted`, `faults_applied`...).
-    pub fn stat(&self, name: &str) -> u64 {
-        let mut r = self
-            .control
-            .get(format!("{}/_emulator/stats", self.origin))
-            .call()
-            .expect("get stats");
-        let text = r.body_mut().read_to_string().expect("stats body");
-        let v: serde_json::Value = serde_json::from_str(&text).expect("stats are JSON");
-        v[name]
-            .as_u64()
-            .unwrap_or_else(|| panic!("stats lack {name}: {v}"))
-    }
-
-    /// How many times each marker (see [`marked_event`]) was recorded.
-    pub fn marker_counts(&self) -> HashMap<String, usize> {
-        let mut counts = HashMap::new();
-        for e in self.events() {
-            if let Some(m) = e["body"]["customData"]["marker"].as_str() {
-                *counts.entry(m.to_string()).or_insert(0) += 1;
-            }
-        }
-        counts
-    }
-}
-
-impl Drop for Emulator {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+    counts
 }
 
 /// A valid custom event carrying `marker` in `customData.marker`, so the
@@ -177,12 +30,6 @@ pub fn marked_event(marker: &str) -> String {
     format!(
         r#"{{"eventType":"reliability","eventValue":"marked","language":"en","customData":{{"marker":"{marker}"}}}}"#
     )
-}
-
-/// A loopback port with nothing listening (bound, then released).
-pub fn dead_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
-    l.local_addr().expect("addr").port()
 }
 
 /// What one batch of sends came to once compared with the emulator's log.
