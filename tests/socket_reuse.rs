@@ -139,8 +139,10 @@ fn a_connection_the_server_closed_after_answering_is_not_reused() {
             let (mut s, _) = listener.accept().expect("accept");
             s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
             assert!(read_request(&mut s), "the request did not arrive whole");
-            s.write_all(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}")
-                .unwrap();
+            s.write_all(
+                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+            )
+            .unwrap();
             drop(s);
             closed_tx.send(()).unwrap();
         }
