@@ -188,6 +188,8 @@ impl Client {
         let fields = read_fields(&body);
         let code = code_for_answer(status, fields.error_type.as_deref());
         let message = match (code, fields.message) {
+            // The usual answer skips the formatting machinery.
+            (Code::Ok, _) if status == 200 => "the service accepted the event (HTTP 200)".into(),
             (Code::Ok, _) => format!("the service accepted the event (HTTP {status})"),
             (_, Some(m)) if !m.is_empty() => m,
             _ if (300..400).contains(&status) => format!(

@@ -257,7 +257,13 @@ pub(crate) fn post(
         _ => None,
     };
     let location = header("location");
-    let mut answer = Vec::new();
+    // Sized from Content-Length when given, so the body is read in one pass
+    // (an empty Vec grows through several small reads, each through ureq's
+    // reader layers).
+    let expected = header("content-length")
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .map_or(0, |n| n.min(MAX_ANSWER_BODY) as usize);
+    let mut answer = Vec::with_capacity(expected);
     let read = response
         .body_mut()
         .as_reader()
