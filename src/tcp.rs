@@ -13,7 +13,7 @@
 //!   socket timeout that fires early only wakes the read, which then waits again
 //!   for exactly what is left (a deadline is never overrun, never cut short);
 //! - holds back a write until the next write or read, so headers and body leave
-//!   in one `writev` (one TCP segment for a small event);
+//!   in one `sendmsg` (one TCP segment for a small event);
 //! - checks a pooled connection with one `recv(MSG_PEEK | MSG_DONTWAIT)` when it
 //!   is taken, and not at all when it goes back right after a complete answer
 //!   (the check at the next take covers anything the server does meanwhile).
@@ -21,7 +21,7 @@
 //! TLS (ureq's rustls connector) and the CONNECT proxy connector chain around it
 //! as around ureq's own.
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
@@ -190,7 +190,7 @@ impl FastTcpTransport {
             } else if more.is_empty() {
                 (&*self.stream).write(held)
             } else {
-                (&*self.stream).write_vectored(&[IoSlice::new(held), IoSlice::new(more)])
+                send_two(&self.stream, held, more)
             };
             match written {
                 Ok(0) => return Err(Error::Io(io::ErrorKind::WriteZero.into())),
@@ -206,6 +206,46 @@ impl FastTcpTransport {
         self.held.clear();
         Ok(())
     }
+}
+
+/// Sends `first` then `second` in one call, returning how many bytes left.
+///
+/// Never raises SIGPIPE when the peer has gone: std's `write` passes
+/// MSG_NOSIGNAL but its `write_vectored` is a plain `writev`, which would kill a
+/// C, Python or Go host that did not ignore SIGPIPE (Rust programs ignore it;
+/// the library cannot assume that of its hosts).
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
+    use std::os::fd::AsRawFd;
+    let mut iov = [
+        libc::iovec {
+            iov_base: first.as_ptr() as *mut libc::c_void,
+            iov_len: first.len(),
+        },
+        libc::iovec {
+            iov_base: second.as_ptr() as *mut libc::c_void,
+            iov_len: second.len(),
+        },
+    ];
+    // SAFETY: an all-zero msghdr is valid (no name, no control data).
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = iov.as_mut_ptr();
+    msg.msg_iovlen = iov.len() as _;
+    // SAFETY: a valid socket; the iovecs point into slices that outlive the
+    // call, and sendmsg only reads them.
+    let sent = unsafe { libc::sendmsg(stream.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
+    if sent < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(sent as usize)
+    }
+}
+
+/// Sends `first` then `second` in one call (elsewhere std sets SO_NOSIGPIPE on
+/// its sockets, or has no SIGPIPE).
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+fn send_two(mut stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
+    stream.write_vectored(&[io::IoSlice::new(first), io::IoSlice::new(second)])
 }
 
 /// The socket timeout to set before the next blocking call, if the current one
