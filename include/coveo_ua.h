@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 /**
- * A client (opaque): one connection pool and the copied options. Created by
+ * A client (opaque): its connection pools and the copied options. Created by
  * `ua_client_new`, freed once by `ua_client_free`. Thread-safe: any number of
  * threads may call `ua_send_event` on one client at the same time.
  */

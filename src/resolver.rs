@@ -64,6 +64,20 @@ impl Resolver for CachingResolver {
             out.push(SocketAddr::new(ip, port));
             return Ok(out);
         }
+        // `localhost` is loopback by definition (RFC 6761): never ask DNS, or a
+        // hostile answer for `localhost.` could take a clear-text http:// token
+        // off the machine.
+        if is_localhost(host) {
+            let mut out = self.empty();
+            let loopback = [
+                SocketAddr::new(IpAddr::from([127, 0, 0, 1]), port),
+                SocketAddr::new(IpAddr::from(std::net::Ipv6Addr::LOCALHOST), port),
+            ];
+            for addr in config.ip_family().keep_wanted(loopback.into_iter()) {
+                out.push(addr);
+            }
+            return Ok(out);
+        }
         let key = format!("{host}:{port}");
         if let Some(hit) = self.cached(&key) {
             return Ok(hit);
@@ -85,6 +99,14 @@ impl Resolver for CachingResolver {
         }
         Ok(out)
     }
+}
+
+/// `localhost` in any case, with or without the trailing dot of a fully
+/// qualified name.
+fn is_localhost(host: &str) -> bool {
+    host.strip_suffix('.')
+        .unwrap_or(host)
+        .eq_ignore_ascii_case("localhost")
 }
 
 impl CachingResolver {
@@ -149,12 +171,35 @@ mod tests {
     }
 
     #[test]
-    fn names_are_cached() {
+    fn localhost_is_loopback_without_asking_dns() {
         let r = CachingResolver::default();
-        let first = resolve(&r, "http://localhost:9/x").unwrap();
-        assert!(!first.is_empty());
-        assert!(first.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
-        assert_eq!(r.cache.lock().unwrap().len(), 1);
-        assert_eq!(resolve(&r, "http://localhost:9/y").unwrap(), first);
+        for url in ["http://localhost:9/x", "http://LOCALHOST.:9/x"] {
+            let addrs = resolve(&r, url).unwrap();
+            assert_eq!(addrs[0], "127.0.0.1:9".parse::<SocketAddr>().unwrap());
+            assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
+        }
+        assert!(r.cache.lock().unwrap().is_empty());
+    }
+
+    #[test]
+    fn names_are_served_from_the_cache_until_they_expire() {
+        let r = CachingResolver::default();
+        let mut seeded = r.empty();
+        seeded.push("127.0.0.9:9".parse().unwrap());
+        let key = "cached.invalid:9".to_string();
+        r.cache
+            .lock()
+            .unwrap()
+            .insert(key.clone(), (Instant::now() + TTL, seeded.clone()));
+        // An .invalid name never resolves, so an answer can only be the cache's.
+        assert_eq!(
+            resolve(&r, "http://cached.invalid:9/x").unwrap(),
+            ["127.0.0.9:9".parse::<SocketAddr>().unwrap()]
+        );
+        let expired = Instant::now()
+            .checked_sub(Duration::from_secs(1))
+            .expect("uptime over 1 s");
+        r.cache.lock().unwrap().insert(key, (expired, seeded));
+        assert!(resolve(&r, "http://cached.invalid:9/x").is_err());
     }
 }
