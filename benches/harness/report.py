@@ -20,7 +20,12 @@ def targets(res: dict) -> list:
     s = res.get("sync", {})
     floor = "floor-loadgen" if _get(s, "floor-loadgen", "events_per_s") else "floor-c"
     t = res.get("threads", {})
-    t1, t4 = _get(t, 1, "events_per_s"), _get(t, 4, "events_per_s")
+    t4 = _get(t, 4, "events_per_s")
+    # The baseline is the best single thread seen in this run, pinned or not:
+    # an unpinned lone client on this VM pays an idle-CPU wake-up per request
+    # that 4 threads never pay, which would flatter the ratio.
+    singles = [v for v in (_get(t, 1, "events_per_s"), _get(s, "coveo-c", "events_per_s")) if v]
+    t1 = max(singles) if singles else None
     checks = res.get("checks", {})
     mem = res.get("memory") or {}
     rss = mem.get("rss_kb_at") or {}
@@ -33,7 +38,7 @@ def targets(res: dict) -> list:
         ("coveo-ua C vs libcurl, CPU/event", _ratio(_get(s, "coveo-c", "cpu_us_per_event"), _get(s, "curl", "cpu_us_per_event")), "<=", 0.8, "x"),
         (f"coveo-ua C vs floor ({floor}), events/s", _ratio(_get(s, "coveo-c", "events_per_s"), _get(s, floor, "events_per_s")), ">=", 0.9, "x"),
         (f"coveo-ua C vs floor ({floor}), CPU/event", _ratio(_get(s, "coveo-c", "cpu_us_per_event"), _get(s, floor, "cpu_us_per_event")), "<=", 1.3, "x"),
-        ("4 threads vs 1 thread (one shared client), events/s", _ratio(t4, t1), ">=", 1.8, "x"),
+        ("4 threads vs best single thread (one shared client), events/s", _ratio(t4, t1), ">=", 1.8, "x"),
         ("Python coveo_ua vs requests.Session, events/s", _ratio(_get(s, "py-coveo", "events_per_s"), _get(s, "py-requests", "events_per_s")), ">=", 5.0, "x"),
         ("Go coveoua vs net/http, events/s", _ratio(_get(s, "go-coveoua", "events_per_s"), _get(s, "go-nethttp", "events_per_s")), ">=", 1.0, "x"),
         ("checks before sending, 300 B event", _get(checks, "300B", "ns_per_event"), "<", 2000.0, "ns"),
@@ -55,8 +60,9 @@ def extra_ratios(res: dict) -> list:
     for n in (2, 8):
         out.append((f"{n} threads vs 1 thread, events/s", _ratio(_get(t, n, "events_per_s"), _get(t, 1, "events_per_s"))))
     tf = res.get("threads_floor", {})
-    out.append(("socket floor (ua-loadgen) 4 vs 1 connections, events/s: what this machine allows",
-                _ratio(_get(tf, 4, "events_per_s"), _get(tf, 1, "events_per_s"))))
+    floor_singles = [v for v in (_get(tf, 1, "events_per_s"), _get(s, "floor-loadgen", "events_per_s")) if v]
+    out.append(("socket floor (ua-loadgen) 4 connections vs best single connection, events/s: what this machine allows",
+                _ratio(_get(tf, 4, "events_per_s"), max(floor_singles) if floor_singles else None)))
     prof = res.get("profile", {})
     if prof.get("coveo-c") and prof.get("curl"):
         out.append(("instructions/event, coveo-ua C vs libcurl (callgrind)",
