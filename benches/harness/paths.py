@@ -8,7 +8,6 @@ BENCHES = REPO / "benches"
 RELEASE = REPO / "target" / "release"
 # Everything the benchmark builds or writes goes here (target/ is ignored by git).
 OUT = REPO / "target" / "bench"
-CHECKS_TARGET = REPO / "target" / "bench-checks"
 
 TOKEN = "xx-bench-key"
 ORG = "bench-org"
