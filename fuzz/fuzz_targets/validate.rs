@@ -3,7 +3,9 @@
 //! Byte 0 picks the kind, byte 1 whether a search token's hub is in play; the
 //! rest is the event text. Beyond "never panics", the verdict must agree with
 //! serde_json: an accepted event is a JSON object, and `InvalidJson` is only
-//! given to text serde_json cannot parse.
+//! given to text serde_json cannot parse. Where the checks are lenient on
+//! purpose, like the service's own parser (a leading byte order mark, lone
+//! surrogate escapes, numbers beyond f64), serde_json's refusal is no finding.
 #![no_main]
 
 use coveo_ua::validate::check_event;
@@ -19,12 +21,16 @@ fuzz_target!(|data: &[u8]| {
     };
     let kind = EventKind::ALL[usize::from(*k) % 4];
     let hub = (h & 1 == 1).then_some("Hub");
-    let parsed = serde_json::from_str::<serde_json::Value>(json);
+    let parsed =
+        serde_json::from_str::<serde_json::Value>(json.strip_prefix('\u{feff}').unwrap_or(json));
     match check_event(kind, json, hub) {
-        Ok(()) => {
-            let value = parsed.expect("an accepted event must be valid JSON");
-            assert!(value.is_object(), "an accepted event must be an object");
-        }
+        Ok(()) => match parsed {
+            Ok(value) => assert!(value.is_object(), "an accepted event must be an object"),
+            Err(e) => assert!(
+                is_deliberate_leniency(&e),
+                "an accepted event must be valid JSON: {e}"
+            ),
+        },
         Err(r) => {
             assert!(!r.message.is_empty(), "a refusal needs a message");
             assert!(!r.code.is_ok(), "a refusal cannot be UA_OK");
@@ -38,3 +44,9 @@ fuzz_target!(|data: &[u8]| {
         }
     }
 });
+
+/// serde_json refusals the checks deliberately do not share.
+fn is_deliberate_leniency(e: &serde_json::Error) -> bool {
+    let text = e.to_string();
+    text.contains("surrogate") || text.contains("number out of range")
+}
