@@ -6,8 +6,8 @@
 //! Prints one JSON line per event: {"label","bytes","iterations","batches",
 //! "ns_per_event" (median batch), "ns_per_event_min"}.
 
-use coveo_ua::event::EventKind;
-use coveo_ua::validate::check_event;
+use coveo_ua::__internals::check_event;
+use coveo_ua::EventKind;
 use std::hint::black_box;
 use std::process::exit;
 use std::time::Instant;

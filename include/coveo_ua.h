@@ -17,6 +17,34 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+/** Turns a macro's value into a string literal (for UA_VERSION_STRING). */
+#define UA_STRINGIFY_(x) #x
+/** Expands a macro, then turns its value into a string literal. */
+#define UA_STRINGIFY(x) UA_STRINGIFY_(x)
+/**
+ * The version of the library this header comes with, e.g. "0.1.0": compare it
+ * with ua_version() at run time to catch a header and a library from
+ * different releases.
+ */
+#define UA_VERSION_STRING UA_STRINGIFY(UA_VERSION_MAJOR) "." UA_STRINGIFY(UA_VERSION_MINOR) "." UA_STRINGIFY(UA_VERSION_PATCH)
+
+
+/**
+ * The major version of the library this header comes with (semantic
+ * versioning; while it is 0, the minor version marks incompatible changes of
+ * the Rust API, never of this C ABI, whose versions only add).
+ */
+#define UA_VERSION_MAJOR 0
+
+/**
+ * The minor version of the library this header comes with.
+ */
+#define UA_VERSION_MINOR 1
+
+/**
+ * The patch version of the library this header comes with.
+ */
+#define UA_VERSION_PATCH 0
 
 /**
  * A client (opaque): its connection pools and the copied options. Created by
@@ -32,7 +60,7 @@ typedef struct ua_client ua_client;
  *
  * Every setter returns UA_OK, or UA_INVALID_ARGUMENT (leaving the options
  * unchanged) when `options` is NULL, a string is not UTF-8, or the value is
- * out of range.
+ * out of range; `ua_options_last_error` then says what was wrong.
  */
 typedef struct ua_options ua_options;
 
@@ -48,7 +76,9 @@ typedef struct ua_result ua_result;
  * A result code as a plain integer, as it travels through the C ABI.
  *
  * Numbers are grouped: 0 success, 1-99 the service's documented error types,
- * 100-199 errors the library raises itself. A number is never reused.
+ * 100-199 errors the library raises itself. A number is never reused; a value
+ * the library does not know is still a valid `ua_code` (`ua_code_name` calls it
+ * "UA_UNKNOWN_CODE").
  */
 typedef int32_t ua_code;
 
@@ -158,6 +188,24 @@ typedef int32_t ua_event_kind;
 #define UA_INTERNAL 103
 
 /**
+ * The queue holds its capacity (events or bytes); the event was not taken.
+ */
+#define UA_QUEUE_FULL 104
+
+/**
+ * The queue is closed, or this process is a fork of the one that made it; the
+ * event was not taken. Also the code of pending events given up by a close
+ * without a spool.
+ */
+#define UA_QUEUE_CLOSED 105
+
+/**
+ * The spool directory cannot be created, locked (another live queue holds it),
+ * written or read; the message says which.
+ */
+#define UA_SPOOL_FAILED 106
+
+/**
  * A search event: `POST <endpoint>/v15/analytics/search`.
  */
 #define UA_EVENT_SEARCH 1
@@ -177,6 +225,12 @@ typedef int32_t ua_event_kind;
  */
 #define UA_EVENT_VIEW 4
 
+/**
+ * A JSON array of search events sent in one request:
+ * `POST <endpoint>/v15/analytics/searches`.
+ */
+#define UA_EVENT_SEARCH_BATCH 5
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -188,7 +242,8 @@ extern "C" {
  * caller frees it with `ua_client_free`. Returns UA_INVALID_ARGUMENT (and leaves
  * `*out_client` untouched) when `options` or `out_client` is NULL, when no token
  * is set, when the organization id cannot form the organization endpoint, or
- * when the CA file cannot be read. Thread safety: may be called from any thread.
+ * when the CA file cannot be read; `ua_options_last_error(options)` then says
+ * which. Thread safety: may be called from any thread that owns the options.
  *
  * # Safety
  * `options` is NULL or live; `out_client` is NULL or writable.
@@ -209,9 +264,10 @@ void ua_client_free(ua_client *client);
  * Sends one event and blocks until the service accepted it or the call failed
  * for good (retries and waits included, never past the deadline option).
  *
- * `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM or UA_EVENT_VIEW;
- * `event_json` is the event as a JSON object in UTF-8, sent unchanged (the
- * caller keeps ownership). Returns the result code. Whenever `out_result` is
+ * `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_VIEW or
+ * UA_EVENT_SEARCH_BATCH; `event_json` is the event as a JSON object in UTF-8
+ * (for a batch, a non-empty JSON array of search events, each checked with
+ * its index in the message), sent unchanged (the caller keeps ownership). Returns the result code. Whenever `out_result` is
  * not NULL, `*out_result` is set to a new result, on success and failure alike
  * (a NULL client, NULL JSON or unknown kind included: UA_INVALID_ARGUMENT with
  * attempts 0); the caller frees it once with `ua_result_free`.
@@ -431,6 +487,22 @@ ua_code ua_options_set_ca_file(ua_options *options, const char *pem_path);
  * `options` is NULL or live; `proxy_url` is NULL or a NUL-terminated string.
  */
 ua_code ua_options_set_proxy(ua_options *options, const char *proxy_url);
+
+/**
+ * The message of the last call on these options that failed: a setter,
+ * `ua_client_new` (or `ua_queue_new`), e.g. "endpoint 'http://example.com'
+ * refused: plain http is allowed only for loopback hosts (127.0.0.0/8,
+ * localhost, [::1]); use https". NULL when that last call succeeded, when
+ * nothing failed yet, and for NULL options.
+ *
+ * The string belongs to the options and lives until the next call on them or
+ * their free; it never contains the token. Thread safety: the options belong
+ * to one thread at a time.
+ *
+ * # Safety
+ * `options` is NULL or live.
+ */
+const char *ua_options_last_error(const ua_options *options);
 
 /**
  * The result code (the same value `ua_send_event` returned); 0 for NULL.

@@ -1,44 +1,49 @@
 //! Reading the service's answer: the fields of its JSON body, and the code an
 //! answer maps to (the contract's mapping rule).
 
-use crate::code::Code;
+use crate::code::{Code, Selected};
 use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 use std::fmt;
 
-/// The code for a non-2xx answer with `status` and the body's `type` (if readable).
+/// The code an answer with `status` and the body's `type` (if readable) maps
+/// to, read from the code table's answer column (the contract's mapping rule):
 ///
-/// For 429 and 5xx the status alone decides. Otherwise a documented type decides,
-/// whatever the status, except `InvalidRequest`, which the status splits (406, 415,
-/// anything else is unexpected); an undocumented type is unexpected. With no
-/// readable type the status decides: 404, 406 and 415 have their codes, anything
-/// else non-2xx is unexpected.
+/// 1. a row whose status range holds `status` decides alone (2xx, 429, 5xx);
+/// 2. a readable `type` selects the rows documenting it; a type several rows
+///    share (`InvalidRequest`) is split by their documented statuses;
+/// 3. with no readable type, a status that exactly one row documents decides
+///    (404, 406, 415; 400 is shared by many, so it does not);
+/// 4. anything else is the `Otherwise` row (unexpected).
 pub fn code_for_answer(status: u16, service_type: Option<&str>) -> Code {
-    if (200..300).contains(&status) {
-        return Code::Ok;
+    let rows = || Code::ALL.iter().copied();
+    if let Some(code) =
+        rows().find(|c| matches!(c.selected(), Selected::ByStatus(r, _) if r.contains(&status)))
+    {
+        return code;
     }
-    if status == 429 {
-        return Code::TooManyRequests;
-    }
-    if (500..600).contains(&status) {
-        return Code::ServerError;
-    }
-    match service_type {
-        Some("InvalidRequest") => match status {
-            406 => Code::NotAcceptable,
-            415 => Code::UnsupportedMediaType,
-            _ => Code::UnexpectedResponse,
-        },
-        Some(t) => Code::ALL
-            .iter()
-            .copied()
-            .find(|c| c.service_type() == Some(t))
+    let documented = |c: &Code| match c.selected() {
+        Selected::ByType(_, s) => Some(s),
+        _ => None,
+    };
+    let candidates: Vec<Code> = match service_type {
+        Some(t) => {
+            let typed: Vec<Code> = rows().filter(|c| c.service_type() == Some(t)).collect();
+            if typed.len() > 1 {
+                typed
+                    .into_iter()
+                    .filter(|c| documented(c) == Some(status))
+                    .collect()
+            } else {
+                typed
+            }
+        }
+        None => rows().filter(|c| documented(c) == Some(status)).collect(),
+    };
+    match candidates.as_slice() {
+        [one] => *one,
+        _ => rows()
+            .find(|c| c.selected() == Selected::Otherwise)
             .unwrap_or(Code::UnexpectedResponse),
-        None => match status {
-            404 => Code::InvalidUri,
-            406 => Code::NotAcceptable,
-            415 => Code::UnsupportedMediaType,
-            _ => Code::UnexpectedResponse,
-        },
     }
 }
 
@@ -53,8 +58,9 @@ pub struct AnswerFields {
     pub visitor_id: Option<String>,
 }
 
-/// Reads `type`, `message` and `visitorId` from a JSON object body; anything
-/// unreadable (HTML, empty, cut short, not an object) gives no fields.
+/// Reads `type`, `message` and `visitorId` from a JSON object body, or from
+/// the first object of an array body (a search batch's answer); anything
+/// unreadable (HTML, empty, cut short, a scalar) gives no fields.
 pub fn read_fields(body: &[u8]) -> AnswerFields {
     serde_json::from_slice::<Fields>(body)
         .map(|f| f.0)
@@ -65,7 +71,7 @@ struct Fields(AnswerFields);
 
 impl<'de> de::Deserialize<'de> for Fields {
     fn deserialize<D: de::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        d.deserialize_map(FieldsVisitor)
+        d.deserialize_any(FieldsVisitor)
     }
 }
 
@@ -75,7 +81,14 @@ impl<'de> Visitor<'de> for FieldsVisitor {
     type Value = Fields;
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("a JSON object")
+        f.write_str("a JSON object, or an array of them")
+    }
+
+    /// A batch's answer: the first item speaks for it.
+    fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Fields, A::Error> {
+        let first = seq.next_element::<Fields>()?;
+        while seq.next_element::<IgnoredAny>()?.is_some() {}
+        Ok(first.unwrap_or(Fields(AnswerFields::default())))
     }
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Fields, A::Error> {
@@ -237,6 +250,9 @@ mod tests {
         assert_eq!(read_fields(b""), AnswerFields::default());
         assert_eq!(read_fields(br#"{"type":"Inval"#), AnswerFields::default());
         assert_eq!(read_fields(b"[1]"), AnswerFields::default());
+        assert_eq!(read_fields(b"[]"), AnswerFields::default());
+        let batch = read_fields(br#"[{"visitorId":"first"},{"visitorId":"second"}]"#);
+        assert_eq!(batch.visitor_id.as_deref(), Some("first"));
         assert_eq!(read_fields(&[0xff, 0xfe]), AnswerFields::default());
     }
 }

@@ -8,7 +8,8 @@
 
 use crate::error::Error;
 use crate::event::EventKind;
-use std::net::{Ipv4Addr, Ipv6Addr};
+use crate::loopback::is_loopback_host;
+use std::net::Ipv6Addr;
 
 /// A checked base URL of the Write API, normalized (lowercase scheme, no trailing `/`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -16,9 +17,6 @@ pub struct Endpoint {
     base: String,
 }
 
-/// Parsing and building base URLs.
-///
-/// cbindgen:ignore
 impl Endpoint {
     /// The default base URL (Coveo's US region).
     pub const DEFAULT: &'static str = "https://analytics.cloud.coveo.com/rest/ua";
@@ -178,16 +176,6 @@ fn check_authority(authority: &str) -> Result<&str, String> {
         }
     }
     Ok(host)
-}
-
-/// Loopback: 127.0.0.0/8, `localhost` (any case, optional trailing dot), `[::1]`.
-fn is_loopback_host(host: &str) -> bool {
-    if let Some(v6) = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')) {
-        return v6.parse::<Ipv6Addr>().is_ok_and(|a| a.is_loopback());
-    }
-    let name = host.strip_suffix('.').unwrap_or(host);
-    name.eq_ignore_ascii_case("localhost")
-        || host.parse::<Ipv4Addr>().is_ok_and(|a| a.is_loopback())
 }
 
 /// Percent-encodes everything but RFC 3986 unreserved characters.

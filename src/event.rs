@@ -1,21 +1,13 @@
 //! Event kinds: which Write API path an event goes to.
 
-/// An event kind as a plain integer, as it travels through the C ABI.
-#[allow(non_camel_case_types)]
-pub type ua_event_kind = i32;
-
-/// A search event: `POST <endpoint>/v15/analytics/search`.
-pub const UA_EVENT_SEARCH: ua_event_kind = 1;
-/// A click event: `POST <endpoint>/v15/analytics/click`.
-pub const UA_EVENT_CLICK: ua_event_kind = 2;
-/// A custom event: `POST <endpoint>/v15/analytics/custom`.
-pub const UA_EVENT_CUSTOM: ua_event_kind = 3;
-/// A view event: `POST <endpoint>/v15/analytics/view`.
-pub const UA_EVENT_VIEW: ua_event_kind = 4;
+use crate::ffi::consts::{
+    UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_SEARCH, UA_EVENT_SEARCH_BATCH, UA_EVENT_VIEW,
+};
 
 /// The kind of a usage analytics event.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[repr(i32)]
+#[non_exhaustive]
 pub enum EventKind {
     /// A query and its results.
     Search = UA_EVENT_SEARCH,
@@ -25,49 +17,66 @@ pub enum EventKind {
     Custom = UA_EVENT_CUSTOM,
     /// A page or item view.
     View = UA_EVENT_VIEW,
+    /// A JSON array of search events, sent in one request (its answer is an
+    /// array too; the result's visitor id is the first item's).
+    SearchBatch = UA_EVENT_SEARCH_BATCH,
 }
 
-/// Lookups of kinds.
-///
-/// cbindgen:ignore
 impl EventKind {
     /// Every kind, in number order.
-    pub const ALL: [EventKind; 4] = [
+    pub const ALL: [EventKind; 5] = [
         EventKind::Search,
         EventKind::Click,
         EventKind::Custom,
         EventKind::View,
+        EventKind::SearchBatch,
     ];
 
     /// The kind for a number, or `None` for any other number.
-    pub fn from_raw(raw: ua_event_kind) -> Option<EventKind> {
+    pub fn from_raw(raw: i32) -> Option<EventKind> {
         EventKind::ALL.into_iter().find(|k| *k as i32 == raw)
     }
 
-    /// The last segment of the path, e.g. `"search"`.
-    pub fn path_segment(self) -> &'static str {
+    /// The stable number of this kind (its `UA_EVENT_*` constant).
+    pub fn raw(self) -> i32 {
+        self as i32
+    }
+
+    /// The lowercase name hosts use for the kind, e.g. `"search_batch"`.
+    pub fn name(self) -> &'static str {
         match self {
             EventKind::Search => "search",
             EventKind::Click => "click",
             EventKind::Custom => "custom",
             EventKind::View => "view",
+            EventKind::SearchBatch => "search_batch",
         }
     }
 
-    /// The object name the service uses in messages, e.g. `"searchEvent"`.
-    pub fn object_name(self) -> &'static str {
+    /// The last segment of the path, e.g. `"search"` (`"searches"` for a batch).
+    pub(crate) fn path_segment(self) -> &'static str {
         match self {
-            EventKind::Search => "searchEvent",
+            EventKind::SearchBatch => "searches",
+            other => other.name(),
+        }
+    }
+
+    /// The object name the service uses in messages, e.g. `"searchEvent"`
+    /// (a batch's items are search events).
+    pub(crate) fn object_name(self) -> &'static str {
+        match self {
+            EventKind::Search | EventKind::SearchBatch => "searchEvent",
             EventKind::Click => "clickEvent",
             EventKind::Custom => "customEvent",
             EventKind::View => "viewEvent",
         }
     }
 
-    /// Fields the service requires for this kind (a `null` value counts as absent).
-    pub fn required_fields(self) -> &'static [&'static str] {
+    /// Fields the service requires for this kind (a `null` value counts as
+    /// absent); for a batch, those of each item.
+    pub(crate) fn required_fields(self) -> &'static [&'static str] {
         match self {
-            EventKind::Search => &[
+            EventKind::Search | EventKind::SearchBatch => &[
                 "actionCause",
                 "language",
                 "queryText",
@@ -87,6 +96,12 @@ impl EventKind {
     }
 }
 
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -97,7 +112,8 @@ mod tests {
         assert_eq!(EventKind::from_raw(2), Some(EventKind::Click));
         assert_eq!(EventKind::from_raw(3), Some(EventKind::Custom));
         assert_eq!(EventKind::from_raw(4), Some(EventKind::View));
-        for bad in [0, 5, -1, i32::MAX, i32::MIN] {
+        assert_eq!(EventKind::from_raw(5), Some(EventKind::SearchBatch));
+        for bad in [0, 6, -1, i32::MAX, i32::MIN] {
             assert_eq!(EventKind::from_raw(bad), None);
         }
     }

@@ -25,7 +25,7 @@
 //! A call blocks until the event is accepted or has failed for good. It retries
 //! 5xx, 429, connection failures and timeouts with full-jitter exponential backoff
 //! (honouring `Retry-After`), and never runs past its deadline. Before sending it
-//! checks the event the way the service would (see [`validate`]), so a doomed
+//! checks the event the way the service would, so a doomed
 //! event costs no round trip. The token never appears in a message or in `Debug`
 //! output.
 //!
@@ -42,29 +42,41 @@
 
 #![warn(missing_docs)]
 
-pub mod answer;
+mod answer;
 mod client;
-pub mod code;
-pub mod endpoint;
+mod code;
+mod endpoint;
 mod error;
-pub mod event;
+mod event;
+#[doc(hidden)]
 pub mod ffi;
+mod loopback;
 mod options;
 mod outcome;
 mod resolver;
-pub mod retry;
+mod retry;
+#[cfg_attr(feature = "ureq-tcp-transport", allow(dead_code))]
 mod tcp;
 mod token;
 mod transport;
-pub mod validate;
+mod validate;
 
 pub use client::Client;
 pub use code::Code;
-pub use endpoint::Endpoint;
 pub use error::Error;
 pub use event::EventKind;
 pub use options::Options;
 pub use outcome::{SendError, SendResult};
+
+/// Internals reached by the fuzz targets and the checks benchmark, which must
+/// call them directly; not part of the API (no stability promise).
+#[doc(hidden)]
+pub mod __internals {
+    pub use crate::answer::{code_for_answer, read_fields, AnswerFields};
+    pub use crate::endpoint::Endpoint;
+    pub use crate::retry::parse_retry_after;
+    pub use crate::validate::{check_event, Rejection, MAX_NESTING};
+}
 
 /// The library version, as in Cargo.toml (e.g. `"0.1.0"`).
 pub fn version() -> &'static str {

@@ -47,8 +47,6 @@ impl Default for Options {
 }
 
 /// Defaults and limits of the options.
-///
-/// cbindgen:ignore
 impl Options {
     /// Default timeout of one attempt: a healthy service answers in well under a second.
     pub const DEFAULT_TIMEOUT_MS: u32 = 2_000;
@@ -94,7 +92,12 @@ impl Options {
         Ok(())
     }
 
-    /// The base URL of the Write API (see [`Endpoint::parse`]); `None` restores the default.
+    /// The base URL of the Write API; `None` restores the default.
+    ///
+    /// `https://host[:port][/path]` with a path ending in `/rest/ua` (an empty
+    /// path or `/` gets it). Plain `http://` only for loopback hosts
+    /// (127.0.0.0/8, `localhost`, `[::1]`); user info, a query string or a
+    /// fragment is refused.
     ///
     /// Without an explicit endpoint, the client uses the organization endpoint
     /// `https://<org>.analytics.org.coveo.com/rest/ua` when an organization is set,
@@ -248,7 +251,7 @@ impl Options {
     }
 
     /// The base URL the client will use, after the organization rule.
-    pub fn effective_endpoint(&self) -> Result<Endpoint, Error> {
+    pub(crate) fn effective_endpoint(&self) -> Result<Endpoint, Error> {
         match (&self.endpoint, &self.org) {
             (Some(e), _) => Ok(e.clone()),
             (None, Some(org)) => Endpoint::for_organization(org),

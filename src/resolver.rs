@@ -5,8 +5,13 @@
 //! once and keeps resolved names for a short time, so a busy client resolves a
 //! name about once per [`TTL`]. A cache miss runs the system resolver on a helper
 //! thread bounded by the attempt's time left (a stuck DNS server cannot hold the
-//! call past its deadline); that thread is the only one the library ever starts.
+//! call past its deadline); that thread is the only one a send ever starts.
+//!
+//! An address whose connect fails is dropped from the cache at once
+//! ([`CachingResolver::forget`], called by the TCP connector), so the retry
+//! after a failover does not keep trying a dead address until the entry expires.
 
+use crate::loopback::{is_localhost_name, localhost_addrs};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{mpsc, Mutex};
@@ -64,16 +69,14 @@ impl Resolver for CachingResolver {
             out.push(SocketAddr::new(ip, port));
             return Ok(out);
         }
-        // `localhost` is loopback by definition (RFC 6761): never ask DNS, or a
-        // hostile answer for `localhost.` could take a clear-text http:// token
-        // off the machine.
-        if is_localhost(host) {
+        // The endpoint rule lets plain http through for these names: never ask
+        // DNS, or a hostile answer could take a clear-text token off the machine.
+        if is_localhost_name(host) {
             let mut out = self.empty();
-            let loopback = [
-                SocketAddr::new(IpAddr::from([127, 0, 0, 1]), port),
-                SocketAddr::new(IpAddr::from(std::net::Ipv6Addr::LOCALHOST), port),
-            ];
-            for addr in config.ip_family().keep_wanted(loopback.into_iter()) {
+            for addr in config
+                .ip_family()
+                .keep_wanted(localhost_addrs(port).into_iter())
+            {
                 out.push(addr);
             }
             return Ok(out);
@@ -101,15 +104,25 @@ impl Resolver for CachingResolver {
     }
 }
 
-/// `localhost` in any case, with or without the trailing dot of a fully
-/// qualified name.
-fn is_localhost(host: &str) -> bool {
-    host.strip_suffix('.')
-        .unwrap_or(host)
-        .eq_ignore_ascii_case("localhost")
-}
-
 impl CachingResolver {
+    /// Drops `addr` from every cached name (a name left with no address is
+    /// looked up again at its next use).
+    pub(crate) fn forget(&self, addr: SocketAddr) {
+        let Ok(mut cache) = self.cache.lock() else {
+            return;
+        };
+        cache.retain(|_, (_, addrs)| {
+            if addrs.contains(&addr) {
+                let mut kept = self.empty();
+                for a in addrs.iter().filter(|a| **a != addr) {
+                    kept.push(*a);
+                }
+                *addrs = kept;
+            }
+            !addrs.is_empty()
+        });
+    }
+
     fn cached(&self, key: &str) -> Option<ResolvedSocketAddrs> {
         let cache = self.cache.lock().ok()?;
         let (until, addrs) = cache.get(key)?;
@@ -201,5 +214,32 @@ mod tests {
             .expect("uptime over 1 s");
         r.cache.lock().unwrap().insert(key, (expired, seeded));
         assert!(resolve(&r, "http://cached.invalid:9/x").is_err());
+    }
+
+    #[test]
+    fn a_failed_address_is_forgotten() {
+        let r = CachingResolver::default();
+        let dead: SocketAddr = "127.0.0.9:9".parse().unwrap();
+        let live: SocketAddr = "127.0.0.10:9".parse().unwrap();
+        let mut both = r.empty();
+        both.push(dead);
+        both.push(live);
+        let mut only_dead = r.empty();
+        only_dead.push(dead);
+        let until = Instant::now() + TTL;
+        r.cache
+            .lock()
+            .unwrap()
+            .insert("a.invalid:9".into(), (until, both));
+        r.cache
+            .lock()
+            .unwrap()
+            .insert("b.invalid:9".into(), (until, only_dead));
+        r.forget(dead);
+        assert_eq!(resolve(&r, "http://a.invalid:9/x").unwrap(), [live]);
+        // Nothing left for b: it is looked up again (and .invalid never resolves).
+        assert!(!r.cache.lock().unwrap().contains_key("b.invalid:9"));
+        r.forget("127.0.0.11:9".parse().unwrap());
+        assert_eq!(resolve(&r, "http://a.invalid:9/x").unwrap(), [live]);
     }
 }

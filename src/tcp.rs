@@ -31,6 +31,8 @@ use ureq::unversioned::transport::{
 };
 use ureq::Error;
 
+use crate::resolver::SharedResolver;
+
 /// Below this time left a socket timeout is set to exactly the time left; above
 /// it, to 7/8 of it, so later requests with the same budget find it low enough.
 const EXACT_BELOW: Duration = Duration::from_millis(100);
@@ -38,9 +40,12 @@ const EXACT_BELOW: Duration = Duration::from_millis(100);
 /// Held-back output larger than this is sent at once rather than copied.
 const HOLD_MAX: usize = 16 * 1024;
 
-/// Opens plain TCP connections (with `TCP_NODELAY`) as [`FastTcpTransport`]s.
+/// Opens plain TCP connections (with `TCP_NODELAY`) as [`FastTcpTransport`]s,
+/// telling the client's resolver about every address that failed to connect.
 #[derive(Debug, Default)]
-pub(crate) struct FastTcpConnector;
+pub(crate) struct FastTcpConnector {
+    pub(crate) resolver: SharedResolver,
+}
 
 impl<In: Transport> Connector<In> for FastTcpConnector {
     type Out = Either<In, FastTcpTransport>;
@@ -54,9 +59,15 @@ impl<In: Transport> Connector<In> for FastTcpConnector {
             // A proxy connection made earlier in the chain is used as it is.
             return Ok(chained.map(Either::A));
         }
-        let started = Instant::now();
-        let limit = time_limit(details.timeout);
-        let stream = connect_any(details.addrs.iter().copied(), started, limit, details)?;
+        let stream = connect_any(
+            details.addrs.iter().copied(),
+            time_limit(details.timeout),
+            details.timeout.reason,
+            |dead| self.resolver.0.forget(dead),
+        )?;
+        if details.config.no_delay() {
+            stream.set_nodelay(true)?;
+        }
         let config = details.config;
         let buffers = LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size());
         let transport = FastTcpTransport::new(stream, buffers);
@@ -71,13 +82,15 @@ fn time_limit(timeout: NextTimeout) -> Option<Duration> {
 }
 
 /// Connects to the first address that accepts, sharing the time left between the
-/// addresses still to try (the first of two gets half, and so on).
+/// addresses still to try (the first of two gets half, and so on); `failed` hears
+/// of each address that did not accept.
 fn connect_any(
     addrs: impl ExactSizeIterator<Item = SocketAddr>,
-    started: Instant,
     limit: Option<Duration>,
-    details: &ConnectionDetails,
+    reason: ureq::Timeout,
+    mut failed: impl FnMut(SocketAddr),
 ) -> Result<TcpStream, Error> {
+    let started = Instant::now();
     let count = addrs.len();
     let mut last_error: Option<Error> = None;
     for (i, addr) in addrs.enumerate() {
@@ -87,23 +100,22 @@ fn connect_any(
             Some(limit) => {
                 let left = limit.saturating_sub(started.elapsed());
                 if left.is_zero() {
-                    return Err(Error::Timeout(details.timeout.reason));
+                    return Err(Error::Timeout(reason));
                 }
                 let share = (left / left_addrs).max(Duration::from_millis(10)).min(left);
                 TcpStream::connect_timeout(&addr, share)
             }
         };
         match connected {
-            Ok(stream) => {
-                if details.config.no_delay() {
-                    stream.set_nodelay(true)?;
-                }
-                return Ok(stream);
-            }
+            Ok(stream) => return Ok(stream),
             Err(e) if is_timeout(&e) => {
-                last_error = Some(Error::Timeout(details.timeout.reason));
+                failed(addr);
+                last_error = Some(Error::Timeout(reason));
             }
-            Err(e) if is_address_specific(&e) => last_error = Some(Error::Io(e)),
+            Err(e) if is_address_specific(&e) => {
+                failed(addr);
+                last_error = Some(Error::Io(e));
+            }
             Err(e) => return Err(Error::Io(e)),
         }
     }
@@ -210,11 +222,24 @@ impl FastTcpTransport {
 
 /// Sends `first` then `second` in one call, returning how many bytes left.
 ///
-/// Never raises SIGPIPE when the peer has gone: std's `write` passes
-/// MSG_NOSIGNAL but its `write_vectored` is a plain `writev`, which would kill a
-/// C, Python or Go host that did not ignore SIGPIPE (Rust programs ignore it;
-/// the library cannot assume that of its hosts).
-#[cfg(any(target_os = "linux", target_os = "android"))]
+/// Never raises SIGPIPE when the peer has gone, which would kill a C, Python or
+/// Go host that did not ignore it (Rust programs ignore it; the library cannot
+/// assume that of its hosts). std's own `write` passes MSG_NOSIGNAL on the
+/// systems below, but its `write_vectored` is a plain `writev`, so the two
+/// parts go through `sendmsg` with the same flag. The list is std's: every
+/// system where it relies on MSG_NOSIGNAL.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "solaris",
+    target_os = "illumos",
+    target_os = "haiku",
+    target_os = "nto",
+))]
 fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
     let mut iov = [
@@ -241,11 +266,32 @@ fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize
     }
 }
 
-/// Sends `first` then `second` in one call (elsewhere std sets SO_NOSIGPIPE on
-/// its sockets, or has no SIGPIPE).
-#[cfg(not(any(target_os = "linux", target_os = "android")))]
+/// Sends `first` then `second` in one call. Apple systems have no
+/// MSG_NOSIGNAL; std sets SO_NOSIGPIPE on every socket it makes there, so a
+/// plain `writev` cannot raise SIGPIPE.
+#[cfg(target_vendor = "apple")]
 fn send_two(mut stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
     stream.write_vectored(&[io::IoSlice::new(first), io::IoSlice::new(second)])
+}
+
+/// Sends `first` alone (the caller loops for the rest): elsewhere only std's
+/// `write` is trusted about SIGPIPE, so the saving of one call is given up.
+/// Windows has no SIGPIPE at all.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "dragonfly",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_os = "netbsd",
+    target_os = "solaris",
+    target_os = "illumos",
+    target_os = "haiku",
+    target_os = "nto",
+    target_vendor = "apple",
+)))]
+fn send_two(mut stream: &TcpStream, first: &[u8], _second: &[u8]) -> io::Result<usize> {
+    stream.write(first)
 }
 
 /// The socket timeout to set before the next blocking call, if the current one
@@ -373,5 +419,41 @@ impl std::fmt::Debug for FastTcpTransport {
         f.debug_struct("FastTcpTransport")
             .field("peer", &self.stream.peer_addr().ok())
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::TcpListener;
+
+    /// A loopback port nobody listens on (bound, then released).
+    fn dead_port() -> SocketAddr {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    }
+
+    #[test]
+    fn a_refused_address_is_reported_and_the_next_one_used() {
+        let live = TcpListener::bind("127.0.0.1:0").unwrap();
+        let live_addr = live.local_addr().unwrap();
+        let dead = dead_port();
+        let mut failed = vec![];
+        let stream = connect_any(
+            [dead, live_addr].into_iter(),
+            Some(Duration::from_secs(5)),
+            ureq::Timeout::Connect,
+            |a| failed.push(a),
+        )
+        .unwrap();
+        assert_eq!(stream.peer_addr().unwrap(), live_addr);
+        assert_eq!(failed, [dead]);
+        let mut failed = vec![];
+        let e = connect_any([dead].into_iter(), None, ureq::Timeout::Connect, |a| {
+            failed.push(a)
+        })
+        .unwrap_err();
+        assert!(matches!(e, Error::Io(ref io) if io.kind() == io::ErrorKind::ConnectionRefused));
+        assert_eq!(failed, [dead]);
     }
 }

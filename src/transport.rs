@@ -7,9 +7,13 @@
 //! and resolves names through [`crate::resolver::CachingResolver`] (one per
 //! client, shared by its agents).
 
+use crate::answer::code_for_answer;
+use crate::code::Code;
 use crate::error::Error;
+use crate::event::EventKind;
 use crate::resolver::SharedResolver;
 use crate::retry::{self, Verdict};
+#[cfg(not(feature = "ureq-tcp-transport"))]
 use crate::tcp::FastTcpConnector;
 use std::io::Read;
 use std::time::{Duration, SystemTime};
@@ -104,10 +108,16 @@ pub(crate) fn build_agents(settings: &AgentSettings<'_>) -> Result<Agents, Error
         .map(|_| {
             // ureq's default chain minus SOCKS (refused by check_proxy) and
             // native-tls, with its TCP transport replaced by one that makes fewer
-            // system calls.
+            // system calls (unless testing against ureq's own).
+            #[cfg(not(feature = "ureq-tcp-transport"))]
+            let tcp = FastTcpConnector {
+                resolver: resolver.clone(),
+            };
+            #[cfg(feature = "ureq-tcp-transport")]
+            let tcp = ureq::unversioned::transport::TcpConnector::default();
             let connector =
                 ().chain(ConnectProxyConnector::default())
-                    .chain(FastTcpConnector)
+                    .chain(tcp)
                     .chain(RustlsConnector::default());
             Agent::with_parts(config.clone(), connector, resolver.clone())
         })
@@ -159,21 +169,32 @@ pub(crate) enum AttemptOutcome {
     Refused(String),
 }
 
-impl retry::Attempt for AttemptOutcome {
-    fn verdict(&self) -> Verdict {
+impl AttemptOutcome {
+    /// The code this outcome ends a send with, as far as retrying goes: an
+    /// answer's code from its status alone (the code table guarantees that
+    /// every transient answer code is decided by status alone).
+    fn code_for_retry(&self) -> Code {
         match self {
-            AttemptOutcome::Answer {
-                status,
-                retry_after,
-                ..
-            } if *status == 429 || (500..600).contains(status) => Verdict::Retry {
-                retry_after: *retry_after,
-            },
-            AttemptOutcome::Answer { .. } | AttemptOutcome::Refused(_) => Verdict::Final,
-            AttemptOutcome::ConnectionFailed(_) | AttemptOutcome::TimedOut { .. } => {
-                Verdict::Retry { retry_after: None }
-            }
+            AttemptOutcome::Answer { status, .. } => code_for_answer(*status, None),
+            AttemptOutcome::ConnectionFailed(_) => Code::ConnectionFailed,
+            AttemptOutcome::TimedOut { .. } => Code::Timeout,
+            AttemptOutcome::Refused(_) => Code::InvalidArgument,
         }
+    }
+}
+
+impl retry::Attempt for AttemptOutcome {
+    /// Transient codes (the code table's column) are retried; a `Retry-After`
+    /// read from the answer replaces the backoff draw.
+    fn verdict(&self) -> Verdict {
+        if !self.code_for_retry().is_transient() {
+            return Verdict::Final;
+        }
+        let retry_after = match self {
+            AttemptOutcome::Answer { retry_after, .. } => *retry_after,
+            _ => None,
+        };
+        Verdict::Retry { retry_after }
     }
 }
 
@@ -182,7 +203,7 @@ impl retry::Attempt for AttemptOutcome {
 pub(crate) struct RequestParts {
     /// One URI per kind, in [`crate::event::EventKind`] number order; an error
     /// text for a URL that does not parse (reported when sending, as before).
-    uris: [Result<Uri, String>; 4],
+    uris: [Result<Uri, String>; EventKind::ALL.len()],
     authorization: HeaderValue,
     /// The agent's own timeout: a request with this budget needs no
     /// per-request configuration (which would copy the whole agent config).
@@ -190,9 +211,9 @@ pub(crate) struct RequestParts {
 }
 
 impl RequestParts {
-    /// Parses the four URLs and formats the `Authorization` value of `token`.
+    /// Parses the URL of each kind and formats the `Authorization` value of `token`.
     pub(crate) fn new(
-        urls: [String; 4],
+        urls: [String; EventKind::ALL.len()],
         token: &str,
         attempt_timeout: Duration,
     ) -> Result<RequestParts, Error> {

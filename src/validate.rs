@@ -35,10 +35,44 @@ impl Rejection {
     }
 }
 
-/// Checks `json` as an event of `kind`. `token_hub` is the `searchHub` claim of a
-/// search token, when the token is one and has that claim.
+/// Checks `json` as an event of `kind` (for a batch, as a non-empty array of
+/// search events, each checked in turn). `token_hub` is the `searchHub` claim
+/// of a search token, when the token is one and has that claim.
 pub fn check_event(kind: EventKind, json: &str, token_hub: Option<&str>) -> Result<(), Rejection> {
-    let facts = read_facts(kind, json, token_hub.is_some())?;
+    // The service's parser skips a byte order mark; the body is still sent as is.
+    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
+    check_nesting(json)?;
+    let check_hub = token_hub.is_some();
+    if kind != EventKind::SearchBatch {
+        let facts = parse(json, TopVisitor { kind, check_hub })?;
+        return judge(kind, &facts, token_hub);
+    }
+    let items = parse(json, BatchVisitor { check_hub })?.map_err(|what| {
+        Rejection::new(
+            Code::InvalidObject,
+            format!(
+                "A search batch must be a JSON array of search events, but the body is {what}."
+            ),
+        )
+    })?;
+    if items.is_empty() {
+        return Err(Rejection::new(
+            Code::InvalidObject,
+            "A search batch must hold at least one search event, but the array is empty.".into(),
+        ));
+    }
+    for (index, facts) in items.iter().enumerate() {
+        judge(EventKind::Search, facts, token_hub).map_err(|r| Rejection {
+            code: r.code,
+            message: format!("Item {index} of the search batch: {}", r.message),
+        })?;
+    }
+    Ok(())
+}
+
+/// Whether the body's facts make an event the service would refuse, in the
+/// service's order: object, required fields, typed fields, search hub.
+fn judge(kind: EventKind, facts: &Facts<'_>, token_hub: Option<&str>) -> Result<(), Rejection> {
     let obj = kind.object_name();
     if let Some(what) = facts.not_object {
         return Err(Rejection::new(
@@ -173,21 +207,14 @@ const CHECKED: &[(&str, Option<EventKind>, Rule)] = &[
 
 /// Deepest nesting accepted: the default limit of the service's JSON parser
 /// (Jackson's), so nothing it would accept is refused here.
-///
-/// cbindgen:ignore
 pub const MAX_NESTING: usize = 1000;
 
-/// Parses the body once and gathers the facts the rules need.
-fn read_facts(kind: EventKind, json: &str, check_hub: bool) -> Result<Facts<'_>, Rejection> {
-    // The service's parser skips a byte order mark; the body is still sent as is.
-    let json = json.strip_prefix('\u{feff}').unwrap_or(json);
-    check_nesting(json)?;
+/// Parses the whole body once with `visitor` (trailing text is a syntax error).
+fn parse<'de, V: Visitor<'de>>(json: &'de str, visitor: V) -> Result<V::Value, Rejection> {
     let mut de = serde_json::Deserializer::from_str(json);
-    let facts = de
-        .deserialize_any(TopVisitor { kind, check_hub })
-        .and_then(|facts| de.end().map(|()| facts))
-        .map_err(json_rejection)?;
-    Ok(facts)
+    de.deserialize_any(visitor)
+        .and_then(|value| de.end().map(|()| value))
+        .map_err(json_rejection)
 }
 
 /// Refuses nesting deeper than [`MAX_NESTING`]. Values are skipped without
@@ -353,6 +380,76 @@ fn not_object(what: &'static str) -> Facts<'static> {
     Facts {
         not_object: Some(what),
         ..Facts::default()
+    }
+}
+
+/// Reads a batch: the facts of each item, or what the body is instead of an
+/// array.
+struct BatchVisitor {
+    check_hub: bool,
+}
+
+/// One item of a batch, read as a search event.
+struct ItemSeed {
+    check_hub: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for ItemSeed {
+    type Value = Facts<'de>;
+
+    fn deserialize<D: de::Deserializer<'de>>(self, d: D) -> Result<Facts<'de>, D::Error> {
+        d.deserialize_any(TopVisitor {
+            kind: EventKind::Search,
+            check_hub: self.check_hub,
+        })
+    }
+}
+
+impl<'de> Visitor<'de> for BatchVisitor {
+    type Value = Result<Vec<Facts<'de>>, &'static str>;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON array of search events")
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(4));
+        let seed = || ItemSeed {
+            check_hub: self.check_hub,
+        };
+        while let Some(facts) = seq.next_element_seed(seed())? {
+            items.push(facts);
+        }
+        Ok(Ok(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(Err("an object"))
+    }
+
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(Err("a string"))
+    }
+
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(Err("a boolean"))
+    }
+
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(Err("a number"))
+    }
+
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(Err("null"))
     }
 }
 
@@ -530,6 +627,67 @@ mod tests {
         assert_eq!(
             code(EventKind::View, r#" {"location":"x","language":null} "#),
             None
+        );
+    }
+
+    #[test]
+    fn search_batches_check_every_item_and_name_its_index() {
+        let batch = |items: &[&str]| format!("[{}]", items.join(","));
+        let hub_search = SEARCH.replace('{', r#"{"originLevel1":"other","#);
+        assert_eq!(code(EventKind::SearchBatch, &batch(&[SEARCH])), None);
+        assert_eq!(
+            code(
+                EventKind::SearchBatch,
+                &format!(" {} ", batch(&[SEARCH, SEARCH, SEARCH]))
+            ),
+            None
+        );
+        let missing = SEARCH.replace(r#""queryText":"q","#, "");
+        let r = check_event(EventKind::SearchBatch, &batch(&[SEARCH, &missing]), None).unwrap_err();
+        assert_eq!(r.code, Code::MissingParameter);
+        assert_eq!(
+            r.message,
+            "Item 1 of the search batch: Parameter 'searchEvent.queryText' is missing."
+        );
+        let r =
+            check_event(EventKind::SearchBatch, &batch(&[SEARCH, SEARCH, "7"]), None).unwrap_err();
+        assert_eq!(r.code, Code::InvalidObject);
+        assert!(
+            r.message.starts_with("Item 2 of the search batch: "),
+            "{}",
+            r.message
+        );
+        let r =
+            check_event(EventKind::SearchBatch, &batch(&[&hub_search]), Some("main")).unwrap_err();
+        assert_eq!(r.code, Code::UnauthorizedHub);
+        assert!(r.message.starts_with("Item 0 "), "{}", r.message);
+        // The first failing item speaks, in order, whatever its kind of fault.
+        let typed = SEARCH.replace(r#""responseTime":12"#, r#""responseTime":"12""#);
+        let r = check_event(EventKind::SearchBatch, &batch(&[&typed, &missing]), None).unwrap_err();
+        assert_eq!(
+            (r.code, r.message.starts_with("Item 0 ")),
+            (Code::InvalidObject, true)
+        );
+    }
+
+    #[test]
+    fn search_batches_must_be_non_empty_arrays() {
+        for (body, what) in [
+            ("[]", "the array is empty"),
+            (" [ ] ", "the array is empty"),
+            (SEARCH, "the body is an object"),
+            ("\"x\"", "the body is a string"),
+            ("null", "the body is null"),
+        ] {
+            let r = check_event(EventKind::SearchBatch, body, None).unwrap_err();
+            assert_eq!(r.code, Code::InvalidObject, "{body}");
+            assert!(r.message.contains(what), "{body}: {}", r.message);
+        }
+        assert_eq!(code(EventKind::SearchBatch, "[{}"), Some(Code::InvalidJson));
+        // A single-event path still refuses an array.
+        assert_eq!(
+            code(EventKind::Search, &format!("[{SEARCH}]")),
+            Some(Code::InvalidObject)
         );
     }
 

@@ -4,8 +4,7 @@
 mod common;
 
 use common::*;
-use coveo_ua::code::*;
-use coveo_ua::event::*;
+
 use coveo_ua::ffi::*;
 use std::ffi::{c_char, CStr, CString};
 use std::ptr;
@@ -30,11 +29,11 @@ fn static_texts() {
     assert_eq!(text(ua_code_name(77)).unwrap(), "UA_UNKNOWN_CODE");
     let unknown = text(ua_error_describe(-1)).unwrap();
     assert!(unknown.contains("Unknown"), "{unknown}");
-    for raw in [i32::MIN, -1, 16, 99, 104, i32::MAX] {
+    for raw in [i32::MIN, -1, 16, 99, 107, i32::MAX] {
         assert_eq!(text(ua_error_describe(raw)).unwrap(), unknown);
     }
     let mut seen = std::collections::HashSet::new();
-    for raw in (0..=15).chain(100..=103) {
+    for raw in (0..=15).chain(100..=106) {
         let d = text(ua_error_describe(raw)).unwrap();
         assert!(!d.is_empty() && d != unknown);
         assert!(seen.insert(d), "code {raw} shares its description");
@@ -187,6 +186,73 @@ fn absurd_options_are_refused() {
     }
 }
 
+/// Every setter and `ua_client_new` leave their reason in the options; a
+/// success clears it; it never holds the token.
+#[test]
+fn the_last_error_of_options_says_what_was_wrong() {
+    unsafe {
+        assert!(ua_options_last_error(ptr::null()).is_null());
+        let o = ua_options_new();
+        assert!(ua_options_last_error(o).is_null(), "nothing failed yet");
+        let remote = c("http://example.com/rest/ua");
+        assert_eq!(
+            ua_options_set_endpoint(o, remote.as_ptr()),
+            UA_INVALID_ARGUMENT
+        );
+        let why = text(ua_options_last_error(o)).unwrap();
+        assert!(
+            why.contains(
+                "plain http is allowed only for loopback hosts (127.0.0.0/8, localhost, [::1])"
+            ),
+            "{why}"
+        );
+        assert_eq!(ua_options_set_timeout_ms(o, 0), UA_INVALID_ARGUMENT);
+        let why = text(ua_options_last_error(o)).unwrap();
+        assert!(why.contains("timeout 0 is out of range"), "{why}");
+        assert_eq!(ua_options_set_timeout_ms(o, 500), UA_OK);
+        assert!(ua_options_last_error(o).is_null(), "a success clears it");
+        let latin1 = [b'x', 0xe9, 0];
+        assert_eq!(
+            ua_options_set_org(o, latin1.as_ptr().cast()),
+            UA_INVALID_ARGUMENT
+        );
+        assert!(text(ua_options_last_error(o))
+            .unwrap()
+            .contains("org_id is not valid UTF-8"));
+        // The constructor records too: no token yet, then a NULL out-parameter.
+        let mut client: *mut ua_client = ptr::null_mut();
+        assert_eq!(ua_client_new(o, &mut client), UA_INVALID_ARGUMENT);
+        assert!(text(ua_options_last_error(o))
+            .unwrap()
+            .contains("no token is set"));
+        let secret = c("xx-secret-token-31337");
+        assert_eq!(ua_options_set_token(o, secret.as_ptr()), UA_OK);
+        assert_eq!(ua_client_new(o, ptr::null_mut()), UA_INVALID_ARGUMENT);
+        assert!(text(ua_options_last_error(o))
+            .unwrap()
+            .contains("out_client"));
+        let missing = c("/nonexistent/ca-xx-secret-token-31337.pem");
+        assert_eq!(ua_options_set_ca_file(o, missing.as_ptr()), UA_OK);
+        assert_eq!(ua_client_new(o, &mut client), UA_INVALID_ARGUMENT);
+        let why = text(ua_options_last_error(o)).unwrap();
+        assert!(why.contains("cannot be read"), "{why}");
+        assert_eq!(ua_options_set_ca_file(o, ptr::null()), UA_OK);
+        let bad_token = c("xx secret");
+        assert_eq!(
+            ua_options_set_token(o, bad_token.as_ptr()),
+            UA_INVALID_ARGUMENT
+        );
+        let why = text(ua_options_last_error(o)).unwrap();
+        assert!(!why.contains("secret"), "the token leaked into {why}");
+        let loopback = c("http://127.0.0.1:9/rest/ua");
+        assert_eq!(ua_options_set_endpoint(o, loopback.as_ptr()), UA_OK);
+        assert_eq!(ua_client_new(o, &mut client), UA_OK);
+        assert!(ua_options_last_error(o).is_null());
+        ua_client_free(client);
+        ua_options_free(o);
+    }
+}
+
 #[test]
 fn round_trip_through_the_c_abi() {
     let emu = Emulator::start(&[]);
@@ -217,7 +283,7 @@ fn round_trip_through_the_c_abi() {
         ua_result_free(result);
 
         // Unknown kind and NULL / non-UTF-8 JSON.
-        for kind in [0, 5, -1] {
+        for kind in [0, 6, -1] {
             let mut r: *mut ua_result = ptr::null_mut();
             assert_eq!(
                 ua_send_event(client, kind, json.as_ptr(), &mut r),

@@ -18,8 +18,10 @@ fn generate() -> String {
     let config = cbindgen::Config::from_file(root().join("cbindgen.toml"))
         .expect("cbindgen.toml must parse");
     let mut out = Vec::new();
+    // Only the C face is read (src/ffi/ and the modules it declares), so
+    // nothing in the core modules needs to hide from cbindgen.
     cbindgen::Builder::new()
-        .with_crate(root())
+        .with_src(root().join("src/ffi/mod.rs"))
         .with_config(config)
         .generate()
         .expect("cbindgen must generate the header")
@@ -159,6 +161,11 @@ fn header_declares_the_pinned_functions() {
         "#define UA_EVENT_CLICK 2",
         "#define UA_EVENT_CUSTOM 3",
         "#define UA_EVENT_VIEW 4",
+        "#define UA_EVENT_SEARCH_BATCH 5",
+        "#define UA_QUEUE_FULL 104",
+        "#define UA_QUEUE_CLOSED 105",
+        "#define UA_SPOOL_FAILED 106",
+        "const char *ua_options_last_error(const ua_options *options);",
     ];
     // Declarations may be wrapped over several lines: compare with whitespace folded.
     let folded = header.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -174,4 +181,120 @@ fn header_version_matches_the_crate() {
     let c = unsafe { std::ffi::CStr::from_ptr(coveo_ua::ffi::ua_version()) };
     assert_eq!(c.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
     assert_eq!(coveo_ua::version(), env!("CARGO_PKG_VERSION"));
+    let numbers = [
+        coveo_ua::ffi::UA_VERSION_MAJOR,
+        coveo_ua::ffi::UA_VERSION_MINOR,
+        coveo_ua::ffi::UA_VERSION_PATCH,
+    ];
+    let from_cargo = [
+        env!("CARGO_PKG_VERSION_MAJOR"),
+        env!("CARGO_PKG_VERSION_MINOR"),
+        env!("CARGO_PKG_VERSION_PATCH"),
+    ]
+    .map(|n| n.parse::<u32>().unwrap());
+    assert_eq!(
+        numbers, from_cargo,
+        "the UA_VERSION_* numbers of src/ffi/consts.rs must follow Cargo.toml"
+    );
+}
+
+/// UA_VERSION_STRING, as the C preprocessor spells it, is the crate's version.
+#[test]
+fn header_version_string_is_the_crate_version() {
+    let dir = std::env::temp_dir().join(format!("coveo-ua-version-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let source = dir.join("version.c");
+    std::fs::write(&source, "#include \"coveo_ua.h\"\nUA_VERSION_STRING\n").expect("write probe");
+    let out = Command::new("cc")
+        .args(["-E", "-P", "-I"])
+        .arg(root().join("include"))
+        .arg(&source)
+        .output()
+        .expect("cc is needed for this test");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let last = text.lines().rev().find(|l| !l.trim().is_empty()).unwrap();
+    // Adjacent literals, "0" "." "1" "." "0", are one string to a compiler.
+    let joined: String = last.split('"').skip(1).step_by(2).collect();
+    assert_eq!(joined, env!("CARGO_PKG_VERSION"), "from `{last}`");
+}
+
+/// The committed header defines every code of the table with its number.
+#[test]
+fn header_defines_every_code() {
+    let header = std::fs::read_to_string(header_path()).expect("read header");
+    for &code in coveo_ua::Code::ALL {
+        let line = format!("#define {} {}", code.name(), code.raw());
+        assert!(
+            header.lines().any(|l| l.trim() == line),
+            "include/coveo_ua.h lacks `{line}`"
+        );
+    }
+    for &kind in coveo_ua::EventKind::ALL.iter() {
+        let line = format!(
+            "#define UA_EVENT_{} {}",
+            kind.name().to_uppercase(),
+            kind.raw()
+        );
+        assert!(
+            header.lines().any(|l| l.trim() == line),
+            "include/coveo_ua.h lacks `{line}`"
+        );
+    }
+}
+
+/// Every exported function's whole body is one `ffi_boundary!`, so no panic
+/// can cross into C. Read from the sources, because a missing boundary shows
+/// only when something panics.
+#[test]
+fn every_export_goes_through_the_panic_boundary() {
+    let dir = root().join("src/ffi");
+    let mut exports = 0;
+    for entry in std::fs::read_dir(&dir).expect("src/ffi") {
+        let path = entry.expect("entry").path();
+        let source = std::fs::read_to_string(&path).expect("read source");
+        let mut rest = source.as_str();
+        while let Some(at) = rest.find("#[no_mangle]") {
+            rest = &rest[at + "#[no_mangle]".len()..];
+            let signature_end = rest.find('{').expect("a function body");
+            let signature = &rest[..signature_end];
+            let name = signature
+                .split("fn ")
+                .nth(1)
+                .and_then(|s| s.split('(').next())
+                .unwrap_or("?")
+                .trim()
+                .to_string();
+            let body = rest[signature_end + 1..].trim_start();
+            assert!(
+                body.starts_with("ffi_boundary!({"),
+                "{}: `{name}` does not start its body with ffi_boundary!",
+                path.display()
+            );
+            // The body is the boundary and nothing else: the first `}` at
+            // the body's own indentation closes the function right after it.
+            let close = body.find("\n}\n").expect("the end of the function");
+            assert!(
+                body[..close].trim_end().ends_with("})"),
+                "{}: `{name}` has code after its ffi_boundary!",
+                path.display()
+            );
+            exports += 1;
+        }
+    }
+    let header = std::fs::read_to_string(header_path()).expect("read header");
+    let declared = header
+        .lines()
+        .filter(|l| !l.starts_with([' ', '#', '/', '*']) && l.contains('('))
+        .filter(|l| l.split('(').next().is_some_and(|f| f.contains("ua_")))
+        .count();
+    assert_eq!(
+        exports, declared,
+        "exports found in src/ffi vs functions in the header"
+    );
 }

@@ -2,7 +2,7 @@
 //! `answer::code_for_answer` on arbitrary statuses, against the contract's rule.
 #![no_main]
 
-use coveo_ua::answer::{code_for_answer, read_fields};
+use coveo_ua::__internals::{code_for_answer, read_fields};
 use coveo_ua::Code;
 use libfuzzer_sys::fuzz_target;
 

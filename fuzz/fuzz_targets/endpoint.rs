@@ -3,7 +3,8 @@
 //! event URLs free of spaces and control characters for any organization id.
 #![no_main]
 
-use coveo_ua::{Endpoint, EventKind};
+use coveo_ua::__internals::Endpoint;
+use coveo_ua::EventKind;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,7 +2,7 @@
 //! seconds are capped, and a past or negative value never means "wait".
 #![no_main]
 
-use coveo_ua::retry::parse_retry_after;
+use coveo_ua::__internals::parse_retry_after;
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 

@@ -8,7 +8,7 @@
 //! surrogate escapes, numbers beyond f64), serde_json's refusal is no finding.
 #![no_main]
 
-use coveo_ua::validate::check_event;
+use coveo_ua::__internals::check_event;
 use coveo_ua::{Code, EventKind};
 use libfuzzer_sys::fuzz_target;
 

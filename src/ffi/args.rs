@@ -1,7 +1,7 @@
-//! Arguments from C: NULL and UTF-8 checks, in one place.
+//! Arguments from C and strings back to C: NULL and UTF-8 checks, in one place.
 
 use crate::error::Error;
-use std::ffi::{c_char, CStr};
+use std::ffi::{c_char, CStr, CString};
 
 /// A required string: NULL or non-UTF-8 is an `InvalidArgument` naming `what`.
 ///
@@ -37,19 +37,26 @@ pub(crate) unsafe fn object<'a, T>(ptr: *const T, what: &str) -> Result<&'a T, E
         .ok_or_else(|| Error::invalid_argument(format!("{what} is NULL")))
 }
 
-/// A required mutable object: NULL is an `InvalidArgument` naming `what`.
-///
-/// # Safety
-/// `ptr` is NULL or points to a live `T`, not aliased, valid for `'a`.
-pub(crate) unsafe fn object_mut<'a, T>(ptr: *mut T, what: &str) -> Result<&'a mut T, Error> {
-    ptr.as_mut()
-        .ok_or_else(|| Error::invalid_argument(format!("{what} is NULL")))
+/// A C string of `bytes` up to the first NUL (C cannot see past one anyway).
+pub(crate) fn c_string(mut bytes: Vec<u8>) -> CString {
+    if let Some(nul) = memchr::memchr(0, &bytes) {
+        bytes.truncate(nul);
+    }
+    // SAFETY: the bytes hold no NUL now (cut at the first one), which is all
+    // from_vec_unchecked requires; it appends the terminator itself. This
+    // spares CString::new a second scan of the bytes.
+    unsafe { CString::from_vec_unchecked(bytes) }
 }
 
-/// The code of a `Result` as it crosses the boundary.
-pub(crate) fn code_of(r: Result<(), Error>) -> crate::code::ua_code {
-    match r {
-        Ok(()) => crate::code::UA_OK,
-        Err(e) => e.code().raw(),
+#[cfg(test)]
+mod tests {
+    use super::c_string;
+
+    #[test]
+    fn c_strings_stop_at_the_first_nul() {
+        assert_eq!(c_string(b"abc".to_vec()).as_bytes(), b"abc");
+        assert_eq!(c_string(b"ab\0c\0d".to_vec()).as_bytes(), b"ab");
+        assert_eq!(c_string(b"\0x".to_vec()).as_bytes(), b"");
+        assert_eq!(c_string(Vec::new()).as_bytes_with_nul(), b"\0");
     }
 }

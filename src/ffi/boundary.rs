@@ -1,6 +1,6 @@
 //! The panic boundary: one macro wraps the body of every exported function.
 
-use crate::code::{ua_code, UA_INTERNAL};
+use super::consts::{ua_code, UA_INTERNAL};
 use std::ffi::c_char;
 
 /// The value an export returns when its body panicked.
@@ -22,6 +22,12 @@ impl OnPanic for u16 {
 }
 
 impl OnPanic for u32 {
+    fn on_panic() -> Self {
+        0
+    }
+}
+
+impl OnPanic for u64 {
     fn on_panic() -> Self {
         0
     }

@@ -2,12 +2,13 @@
 
 use super::args::{object, text};
 use super::boundary::OnPanic;
+use super::consts::{ua_code, ua_event_kind, UA_INVALID_ARGUMENT};
 use super::options::ua_options;
 use super::result::ua_result;
 use crate::client::Client;
-use crate::code::{ua_code, Code, UA_INVALID_ARGUMENT, UA_OK};
+use crate::code::Code;
 use crate::error::Error;
-use crate::event::{ua_event_kind, EventKind};
+use crate::event::EventKind;
 use crate::outcome::SendResult;
 use std::ffi::c_char;
 
@@ -25,7 +26,8 @@ pub struct ua_client {
 /// caller frees it with `ua_client_free`. Returns UA_INVALID_ARGUMENT (and leaves
 /// `*out_client` untouched) when `options` or `out_client` is NULL, when no token
 /// is set, when the organization id cannot form the organization endpoint, or
-/// when the CA file cannot be read. Thread safety: may be called from any thread.
+/// when the CA file cannot be read; `ua_options_last_error(options)` then says
+/// which. Thread safety: may be called from any thread that owns the options.
 ///
 /// # Safety
 /// `options` is NULL or live; `out_client` is NULL or writable.
@@ -35,16 +37,18 @@ pub unsafe extern "C" fn ua_client_new(
     out_client: *mut *mut ua_client,
 ) -> ua_code {
     ffi_boundary!({
-        if out_client.is_null() {
+        let Some(o) = options.as_ref() else {
             return UA_INVALID_ARGUMENT;
+        };
+        if out_client.is_null() {
+            return o.record(Err(&Error::invalid_argument("out_client is NULL")));
         }
-        let made = object(options, "options").and_then(|o| Client::new(&o.inner));
-        match made {
+        match Client::new(&o.inner) {
             Ok(client) => {
                 *out_client = Box::into_raw(Box::new(ua_client { inner: client }));
-                UA_OK
+                o.record(Ok(()))
             }
-            Err(e) => e.code().raw(),
+            Err(e) => o.record(Err(&e)),
         }
     })
 }
@@ -67,9 +71,10 @@ pub unsafe extern "C" fn ua_client_free(client: *mut ua_client) {
 /// Sends one event and blocks until the service accepted it or the call failed
 /// for good (retries and waits included, never past the deadline option).
 ///
-/// `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM or UA_EVENT_VIEW;
-/// `event_json` is the event as a JSON object in UTF-8, sent unchanged (the
-/// caller keeps ownership). Returns the result code. Whenever `out_result` is
+/// `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_VIEW or
+/// UA_EVENT_SEARCH_BATCH; `event_json` is the event as a JSON object in UTF-8
+/// (for a batch, a non-empty JSON array of search events, each checked with
+/// its index in the message), sent unchanged (the caller keeps ownership). Returns the result code. Whenever `out_result` is
 /// not NULL, `*out_result` is set to a new result, on success and failure alike
 /// (a NULL client, NULL JSON or unknown kind included: UA_INVALID_ARGUMENT with
 /// attempts 0); the caller frees it once with `ua_result_free`.
@@ -86,8 +91,11 @@ pub unsafe extern "C" fn ua_send_event(
     event_json: *const c_char,
     out_result: *mut *mut ua_result,
 ) -> ua_code {
-    let result: ua_result = ffi_boundary!({ ua_result::from(send(client, kind, event_json, 0)) });
-    hand_out(result, out_result)
+    ffi_boundary!({
+        let result: ua_result =
+            ffi_boundary!({ ua_result::from(send(client, kind, event_json, 0)) });
+        hand_out(result, out_result)
+    })
 }
 
 /// Like `ua_send_event`, with a deadline for this call only: the call's
@@ -109,9 +117,11 @@ pub unsafe extern "C" fn ua_send_event_with_deadline(
     deadline_ms: u32,
     out_result: *mut *mut ua_result,
 ) -> ua_code {
-    let result: ua_result =
-        ffi_boundary!({ ua_result::from(send(client, kind, event_json, deadline_ms)) });
-    hand_out(result, out_result)
+    ffi_boundary!({
+        let result: ua_result =
+            ffi_boundary!({ ua_result::from(send(client, kind, event_json, deadline_ms)) });
+        hand_out(result, out_result)
+    })
 }
 
 /// Gives `result` to the caller through `out_result` (when not NULL) and
@@ -133,11 +143,7 @@ unsafe fn send(
 ) -> SendResult {
     let checked = (|| {
         let client = object(client, "client")?;
-        let kind = EventKind::from_raw(kind).ok_or_else(|| {
-            Error::invalid_argument(format!(
-                "event kind {kind} is unknown (use UA_EVENT_SEARCH 1, UA_EVENT_CLICK 2, UA_EVENT_CUSTOM 3 or UA_EVENT_VIEW 4)"
-            ))
-        })?;
+        let kind = event_kind(kind)?;
         let json = text(json, "event_json")?;
         Ok::<_, Error>((client, kind, json))
     })();
@@ -158,4 +164,19 @@ impl OnPanic for ua_result {
             "internal error: the library panicked while sending (a bug; please report it)",
         ))
     }
+}
+
+/// The kind for a number from C; an unknown one is refused with the list of
+/// known kinds.
+pub(crate) fn event_kind(raw: ua_event_kind) -> Result<EventKind, Error> {
+    EventKind::from_raw(raw).ok_or_else(|| {
+        let known: Vec<String> = EventKind::ALL
+            .iter()
+            .map(|k| format!("{} {}", k.raw(), k.name()))
+            .collect();
+        Error::invalid_argument(format!(
+            "event kind {raw} is unknown (known kinds: {})",
+            known.join(", ")
+        ))
+    })
 }

@@ -1,6 +1,7 @@
 //! Version and code texts: static strings, valid for the life of the program.
 
-use crate::code::{self, ua_code};
+use super::consts::ua_code;
+use crate::code;
 use std::ffi::c_char;
 
 /// The library version, e.g. "0.1.0" (the crate's version).

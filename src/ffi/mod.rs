@@ -8,17 +8,20 @@
 //!   static) and must not be freed by the caller.
 //! - Out-parameters come last and are written only on success, except
 //!   `out_result`, which `ua_send_event` always sets when it is not NULL.
-//! - No panic crosses the boundary: every function catches it and returns
-//!   `UA_INTERNAL` (or NULL/0 when it returns no code).
+//! - No panic crosses the boundary: every function's whole body is one
+//!   `ffi_boundary!` (a test checks it), which returns `UA_INTERNAL` (or
+//!   NULL/0 when the function returns no code).
 //! - A `ua_client` may be used by any number of threads at once; a `ua_options`
 //!   or a `ua_result` belongs to one thread at a time.
 //!
-//! Nothing about HTTP or JSON lives here.
+//! cbindgen reads this folder only (`tests/header.rs`): everything the header
+//! declares is written here, and nothing about HTTP or JSON is.
 
 #[macro_use]
 mod boundary;
 mod args;
 mod client;
+pub mod consts;
 mod info;
 mod options;
 mod result;
@@ -26,6 +29,7 @@ mod result;
 pub use client::{
     ua_client, ua_client_free, ua_client_new, ua_send_event, ua_send_event_with_deadline,
 };
+pub use consts::*;
 pub use info::{ua_code_name, ua_error_describe, ua_version};
 pub use options::*;
 pub use result::*;

@@ -1,9 +1,13 @@
-//! `ua_options`: the settings a client is built from.
+//! `ua_options`: the settings a client is built from, and the message of the
+//! last call on them that failed.
 
-use super::args::{code_of, object_mut, optional_text, text};
-use crate::code::ua_code;
+use super::args::{c_string, optional_text, text};
+use crate::error::Error;
+use crate::ffi::consts::{ua_code, UA_INVALID_ARGUMENT, UA_OK};
 use crate::options::Options;
-use std::ffi::c_char;
+use std::cell::RefCell;
+use std::ffi::{c_char, CString};
+use std::ptr;
 
 /// Options for a client (opaque). Created by `ua_options_new`, freed once by
 /// `ua_options_free`. Belongs to one thread at a time; `ua_client_new` copies
@@ -11,10 +15,49 @@ use std::ffi::c_char;
 ///
 /// Every setter returns UA_OK, or UA_INVALID_ARGUMENT (leaving the options
 /// unchanged) when `options` is NULL, a string is not UTF-8, or the value is
-/// out of range.
+/// out of range; `ua_options_last_error` then says what was wrong.
 #[allow(non_camel_case_types)]
 pub struct ua_options {
     pub(crate) inner: Options,
+    /// The message of the last setter or constructor call on these options
+    /// that failed; `None` once a later call succeeds. A cell, because
+    /// `ua_client_new` takes the options as `const` (they belong to one
+    /// thread at a time, so nothing else can see it change).
+    last_error: RefCell<Option<CString>>,
+}
+
+impl ua_options {
+    /// Keeps the message of a failed call (clears it after a success) and
+    /// gives the call's code.
+    pub(crate) fn record(&self, outcome: Result<(), &Error>) -> ua_code {
+        let (code, message) = match outcome {
+            Ok(()) => (UA_OK, None),
+            Err(e) => (
+                e.code().raw(),
+                Some(c_string(e.message().as_bytes().to_vec())),
+            ),
+        };
+        *self.last_error.borrow_mut() = message;
+        code
+    }
+}
+
+/// The body of every setter: refuses NULL options, runs `setter` on the
+/// options otherwise, and records how it went.
+///
+/// # Safety
+/// `options` is NULL or a live pointer from `ua_options_new`, not in use elsewhere.
+unsafe fn set(
+    options: *mut ua_options,
+    setter: impl FnOnce(&mut Options) -> Result<(), Error>,
+) -> ua_code {
+    match options.as_mut() {
+        None => UA_INVALID_ARGUMENT,
+        Some(o) => {
+            let outcome = setter(&mut o.inner);
+            o.record(outcome.as_ref().map(|_| ()))
+        }
+    }
 }
 
 /// Creates options with every default: no token, endpoint
@@ -29,6 +72,7 @@ pub extern "C" fn ua_options_new() -> *mut ua_options {
     ffi_boundary!({
         Box::into_raw(Box::new(ua_options {
             inner: Options::new(),
+            last_error: RefCell::new(None),
         }))
     })
 }
@@ -65,12 +109,7 @@ pub unsafe extern "C" fn ua_options_set_token(
     options: *mut ua_options,
     token: *const c_char,
 ) -> ua_code {
-    ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_token(text(token, "token")?)
-        })())
-    })
+    ffi_boundary!({ set(options, |o| o.set_token(text(token, "token")?)) })
 }
 
 /// Sets the base URL of the service, e.g. `https://analytics.cloud.coveo.com/rest/ua`.
@@ -92,10 +131,9 @@ pub unsafe extern "C" fn ua_options_set_endpoint(
     base_url: *const c_char,
 ) -> ua_code {
     ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_endpoint(optional_text(base_url, "base_url")?)
-        })())
+        set(options, |o| {
+            o.set_endpoint(optional_text(base_url, "base_url")?)
+        })
     })
 }
 
@@ -113,12 +151,7 @@ pub unsafe extern "C" fn ua_options_set_org(
     options: *mut ua_options,
     org_id: *const c_char,
 ) -> ua_code {
-    ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_org(optional_text(org_id, "org_id")?)
-        })())
-    })
+    ffi_boundary!({ set(options, |o| o.set_org(optional_text(org_id, "org_id")?)) })
 }
 
 /// Sets the timeout of one attempt (resolve, connect, send, read the answer),
@@ -130,9 +163,7 @@ pub unsafe extern "C" fn ua_options_set_org(
 /// `options` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ua_options_set_timeout_ms(options: *mut ua_options, ms: u32) -> ua_code {
-    ffi_boundary!({
-        code_of(object_mut(options, "options").and_then(|o| o.inner.set_timeout_ms(ms)))
-    })
+    ffi_boundary!({ set(options, |o| o.set_timeout_ms(ms)) })
 }
 
 /// Sets the deadline of a whole `ua_send_event` call, retries and waits
@@ -144,9 +175,7 @@ pub unsafe extern "C" fn ua_options_set_timeout_ms(options: *mut ua_options, ms:
 /// `options` is NULL or live.
 #[no_mangle]
 pub unsafe extern "C" fn ua_options_set_deadline_ms(options: *mut ua_options, ms: u32) -> ua_code {
-    ffi_boundary!({
-        code_of(object_mut(options, "options").and_then(|o| o.inner.set_deadline_ms(ms)))
-    })
+    ffi_boundary!({ set(options, |o| o.set_deadline_ms(ms)) })
 }
 
 /// Sets how many times a failed attempt (5xx, 429, connection failure, timeout)
@@ -161,9 +190,7 @@ pub unsafe extern "C" fn ua_options_set_max_retries(
     options: *mut ua_options,
     retries: u32,
 ) -> ua_code {
-    ffi_boundary!({
-        code_of(object_mut(options, "options").and_then(|o| o.inner.set_max_retries(retries)))
-    })
+    ffi_boundary!({ set(options, |o| o.set_max_retries(retries)) })
 }
 
 /// Sets the backoff: the wait before retry n is drawn uniformly from
@@ -180,12 +207,7 @@ pub unsafe extern "C" fn ua_options_set_retry_backoff_ms(
     base_ms: u32,
     max_ms: u32,
 ) -> ua_code {
-    ffi_boundary!({
-        code_of(
-            object_mut(options, "options")
-                .and_then(|o| o.inner.set_retry_backoff_ms(base_ms, max_ms)),
-        )
-    })
+    ffi_boundary!({ set(options, |o| o.set_retry_backoff_ms(base_ms, max_ms)) })
 }
 
 /// Appends a product to the User-Agent: `coveo-ua/<version> <product>`. NULL or
@@ -202,10 +224,9 @@ pub unsafe extern "C" fn ua_options_set_user_agent(
     product: *const c_char,
 ) -> ua_code {
     ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_user_agent(optional_text(product, "product")?)
-        })())
+        set(options, |o| {
+            o.set_user_agent(optional_text(product, "product")?)
+        })
     })
 }
 
@@ -222,7 +243,10 @@ pub unsafe extern "C" fn ua_options_set_local_checks(
     enabled: bool,
 ) -> ua_code {
     ffi_boundary!({
-        code_of(object_mut(options, "options").map(|o| o.inner.set_local_checks(enabled)))
+        set(options, |o| {
+            o.set_local_checks(enabled);
+            Ok(())
+        })
     })
 }
 
@@ -241,10 +265,9 @@ pub unsafe extern "C" fn ua_options_set_ca_file(
     pem_path: *const c_char,
 ) -> ua_code {
     ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_ca_file(optional_text(pem_path, "pem_path")?)
-        })())
+        set(options, |o| {
+            o.set_ca_file(optional_text(pem_path, "pem_path")?)
+        })
     })
 }
 
@@ -262,9 +285,32 @@ pub unsafe extern "C" fn ua_options_set_proxy(
     proxy_url: *const c_char,
 ) -> ua_code {
     ffi_boundary!({
-        code_of((|| {
-            let o = object_mut(options, "options")?;
-            o.inner.set_proxy(optional_text(proxy_url, "proxy_url")?)
-        })())
+        set(options, |o| {
+            o.set_proxy(optional_text(proxy_url, "proxy_url")?)
+        })
+    })
+}
+
+/// The message of the last call on these options that failed: a setter,
+/// `ua_client_new` (or `ua_queue_new`), e.g. "endpoint 'http://example.com'
+/// refused: plain http is allowed only for loopback hosts (127.0.0.0/8,
+/// localhost, [::1]); use https". NULL when that last call succeeded, when
+/// nothing failed yet, and for NULL options.
+///
+/// The string belongs to the options and lives until the next call on them or
+/// their free; it never contains the token. Thread safety: the options belong
+/// to one thread at a time.
+///
+/// # Safety
+/// `options` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ua_options_last_error(options: *const ua_options) -> *const c_char {
+    ffi_boundary!({
+        options.as_ref().map_or(ptr::null(), |o| {
+            o.last_error
+                .borrow()
+                .as_ref()
+                .map_or(ptr::null(), |m| m.as_ptr())
+        })
     })
 }

@@ -1,6 +1,7 @@
 //! `ua_result`: what one `ua_send_event` did, with its strings owned as C strings.
 
-use crate::code::ua_code;
+use super::args::c_string;
+use super::consts::ua_code;
 use crate::outcome::SendResult;
 use std::ffi::{c_char, CString};
 use std::ptr;
@@ -18,17 +19,6 @@ pub struct ua_result {
     message: CString,
     visitor_id: Option<CString>,
     body: Option<CString>,
-}
-
-/// A C string of `bytes` up to the first NUL (C cannot see past one anyway).
-fn c_string(mut bytes: Vec<u8>) -> CString {
-    if let Some(nul) = memchr::memchr(0, &bytes) {
-        bytes.truncate(nul);
-    }
-    // SAFETY: the bytes hold no NUL now (cut at the first one), which is all
-    // from_vec_unchecked requires; it appends the terminator itself. This
-    // spares CString::new a second scan of the bytes.
-    unsafe { CString::from_vec_unchecked(bytes) }
 }
 
 impl From<SendResult> for ua_result {
@@ -156,17 +146,4 @@ pub unsafe extern "C" fn ua_result_free(result: *mut ua_result) {
             drop(Box::from_raw(result));
         }
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::c_string;
-
-    #[test]
-    fn c_strings_stop_at_the_first_nul() {
-        assert_eq!(c_string(b"abc".to_vec()).as_bytes(), b"abc");
-        assert_eq!(c_string(b"ab\0c\0d".to_vec()).as_bytes(), b"ab");
-        assert_eq!(c_string(b"\0x".to_vec()).as_bytes(), b"");
-        assert_eq!(c_string(Vec::new()).as_bytes_with_nul(), b"\0");
-    }
 }

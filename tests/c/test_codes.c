@@ -39,16 +39,20 @@ static const struct known_code known_codes[] = {
     {UA_CONNECTION_FAILED, "UA_CONNECTION_FAILED"},
     {UA_TIMEOUT, "UA_TIMEOUT"},
     {UA_INTERNAL, "UA_INTERNAL"},
+    {UA_QUEUE_FULL, "UA_QUEUE_FULL"},
+    {UA_QUEUE_CLOSED, "UA_QUEUE_CLOSED"},
+    {UA_SPOOL_FAILED, "UA_SPOOL_FAILED"},
 };
 #define KNOWN_COUNT (sizeof known_codes / sizeof known_codes[0])
 
-static const ua_code unknown_codes[] = {-1, 16, 99, 104, INT32_MAX, INT32_MIN};
+static const ua_code unknown_codes[] = {-1, 16, 99, 107, INT32_MAX, INT32_MIN};
 #define UNKNOWN_COUNT (sizeof unknown_codes / sizeof unknown_codes[0])
 
 static void constants_have_pinned_numbers(void)
 {
     static const int expected[KNOWN_COUNT] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10,
-                                              11, 12, 13, 14, 15, 100, 101, 102, 103};
+                                              11, 12, 13, 14, 15, 100, 101, 102, 103,
+                                              104, 105, 106};
     size_t i;
 
     for (i = 0; i < KNOWN_COUNT; i++)
@@ -57,6 +61,7 @@ static void constants_have_pinned_numbers(void)
     CHECK_INT(UA_EVENT_CLICK, 2);
     CHECK_INT(UA_EVENT_CUSTOM, 3);
     CHECK_INT(UA_EVENT_VIEW, 4);
+    CHECK_INT(UA_EVENT_SEARCH_BATCH, 5);
     CHECK_INT(sizeof(ua_code), 4);
     CHECK_INT(sizeof(ua_event_kind), 4);
 }
@@ -123,6 +128,8 @@ static void describe_and_name_are_static(void)
 static void version_matches_cargo_toml(void)
 {
     CHECK_STR(ua_version(), COVEO_UA_EXPECTED_VERSION);
+    CHECK_STR(UA_VERSION_STRING, COVEO_UA_EXPECTED_VERSION);
+    CHECK_STR(ua_version(), UA_VERSION_STRING);
 }
 
 void run_code_tests(void)

@@ -33,6 +33,7 @@ int main(void)
     run_send_tests();
     run_hostile_tests();
     run_thread_tests();
+    run_detail_tests();
 
     emu_stop(&test_emulator);
     status = th_summary();

@@ -7,5 +7,6 @@ void run_null_tests(void);    /* test_null.c: every NULL argument, ownership */
 void run_send_tests(void);    /* test_send.c: every result code against the emulator */
 void run_hostile_tests(void); /* test_hostile.c: bad bytes, huge bodies, absurd options */
 void run_thread_tests(void);  /* test_threads.c: one client, eight threads */
+void run_detail_tests(void);  /* test_detail.c: ua_options_last_error, search batches */
 
 #endif
