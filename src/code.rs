@@ -213,10 +213,19 @@ impl Code {
     /// The one HTTP status the service documents for this code, if there is
     /// exactly one (a range such as 5xx gives `None`).
     pub fn http_status(self) -> Option<u16> {
+        self.http_statuses()
+            .filter(|r| r.start() == r.end())
+            .map(|r| *r.start())
+    }
+
+    /// The HTTP statuses the service documents for this code: one status, a
+    /// range (200-299 for success, 500-599 for server errors), or `None` for
+    /// the library's own codes and for "any other answer".
+    pub fn http_statuses(self) -> Option<RangeInclusive<u16>> {
         match self.selected() {
-            ByType(_, status) => Some(status),
-            ByStatus(range, _) if range.start() == range.end() => Some(*range.start()),
-            ByStatus(..) | Never | Otherwise => None,
+            ByType(_, status) => Some(status..=status),
+            ByStatus(range, _) => Some(range),
+            Never | Otherwise => None,
         }
     }
 }

@@ -78,44 +78,21 @@ func (e *Error) Unwrap() error { return e.cause }
 
 func sentinel(c Code) *Error { return &Error{Code: c, sentinel: true} }
 
-// Sentinels, one per failure code. errors.Is(err, ErrX) is true for every
-// *Error whose Code is that of ErrX.
+// The sentinels (ErrInvalidJSON, ErrServerError, ...) are generated from the
+// library's code table, one per failure code named after its C constant: see
+// codes_gen.go.
+
+// Names from before the sentinels followed the C constants one to one.
 var (
-	ErrInvalidHeaders       = sentinel(CodeInvalidHeaders)
-	ErrInvalidJSON          = sentinel(CodeInvalidJSON)
-	ErrInvalidObject        = sentinel(CodeInvalidObject)
-	ErrInvalidToken         = sentinel(CodeInvalidToken)
-	ErrInvalidTokenHeader   = sentinel(CodeInvalidTokenHeader)
-	ErrMissingParameter     = sentinel(CodeMissingParameter)
-	ErrNoWorkgroup          = sentinel(CodeNoWorkgroupAssociatedWithToken)
-	ErrUnauthorizedHub      = sentinel(CodeUnauthorizedHub)
-	ErrUnauthorizedOrg      = sentinel(CodeUnauthorizedOrg)
-	ErrInvalidURI           = sentinel(CodeInvalidURI)
-	ErrNotAcceptable        = sentinel(CodeNotAcceptable)
-	ErrUnsupportedMediaType = sentinel(CodeUnsupportedMediaType)
-	ErrTooManyRequests      = sentinel(CodeTooManyRequests)
-	ErrServer               = sentinel(CodeServerError)
-	ErrUnexpectedResponse   = sentinel(CodeUnexpectedResponse)
-	ErrInvalidArgument      = sentinel(CodeInvalidArgument)
-	ErrConnectionFailed     = sentinel(CodeConnectionFailed)
-	ErrTimeout              = sentinel(CodeTimeout)
-	ErrInternal             = sentinel(CodeInternal)
+	// Deprecated: use ErrNoWorkgroupAssociatedWithToken.
+	ErrNoWorkgroup = ErrNoWorkgroupAssociatedWithToken
+	// Deprecated: use ErrServerError.
+	ErrServer = ErrServerError
 )
 
 // ErrClosed is wrapped by the error of any call on a closed Client (that
 // error is also an ErrInvalidArgument).
 var ErrClosed = errors.New("coveoua: client is closed")
-
-// sentinels lists the code sentinels, so tests can check them against the
-// header and callers can map a Code back to its sentinel.
-var sentinels = []*Error{
-	ErrInvalidHeaders, ErrInvalidJSON, ErrInvalidObject, ErrInvalidToken,
-	ErrInvalidTokenHeader, ErrMissingParameter, ErrNoWorkgroup,
-	ErrUnauthorizedHub, ErrUnauthorizedOrg, ErrInvalidURI, ErrNotAcceptable,
-	ErrUnsupportedMediaType, ErrTooManyRequests, ErrServer,
-	ErrUnexpectedResponse, ErrInvalidArgument, ErrConnectionFailed,
-	ErrTimeout, ErrInternal,
-}
 
 // SentinelFor returns the sentinel error for a failure code, or nil for
 // CodeOK and for numbers this package does not know.

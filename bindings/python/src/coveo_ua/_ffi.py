@@ -56,6 +56,7 @@ SIGNATURES: Dict[str, Signature] = {
     "ua_options_set_local_checks": (CODE, [OptionsPtr, ctypes.c_bool]),
     "ua_options_set_ca_file": (CODE, [OptionsPtr, ctypes.c_char_p]),
     "ua_options_set_proxy": (CODE, [OptionsPtr, ctypes.c_char_p]),
+    "ua_options_last_error": (ctypes.c_char_p, [OptionsPtr]),
     "ua_client_new": (CODE, [OptionsPtr, ctypes.POINTER(ClientPtr)]),
     "ua_client_free": (None, [ClientPtr]),
     "ua_send_event": (CODE, [ClientPtr, KIND, ctypes.c_char_p, ctypes.POINTER(ResultPtr)]),

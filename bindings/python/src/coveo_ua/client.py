@@ -25,6 +25,7 @@ class EventKind(enum.IntEnum):
     CLICK = 2
     CUSTOM = 3
     VIEW = 4
+    SEARCH_BATCH = 5
 
 
 #: What ``Client.send`` accepts as a kind: an EventKind, its lowercase name
