@@ -1,8 +1,11 @@
 //! The control API under `/_emulator/` (ours, not the service's): fault rules,
-//! the event log and counters.
+//! added latency, the event log and counters.
 
-use serde_json::{json, Value};
+use std::sync::atomic::Ordering;
 
+use serde_json::{json, Map, Value};
+
+use crate::config::MAX_LATENCY_MS;
 use crate::errors::ApiError;
 use crate::faults::Rule;
 use crate::http::{Request, Response};
@@ -28,11 +31,12 @@ fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
     let allowed = match what {
         "faults" => "GET, POST, DELETE",
         "events" | "stats" => "GET, DELETE",
+        "latency" => "GET, PUT",
         _ => {
             return Err(ApiError::new(
                 404,
                 "InvalidUri",
-                "Unknown control path; see the emulator's README for /_emulator/faults, /events and /stats.",
+                "Unknown control path; see the emulator's README for /_emulator/faults, /latency, /events and /stats.",
             ))
         }
     };
@@ -55,6 +59,21 @@ fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
         }
         ("faults", "GET") => ok(state.faults.list()),
         ("faults", "DELETE") => ok(json!({ "removed": state.faults.clear() })),
+        ("latency", "GET") => ok(latency_json(state)),
+        ("latency", "PUT") => {
+            let body = settings(req, &["latency_ms"])?;
+            let ms = body
+                .get("latency_ms")
+                .and_then(Value::as_u64)
+                .filter(|ms| *ms <= MAX_LATENCY_MS)
+                .ok_or_else(|| {
+                    invalid(&format!(
+                        "'latency_ms' must be an integer from 0 to {MAX_LATENCY_MS}."
+                    ))
+                })?;
+            state.latency_ms.store(ms, Ordering::Relaxed);
+            ok(latency_json(state))
+        }
         ("events", "GET") => {
             let after = match req.query_param("after") {
                 None => 0,
@@ -77,4 +96,26 @@ fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
             Ok(r)
         }
     }
+}
+
+fn latency_json(state: &State) -> Value {
+    json!({ "latency_ms": state.latency_ms.load(Ordering::Relaxed) })
+}
+
+fn invalid(message: &str) -> ApiError {
+    ApiError::new(400, "InvalidRequest", message)
+}
+
+/// The body of a settings request: a JSON object holding only `known` fields,
+/// so that a misspelt field is refused rather than ignored.
+fn settings(req: &Request, known: &[&str]) -> Result<Map<String, Value>, ApiError> {
+    let v: Value = serde_json::from_slice(&req.body)
+        .map_err(|e| ApiError::new(400, "InvalidJson", &format!("The body is not JSON: {e}.")))?;
+    let Value::Object(obj) = v else {
+        return Err(invalid("The body must be a JSON object."));
+    };
+    if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(invalid(&format!("Unknown field '{k}'.")));
+    }
+    Ok(obj)
 }

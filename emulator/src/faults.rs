@@ -7,6 +7,8 @@ use std::sync::Mutex;
 
 use serde_json::{json, Map, Value};
 
+use crate::config::MAX_LATENCY_MS;
+
 /// What a rule does to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Action {
@@ -96,6 +98,8 @@ pub struct Rule {
     pub location: Option<String>,
     /// Wait before acting (or the stall length / trickle pace).
     pub delay_ms: Option<u64>,
+    /// Wait added to the global latency before anything else, whatever the action.
+    pub latency_ms: Option<u64>,
     /// Only requests whose path starts with this.
     pub path: Option<String>,
 }
@@ -114,6 +118,7 @@ impl Rule {
             "retry_after",
             "location",
             "delay_ms",
+            "latency_ms",
             "path",
         ];
         if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
@@ -131,34 +136,10 @@ impl Rule {
                     .ok_or("'status' must be an integer from 200 to 599")? as u16,
             ),
         };
-        let delay_ms = match obj.get("delay_ms") {
-            None => None,
-            Some(d) => Some(
-                d.as_u64()
-                    .filter(|d| *d <= 600_000)
-                    .ok_or("'delay_ms' must be an integer from 0 to 600000")?,
-            ),
-        };
-        let action = match obj
-            .get("action")
-            .map(|a| a.as_str().ok_or("'action' must be a string"))
-        {
-            None if status.is_some() => Action::Respond,
-            None if delay_ms.is_some() => Action::Delay,
-            None => return Err("a fault rule needs an 'action', a 'status' or a 'delay_ms'".into()),
-            Some(a) => match a? {
-                "respond" => Action::Respond,
-                "close" => Action::Close,
-                "reset" => Action::Reset,
-                "record_then_close" => Action::RecordThenClose,
-                "truncate" => Action::Truncate,
-                "stall" => Action::Stall,
-                "trickle" => Action::Trickle,
-                "garbage" => Action::Garbage,
-                "delay" => Action::Delay,
-                other => return Err(format!("unknown action '{other}'")),
-            },
-        };
+        let delay_ms = millis(obj, "delay_ms", 0, 600_000)?;
+        let latency_ms = millis(obj, "latency_ms", 0, MAX_LATENCY_MS)?;
+        let waits = delay_ms.is_some() || latency_ms.is_some();
+        let action = action(obj, status.is_some(), waits)?;
         if action == Action::Respond && status.is_none() {
             return Err("action 'respond' needs a 'status'".into());
         }
@@ -208,6 +189,7 @@ impl Rule {
             retry_after,
             location,
             delay_ms,
+            latency_ms,
             path: text("path")?,
         })
     }
@@ -237,7 +219,48 @@ impl Rule {
         if let Some(d) = self.delay_ms {
             m.insert("delay_ms".into(), json!(d));
         }
+        if let Some(l) = self.latency_ms {
+            m.insert("latency_ms".into(), json!(l));
+        }
         Value::Object(m)
+    }
+}
+
+/// The rule's action: as named, or implied by a `status` (respond) or by a
+/// wait alone (delay).
+fn action(obj: &Map<String, Value>, has_status: bool, waits: bool) -> Result<Action, String> {
+    let Some(name) = obj.get("action") else {
+        return match (has_status, waits) {
+            (true, _) => Ok(Action::Respond),
+            (false, true) => Ok(Action::Delay),
+            (false, false) => Err(
+                "a fault rule needs an 'action', a 'status', a 'delay_ms' or a 'latency_ms'".into(),
+            ),
+        };
+    };
+    Ok(match name.as_str().ok_or("'action' must be a string")? {
+        "respond" => Action::Respond,
+        "close" => Action::Close,
+        "reset" => Action::Reset,
+        "record_then_close" => Action::RecordThenClose,
+        "truncate" => Action::Truncate,
+        "stall" => Action::Stall,
+        "trickle" => Action::Trickle,
+        "garbage" => Action::Garbage,
+        "delay" => Action::Delay,
+        other => return Err(format!("unknown action '{other}'")),
+    })
+}
+
+/// Reads the optional whole number of milliseconds `name`, from `min` to `max`.
+fn millis(obj: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|ms| (min..=max).contains(ms))
+            .map(Some)
+            .ok_or_else(|| format!("'{name}' must be an integer from {min} to {max}")),
     }
 }
 
@@ -308,6 +331,13 @@ mod tests {
         );
         let r = Rule::from_json(&json!({"delay_ms": 5})).unwrap();
         assert_eq!(r.action, Action::Delay);
+        let r = Rule::from_json(&json!({"latency_ms": 5})).unwrap();
+        assert_eq!(
+            (r.action, r.latency_ms, r.delay_ms),
+            (Action::Delay, Some(5), None)
+        );
+        let e = Rule::from_json(&json!({"status": 503, "latency_ms": 600_001})).unwrap_err();
+        assert!(e.contains("'latency_ms'"), "{e}");
         assert!(Rule::from_json(&json!({"action": "respond"})).is_err());
         assert!(Rule::from_json(&json!({"action": "explode"})).is_err());
         assert!(Rule::from_json(&json!({"stauts": 500})).is_err());

@@ -32,17 +32,23 @@ pub fn serve(stream: TcpStream, state: Arc<State>) {
             conn.send(&resp) && req.keep_alive
         } else {
             Stats::bump(&state.stats.requests, 1);
-            match state.faults.take(&req.path) {
+            let rule = state.faults.take(&req.path);
+            if rule.is_some() {
+                Stats::bump(&state.stats.faults_applied, 1);
+            }
+            // This thread serves only this connection, so sleeping here delays
+            // nobody else.
+            let added = state.latency_ms.load(Ordering::Relaxed)
+                + rule.as_ref().and_then(|r| r.latency_ms).unwrap_or(0);
+            sleep_ms(Some(added));
+            match rule {
                 None => {
                     let mut resp = api::handle(&state, &req);
                     resp.close = !req.keep_alive;
                     count_answer(&state, &resp);
                     conn.send(&resp) && req.keep_alive
                 }
-                Some(rule) => {
-                    Stats::bump(&state.stats.faults_applied, 1);
-                    apply_fault(&mut conn, &state, &req, &rule)
-                }
+                Some(rule) => apply_fault(&mut conn, &state, &req, &rule),
             }
         };
         conn.recycle(req.body);

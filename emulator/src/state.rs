@@ -117,12 +117,16 @@ pub struct State {
     pub stats: Stats,
     /// Per-token limiter when `--rate-limit` is set.
     pub rate: Option<RateLimiter>,
+    /// Wait added to every request outside `/_emulator/`; `--latency-ms`, then
+    /// `PUT /_emulator/latency`.
+    pub latency_ms: AtomicU64,
 }
 
 impl State {
     /// Builds the shared state; `log` already holds the opened `--log` file.
     pub fn new(cfg: Config, log: Arc<EventLog>) -> State {
         State {
+            latency_ms: AtomicU64::new(cfg.latency_ms),
             auth: Auth::new(&cfg),
             rate: cfg.rate_limit.map(RateLimiter::new),
             cfg,
