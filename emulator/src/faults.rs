@@ -4,6 +4,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
 
@@ -75,13 +76,18 @@ impl BodyStyle {
     }
 }
 
+/// Longest outage window a rule may ask for: one hour.
+const MAX_DURATION_MS: u64 = 3_600_000;
+
 /// One fault rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// Requests left to apply to; 0 means until the rules are deleted.
     pub remaining: u64,
-    /// Whether `remaining` counts down.
+    /// Whether `remaining` counts down (false for a window rule).
     pub unlimited: bool,
+    /// For a window rule: its length, and when it ends (it opens when posted).
+    pub window: Option<(u64, Instant)>,
     /// What to do.
     pub action: Action,
     /// Status for `respond`.
@@ -119,12 +125,18 @@ impl Rule {
             "location",
             "delay_ms",
             "latency_ms",
+            "duration_ms",
             "path",
         ];
         if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown field '{k}' in fault rule"));
         }
+        let duration_ms = millis(obj, "duration_ms", 1, MAX_DURATION_MS)?;
+        if duration_ms.is_some() && obj.contains_key("count") {
+            return Err("'count' and 'duration_ms' exclude each other (N requests or N ms)".into());
+        }
         let count = match obj.get("count") {
+            None if duration_ms.is_some() => 0,
             None => 1,
             Some(c) => c.as_u64().ok_or("'count' must be an integer >= 0")?,
         };
@@ -181,6 +193,7 @@ impl Rule {
         Ok(Rule {
             remaining: count,
             unlimited: count == 0,
+            window: duration_ms.map(|ms| (ms, Instant::now() + Duration::from_millis(ms))),
             action,
             status: status.unwrap_or(200),
             kind: text("type")?,
@@ -197,10 +210,17 @@ impl Rule {
     /// The rule as the control API shows it.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert(
-            "count".into(),
-            json!(if self.unlimited { 0 } else { self.remaining }),
-        );
+        match self.window {
+            None => {
+                let count = if self.unlimited { 0 } else { self.remaining };
+                m.insert("count".into(), json!(count));
+            }
+            Some((ms, until)) => {
+                let left = until.saturating_duration_since(Instant::now());
+                m.insert("duration_ms".into(), json!(ms));
+                m.insert("remaining_ms".into(), json!(left.as_millis() as u64));
+            }
+        }
         m.insert("action".into(), json!(self.action.name()));
         if self.action == Action::Respond {
             m.insert("status".into(), json!(self.status));
@@ -223,6 +243,11 @@ impl Rule {
             m.insert("latency_ms".into(), json!(l));
         }
         Value::Object(m)
+    }
+
+    /// True once a window rule's window has closed.
+    fn expired(&self, now: Instant) -> bool {
+        self.window.is_some_and(|(_, until)| now >= until)
     }
 }
 
@@ -290,10 +315,19 @@ impl Faults {
         n
     }
 
-    /// The pending rules as JSON.
+    /// The pending rules as JSON (window rules whose window has closed are dropped first).
     pub fn list(&self) -> Value {
-        let rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        self.drop_expired(&mut rules);
         Value::Array(rules.iter().map(Rule::to_json).collect())
+    }
+
+    /// Window rules end by themselves; nothing wakes up to remove them, so
+    /// whoever looks at the queue does.
+    fn drop_expired(&self, rules: &mut VecDeque<Rule>) {
+        let now = Instant::now();
+        rules.retain(|r| !r.expired(now));
+        self.len.store(rules.len(), Ordering::Release);
     }
 
     /// Takes the rule for a request on `path`, if any: the first pending rule
@@ -303,6 +337,7 @@ impl Faults {
             return None;
         }
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        self.drop_expired(&mut rules);
         let i = rules
             .iter()
             .position(|r| r.path.as_deref().is_none_or(|p| path.starts_with(p)))?;
@@ -368,5 +403,18 @@ mod tests {
             assert!(f.take("/x").is_some());
         }
         assert_eq!(f.clear(), 1);
+    }
+
+    #[test]
+    fn window_rules_apply_until_they_expire() {
+        let r = Rule::from_json(&json!({"status": 503, "duration_ms": 1})).unwrap();
+        assert!(r.unlimited && r.window.is_some());
+        assert!(Rule::from_json(&json!({"status": 503, "duration_ms": 5, "count": 1})).is_err());
+        assert!(Rule::from_json(&json!({"status": 503, "duration_ms": 0})).is_err());
+        let f = Faults::default();
+        f.push(vec![r]);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(f.take("/x").is_none());
+        assert_eq!(f.len.load(Ordering::Acquire), 0);
     }
 }
