@@ -32,9 +32,12 @@ pub fn serve(stream: TcpStream, state: Arc<State>) {
             conn.send(&resp) && req.keep_alive
         } else {
             Stats::bump(&state.stats.requests, 1);
+            let kind = api::counted_kind(&req.path);
+            state.stats.requests_by_kind.bump(kind);
             let rule = state.faults.take(&req.path);
             if rule.is_some() {
                 Stats::bump(&state.stats.faults_applied, 1);
+                state.stats.faults_by_kind.bump(kind);
             }
             // This thread serves only this connection, so sleeping here delays
             // nobody else.
@@ -98,6 +101,7 @@ fn refuse_unreadable(conn: &mut Conn, state: &State, e: ReadError) {
         ),
     };
     Stats::bump(&state.stats.requests, 1);
+    state.stats.requests_by_kind.bump(api::OTHER_KIND);
     Stats::bump(&state.stats.rejected, 1);
     let mut resp = resp;
     resp.close = true;
