@@ -47,6 +47,9 @@ usage: ua-emulator --listen ADDR:PORT --org ORG --api-key KEY [options]
   --max-body BYTES       largest request body accepted (default 1048576)
   --latency-ms N         every request outside /_emulator/ waits N ms (0..600000,
                          default 0); PUT /_emulator/latency changes it at run time
+
+Control API (no token): /_emulator/faults, /latency, /outage, /events, /stats;
+README.md beside the emulator's sources describes each.
 ";
 
 impl Config {

@@ -27,9 +27,19 @@ pub fn serve(stream: TcpStream, state: Arc<State>) {
             }
         };
         let keep_going = if req.path.starts_with(control::PREFIX) {
-            let mut resp = control::handle(&state, &req);
-            resp.close = !req.keep_alive;
-            conn.send(&resp) && req.keep_alive
+            let (mut resp, outage) = control::handle(&state, &req);
+            resp.close |= !req.keep_alive;
+            let sent = conn.send(&resp);
+            match outage {
+                // The answer is out before the listener closes, and this
+                // connection ends only after it has: the client's end of file
+                // tells it the window is open.
+                Some(plan) => {
+                    state.outage.begin(plan);
+                    false
+                }
+                None => sent && req.keep_alive,
+            }
         } else {
             Stats::bump(&state.stats.requests, 1);
             let kind = api::counted_kind(&req.path);

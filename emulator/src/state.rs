@@ -1,5 +1,5 @@
 //! What all connections share: configuration, tokens, visitors, the event log,
-//! fault rules, counters and the rate limiter.
+//! fault rules, counters, the rate limiter, the added latency and outages.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -12,6 +12,7 @@ use crate::config::Config;
 use crate::events::EventLog;
 use crate::faults::Faults;
 use crate::ids::Visitors;
+use crate::outage::Outage;
 
 /// Counters shown by `GET /_emulator/stats`.
 #[derive(Default)]
@@ -150,12 +151,15 @@ pub struct State {
     /// Wait added to every request outside `/_emulator/`; `--latency-ms`, then
     /// `PUT /_emulator/latency`.
     pub latency_ms: AtomicU64,
+    /// Refused-connection windows asked for by `POST /_emulator/outage`.
+    pub outage: Outage,
 }
 
 impl State {
     /// Builds the shared state; `log` already holds the opened `--log` file.
-    pub fn new(cfg: Config, log: Arc<EventLog>) -> State {
+    pub fn new(cfg: Config, log: Arc<EventLog>, outage: Outage) -> State {
         State {
+            outage,
             latency_ms: AtomicU64::new(cfg.latency_ms),
             auth: Auth::new(&cfg),
             rate: cfg.rate_limit.map(RateLimiter::new),
