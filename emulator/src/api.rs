@@ -45,6 +45,30 @@ fn route(path: &str) -> Option<(Route, &'static str)> {
     })
 }
 
+/// Names under which `GET /_emulator/stats` counts requests: one per path of
+/// the service, then `other` for unknown paths and unreadable requests.
+pub const COUNTED_KINDS: [&str; 9] = [
+    "search", "searches", "click", "custom", "view", "visit", "health", "status", "other",
+];
+
+/// Where [`COUNTED_KINDS`] counts requests that match no path.
+pub const OTHER_KIND: usize = 8;
+
+/// Index into [`COUNTED_KINDS`] for a request on `path`, whatever its method.
+pub fn counted_kind(path: &str) -> usize {
+    match route(path) {
+        Some((Route::Event(Kind::Search), _)) => 0,
+        Some((Route::Searches, _)) => 1,
+        Some((Route::Event(Kind::Click), _)) => 2,
+        Some((Route::Event(Kind::Custom), _)) => 3,
+        Some((Route::Event(Kind::View), _)) => 4,
+        Some((Route::Visit, _)) => 5,
+        Some((Route::Health, _)) => 6,
+        Some((Route::Status, _)) => 7,
+        None => OTHER_KIND,
+    }
+}
+
 /// Answers one request to the service (events are recorded as a side effect).
 pub fn handle(state: &State, req: &Request) -> Response {
     match answer(state, req) {
@@ -289,6 +313,19 @@ mod tests {
         assert!(accepts_json(Some("Application/*")));
         assert!(!accepts_json(Some("text/html")));
         assert!(!accepts_json(Some("application/json;q=0")));
+    }
+
+    #[test]
+    fn counted_kinds_follow_the_routes() {
+        assert_eq!(COUNTED_KINDS[OTHER_KIND], "other");
+        for (i, name) in COUNTED_KINDS.iter().enumerate().take(OTHER_KIND) {
+            let path = match *name {
+                "health" => "/rest/ua/v15/analytics/monitoring/health".to_string(),
+                n => format!("/rest/ua/v15/analytics/{n}"),
+            };
+            assert_eq!(counted_kind(&path), i, "{path}");
+        }
+        assert_eq!(counted_kind("/rest/ua/v15/analytics/nope"), OTHER_KIND);
     }
 
     #[test]

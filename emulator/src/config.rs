@@ -24,7 +24,13 @@ pub struct Config {
     pub log_file: Option<PathBuf>,
     /// Largest request body accepted, in bytes.
     pub max_body: usize,
+    /// Wait added before every request outside `/_emulator/` is processed, at start.
+    pub latency_ms: u64,
 }
+
+/// Largest added latency, on the command line or in a rule: ten minutes, so
+/// every wait stays bounded.
+pub const MAX_LATENCY_MS: u64 = 600_000;
 
 /// The text printed for `--help`.
 pub const USAGE: &str = "\
@@ -39,6 +45,11 @@ usage: ua-emulator --listen ADDR:PORT --org ORG --api-key KEY [options]
   --rate-limit N         per-token limit in requests per second (429 beyond it)
   --log FILE             append every accepted event to FILE as JSON lines
   --max-body BYTES       largest request body accepted (default 1048576)
+  --latency-ms N         every request outside /_emulator/ waits N ms (0..600000,
+                         default 0); PUT /_emulator/latency changes it at run time
+
+Control API (no token): /_emulator/faults, /latency, /outage, /events, /stats;
+README.md beside the emulator's sources describes each.
 ";
 
 impl Config {
@@ -54,6 +65,7 @@ impl Config {
             rate_limit: None,
             log_file: None,
             max_body: 1 << 20,
+            latency_ms: 0,
         };
         let mut args = args.into_iter();
         while let Some(flag) = args.next() {
@@ -97,6 +109,16 @@ impl Config {
                         .parse()
                         .map_err(|_| format!("--max-body: '{v}' is not a number of bytes"))?;
                 }
+                "--latency-ms" => {
+                    let v = value()?;
+                    cfg.latency_ms = v
+                        .parse()
+                        .ok()
+                        .filter(|ms| *ms <= MAX_LATENCY_MS)
+                        .ok_or_else(|| {
+                            format!("--latency-ms: '{v}' is not a whole number from 0 to {MAX_LATENCY_MS}")
+                        })?;
+                }
                 other => return Err(format!("unknown option '{other}'")),
             }
         }
@@ -136,8 +158,10 @@ mod tests {
             "5",
             "--max-body",
             "10",
+            "--latency-ms=25",
         ])
         .unwrap();
+        assert_eq!(c.latency_ms, 25);
         assert_eq!(c.api_keys, ["k1", "k2"]);
         assert_eq!(c.rate_limit, Some(5));
         assert_eq!(c.max_body, 10);
@@ -148,5 +172,7 @@ mod tests {
         assert!(parse(&["--api-key", "k"]).is_err());
         assert!(parse(&["--org", "o", "--nope"]).is_err());
         assert!(parse(&["--org", "o", "--listen"]).is_err());
+        assert!(parse(&["--org", "o", "--latency-ms", "600001"]).is_err());
+        assert!(parse(&["--org", "o", "--latency-ms", "-5"]).is_err());
     }
 }

@@ -4,8 +4,11 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
+use std::time::{Duration, Instant};
 
 use serde_json::{json, Map, Value};
+
+use crate::config::MAX_LATENCY_MS;
 
 /// What a rule does to a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -73,13 +76,18 @@ impl BodyStyle {
     }
 }
 
+/// Longest outage window a rule may ask for: one hour.
+const MAX_DURATION_MS: u64 = 3_600_000;
+
 /// One fault rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
     /// Requests left to apply to; 0 means until the rules are deleted.
     pub remaining: u64,
-    /// Whether `remaining` counts down.
+    /// Whether `remaining` counts down (false for a window rule).
     pub unlimited: bool,
+    /// For a window rule: its length, and when it ends (it opens when posted).
+    pub window: Option<(u64, Instant)>,
     /// What to do.
     pub action: Action,
     /// Status for `respond`.
@@ -96,6 +104,8 @@ pub struct Rule {
     pub location: Option<String>,
     /// Wait before acting (or the stall length / trickle pace).
     pub delay_ms: Option<u64>,
+    /// Wait added to the global latency before anything else, whatever the action.
+    pub latency_ms: Option<u64>,
     /// Only requests whose path starts with this.
     pub path: Option<String>,
 }
@@ -114,12 +124,19 @@ impl Rule {
             "retry_after",
             "location",
             "delay_ms",
+            "latency_ms",
+            "duration_ms",
             "path",
         ];
         if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
             return Err(format!("unknown field '{k}' in fault rule"));
         }
+        let duration_ms = millis(obj, "duration_ms", 1, MAX_DURATION_MS)?;
+        if duration_ms.is_some() && obj.contains_key("count") {
+            return Err("'count' and 'duration_ms' exclude each other (N requests or N ms)".into());
+        }
         let count = match obj.get("count") {
+            None if duration_ms.is_some() => 0,
             None => 1,
             Some(c) => c.as_u64().ok_or("'count' must be an integer >= 0")?,
         };
@@ -131,34 +148,10 @@ impl Rule {
                     .ok_or("'status' must be an integer from 200 to 599")? as u16,
             ),
         };
-        let delay_ms = match obj.get("delay_ms") {
-            None => None,
-            Some(d) => Some(
-                d.as_u64()
-                    .filter(|d| *d <= 600_000)
-                    .ok_or("'delay_ms' must be an integer from 0 to 600000")?,
-            ),
-        };
-        let action = match obj
-            .get("action")
-            .map(|a| a.as_str().ok_or("'action' must be a string"))
-        {
-            None if status.is_some() => Action::Respond,
-            None if delay_ms.is_some() => Action::Delay,
-            None => return Err("a fault rule needs an 'action', a 'status' or a 'delay_ms'".into()),
-            Some(a) => match a? {
-                "respond" => Action::Respond,
-                "close" => Action::Close,
-                "reset" => Action::Reset,
-                "record_then_close" => Action::RecordThenClose,
-                "truncate" => Action::Truncate,
-                "stall" => Action::Stall,
-                "trickle" => Action::Trickle,
-                "garbage" => Action::Garbage,
-                "delay" => Action::Delay,
-                other => return Err(format!("unknown action '{other}'")),
-            },
-        };
+        let delay_ms = millis(obj, "delay_ms", 0, 600_000)?;
+        let latency_ms = millis(obj, "latency_ms", 0, MAX_LATENCY_MS)?;
+        let waits = delay_ms.is_some() || latency_ms.is_some();
+        let action = action(obj, status.is_some(), waits)?;
         if action == Action::Respond && status.is_none() {
             return Err("action 'respond' needs a 'status'".into());
         }
@@ -200,6 +193,7 @@ impl Rule {
         Ok(Rule {
             remaining: count,
             unlimited: count == 0,
+            window: duration_ms.map(|ms| (ms, Instant::now() + Duration::from_millis(ms))),
             action,
             status: status.unwrap_or(200),
             kind: text("type")?,
@@ -208,6 +202,7 @@ impl Rule {
             retry_after,
             location,
             delay_ms,
+            latency_ms,
             path: text("path")?,
         })
     }
@@ -215,10 +210,17 @@ impl Rule {
     /// The rule as the control API shows it.
     pub fn to_json(&self) -> Value {
         let mut m = Map::new();
-        m.insert(
-            "count".into(),
-            json!(if self.unlimited { 0 } else { self.remaining }),
-        );
+        match self.window {
+            None => {
+                let count = if self.unlimited { 0 } else { self.remaining };
+                m.insert("count".into(), json!(count));
+            }
+            Some((ms, until)) => {
+                let left = until.saturating_duration_since(Instant::now());
+                m.insert("duration_ms".into(), json!(ms));
+                m.insert("remaining_ms".into(), json!(left.as_millis() as u64));
+            }
+        }
         m.insert("action".into(), json!(self.action.name()));
         if self.action == Action::Respond {
             m.insert("status".into(), json!(self.status));
@@ -237,7 +239,53 @@ impl Rule {
         if let Some(d) = self.delay_ms {
             m.insert("delay_ms".into(), json!(d));
         }
+        if let Some(l) = self.latency_ms {
+            m.insert("latency_ms".into(), json!(l));
+        }
         Value::Object(m)
+    }
+
+    /// True once a window rule's window has closed.
+    fn expired(&self, now: Instant) -> bool {
+        self.window.is_some_and(|(_, until)| now >= until)
+    }
+}
+
+/// The rule's action: as named, or implied by a `status` (respond) or by a
+/// wait alone (delay).
+fn action(obj: &Map<String, Value>, has_status: bool, waits: bool) -> Result<Action, String> {
+    let Some(name) = obj.get("action") else {
+        return match (has_status, waits) {
+            (true, _) => Ok(Action::Respond),
+            (false, true) => Ok(Action::Delay),
+            (false, false) => Err(
+                "a fault rule needs an 'action', a 'status', a 'delay_ms' or a 'latency_ms'".into(),
+            ),
+        };
+    };
+    Ok(match name.as_str().ok_or("'action' must be a string")? {
+        "respond" => Action::Respond,
+        "close" => Action::Close,
+        "reset" => Action::Reset,
+        "record_then_close" => Action::RecordThenClose,
+        "truncate" => Action::Truncate,
+        "stall" => Action::Stall,
+        "trickle" => Action::Trickle,
+        "garbage" => Action::Garbage,
+        "delay" => Action::Delay,
+        other => return Err(format!("unknown action '{other}'")),
+    })
+}
+
+/// Reads the optional whole number of milliseconds `name`, from `min` to `max`.
+fn millis(obj: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result<Option<u64>, String> {
+    match obj.get(name) {
+        None => Ok(None),
+        Some(v) => v
+            .as_u64()
+            .filter(|ms| (min..=max).contains(ms))
+            .map(Some)
+            .ok_or_else(|| format!("'{name}' must be an integer from {min} to {max}")),
     }
 }
 
@@ -267,10 +315,19 @@ impl Faults {
         n
     }
 
-    /// The pending rules as JSON.
+    /// The pending rules as JSON (window rules whose window has closed are dropped first).
     pub fn list(&self) -> Value {
-        let rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        self.drop_expired(&mut rules);
         Value::Array(rules.iter().map(Rule::to_json).collect())
+    }
+
+    /// Window rules end by themselves; nothing wakes up to remove them, so
+    /// whoever looks at the queue does.
+    fn drop_expired(&self, rules: &mut VecDeque<Rule>) {
+        let now = Instant::now();
+        rules.retain(|r| !r.expired(now));
+        self.len.store(rules.len(), Ordering::Release);
     }
 
     /// Takes the rule for a request on `path`, if any: the first pending rule
@@ -280,6 +337,7 @@ impl Faults {
             return None;
         }
         let mut rules = self.rules.lock().unwrap_or_else(|p| p.into_inner());
+        self.drop_expired(&mut rules);
         let i = rules
             .iter()
             .position(|r| r.path.as_deref().is_none_or(|p| path.starts_with(p)))?;
@@ -308,6 +366,13 @@ mod tests {
         );
         let r = Rule::from_json(&json!({"delay_ms": 5})).unwrap();
         assert_eq!(r.action, Action::Delay);
+        let r = Rule::from_json(&json!({"latency_ms": 5})).unwrap();
+        assert_eq!(
+            (r.action, r.latency_ms, r.delay_ms),
+            (Action::Delay, Some(5), None)
+        );
+        let e = Rule::from_json(&json!({"status": 503, "latency_ms": 600_001})).unwrap_err();
+        assert!(e.contains("'latency_ms'"), "{e}");
         assert!(Rule::from_json(&json!({"action": "respond"})).is_err());
         assert!(Rule::from_json(&json!({"action": "explode"})).is_err());
         assert!(Rule::from_json(&json!({"stauts": 500})).is_err());
@@ -338,5 +403,18 @@ mod tests {
             assert!(f.take("/x").is_some());
         }
         assert_eq!(f.clear(), 1);
+    }
+
+    #[test]
+    fn window_rules_apply_until_they_expire() {
+        let r = Rule::from_json(&json!({"status": 503, "duration_ms": 1})).unwrap();
+        assert!(r.unlimited && r.window.is_some());
+        assert!(Rule::from_json(&json!({"status": 503, "duration_ms": 5, "count": 1})).is_err());
+        assert!(Rule::from_json(&json!({"status": 503, "duration_ms": 0})).is_err());
+        let f = Faults::default();
+        f.push(vec![r]);
+        std::thread::sleep(Duration::from_millis(5));
+        assert!(f.take("/x").is_none());
+        assert_eq!(f.len.load(Ordering::Acquire), 0);
     }
 }

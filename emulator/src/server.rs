@@ -27,22 +27,41 @@ pub fn serve(stream: TcpStream, state: Arc<State>) {
             }
         };
         let keep_going = if req.path.starts_with(control::PREFIX) {
-            let mut resp = control::handle(&state, &req);
-            resp.close = !req.keep_alive;
-            conn.send(&resp) && req.keep_alive
+            let (mut resp, outage) = control::handle(&state, &req);
+            resp.close |= !req.keep_alive;
+            let sent = conn.send(&resp);
+            match outage {
+                // The answer is out before the listener closes, and this
+                // connection ends only after it has: the client's end of file
+                // tells it the window is open.
+                Some(plan) => {
+                    state.outage.begin(plan);
+                    false
+                }
+                None => sent && req.keep_alive,
+            }
         } else {
             Stats::bump(&state.stats.requests, 1);
-            match state.faults.take(&req.path) {
+            let kind = api::counted_kind(&req.path);
+            state.stats.requests_by_kind.bump(kind);
+            let rule = state.faults.take(&req.path);
+            if rule.is_some() {
+                Stats::bump(&state.stats.faults_applied, 1);
+                state.stats.faults_by_kind.bump(kind);
+            }
+            // This thread serves only this connection, so sleeping here delays
+            // nobody else.
+            let added = state.latency_ms.load(Ordering::Relaxed)
+                + rule.as_ref().and_then(|r| r.latency_ms).unwrap_or(0);
+            sleep_ms(Some(added));
+            match rule {
                 None => {
                     let mut resp = api::handle(&state, &req);
                     resp.close = !req.keep_alive;
                     count_answer(&state, &resp);
                     conn.send(&resp) && req.keep_alive
                 }
-                Some(rule) => {
-                    Stats::bump(&state.stats.faults_applied, 1);
-                    apply_fault(&mut conn, &state, &req, &rule)
-                }
+                Some(rule) => apply_fault(&mut conn, &state, &req, &rule),
             }
         };
         conn.recycle(req.body);
@@ -92,6 +111,7 @@ fn refuse_unreadable(conn: &mut Conn, state: &State, e: ReadError) {
         ),
     };
     Stats::bump(&state.stats.requests, 1);
+    state.stats.requests_by_kind.bump(api::OTHER_KIND);
     Stats::bump(&state.stats.rejected, 1);
     let mut resp = resp;
     resp.close = true;

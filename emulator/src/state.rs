@@ -1,16 +1,18 @@
 //! What all connections share: configuration, tokens, visitors, the event log,
-//! fault rules, counters and the rate limiter.
+//! fault rules, counters, the rate limiter, the added latency and outages.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use crate::api;
 use crate::auth::Auth;
 use crate::config::Config;
 use crate::events::EventLog;
 use crate::faults::Faults;
 use crate::ids::Visitors;
+use crate::outage::Outage;
 
 /// Counters shown by `GET /_emulator/stats`.
 #[derive(Default)]
@@ -25,6 +27,29 @@ pub struct Stats {
     pub faults_applied: AtomicU64,
     /// TCP connections accepted since start.
     pub connections: AtomicU64,
+    /// `requests`, split by [`api::COUNTED_KINDS`].
+    pub requests_by_kind: ByKind,
+    /// `faults_applied`, split by [`api::COUNTED_KINDS`].
+    pub faults_by_kind: ByKind,
+}
+
+/// One counter per entry of [`api::COUNTED_KINDS`].
+#[derive(Default)]
+pub struct ByKind([AtomicU64; api::COUNTED_KINDS.len()]);
+
+impl ByKind {
+    /// Adds one to the counter of kind `index`.
+    pub fn bump(&self, index: usize) {
+        self.0[index].fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn to_json(&self) -> serde_json::Value {
+        let counts = api::COUNTED_KINDS
+            .iter()
+            .zip(&self.0)
+            .map(|(name, c)| (name.to_string(), c.load(Ordering::Relaxed).into()));
+        serde_json::Value::Object(counts.collect())
+    }
 }
 
 impl Stats {
@@ -42,6 +67,8 @@ impl Stats {
             "rejected": get(&self.rejected),
             "faults_applied": get(&self.faults_applied),
             "connections": get(&self.connections),
+            "requests_by_kind": self.requests_by_kind.to_json(),
+            "faults_by_kind": self.faults_by_kind.to_json(),
         })
     }
 
@@ -54,6 +81,10 @@ impl Stats {
             &self.faults_applied,
             &self.connections,
         ] {
+            c.store(0, Ordering::Relaxed);
+        }
+        let by_kind = self.requests_by_kind.0.iter().chain(&self.faults_by_kind.0);
+        for c in by_kind {
             c.store(0, Ordering::Relaxed);
         }
     }
@@ -117,12 +148,19 @@ pub struct State {
     pub stats: Stats,
     /// Per-token limiter when `--rate-limit` is set.
     pub rate: Option<RateLimiter>,
+    /// Wait added to every request outside `/_emulator/`; `--latency-ms`, then
+    /// `PUT /_emulator/latency`.
+    pub latency_ms: AtomicU64,
+    /// Refused-connection windows asked for by `POST /_emulator/outage`.
+    pub outage: Outage,
 }
 
 impl State {
     /// Builds the shared state; `log` already holds the opened `--log` file.
-    pub fn new(cfg: Config, log: Arc<EventLog>) -> State {
+    pub fn new(cfg: Config, log: Arc<EventLog>, outage: Outage) -> State {
         State {
+            outage,
+            latency_ms: AtomicU64::new(cfg.latency_ms),
             auth: Auth::new(&cfg),
             rate: cfg.rate_limit.map(RateLimiter::new),
             cfg,

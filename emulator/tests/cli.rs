@@ -14,7 +14,9 @@ fn run(args: &[&str]) -> std::process::Output {
 fn help_prints_usage() {
     let out = run(&["--help"]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(String::from_utf8_lossy(&out.stdout).contains("--api-key"));
+    let usage = String::from_utf8_lossy(&out.stdout);
+    assert!(usage.contains("--api-key"));
+    assert!(usage.contains("--latency-ms"));
 }
 
 #[test]
@@ -27,6 +29,8 @@ fn bad_options_exit_2_with_a_reason() {
         ),
         (vec!["--org", "o", "--listen", "nowhere"], "--listen"),
         (vec!["--org", "o", "--rate-limit", "-1"], "--rate-limit"),
+        (vec!["--org", "o", "--latency-ms", "soon"], "--latency-ms"),
+        (vec!["--org", "o", "--latency-ms=600001"], "--latency-ms"),
         (
             vec!["--org", "o", "--log", "/nonexistent-dir/x/events.jsonl"],
             "cannot open --log",
