@@ -196,9 +196,9 @@ fn go_codes() -> String {
         if i > 0 {
             out.push('\n');
         }
-        write!(
+        writeln!(
             out,
-            "{}\t{} Code = C.{}\n",
+            "{}\t{} Code = C.{}",
             wrap(
                 &format!("{} is {}: {}", go_code(code), code.name(), summary(code)),
                 77,
@@ -219,9 +219,9 @@ fn go_codes() -> String {
         if i > 0 {
             out.push('\n');
         }
-        write!(
+        writeln!(
             out,
-            "{}\t{} = sentinel({})\n",
+            "{}\t{} = sentinel({})",
             wrap(
                 &format!(
                     "{} matches every *Error with {}.",
