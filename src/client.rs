@@ -6,8 +6,8 @@ use crate::endpoint::Endpoint;
 use crate::error::Error;
 use crate::event::EventKind;
 use crate::options::Options;
-use crate::outcome::SendResult;
-use crate::retry::{self, FastJitter, Policy, SystemClock};
+use crate::outcome::{SendError, SendResult};
+use crate::retry::{self, Clock, FastJitter, Policy, SystemClock};
 use crate::transport::{self, AgentSettings, AttemptOutcome};
 use crate::validate;
 use std::fmt;
@@ -113,13 +113,64 @@ impl Client {
                 return SendResult::not_sent(r.code, self.redact(r.message));
             }
         }
+        self.post_with_retries(
+            kind,
+            event_json,
+            deadline,
+            &mut SystemClock::start(),
+            || true,
+        )
+    }
+
+    /// Checks an event as [`Client::send`] would before sending (nothing is
+    /// sent): `Err` with the result a send would have given.
+    pub(crate) fn check(&self, kind: EventKind, event_json: &str) -> Result<(), SendError> {
+        if !self.local_checks {
+            return Ok(());
+        }
+        validate::check_event(kind, event_json, self.token_hub.as_deref()).map_err(|r| {
+            SendResult::not_sent(r.code, self.redact(r.message))
+                .into_result()
+                .expect_err("a rejection is never Ok")
+        })
+    }
+
+    /// Sends an event already checked, with the client's retry rules, the
+    /// waits on `clock`, and one more rule: no retry once `keep_going` says
+    /// no (the delivery queue's shared pause, or its shutdown).
+    pub(crate) fn send_checked(
+        &self,
+        kind: EventKind,
+        event_json: &str,
+        clock: &mut impl Clock,
+        keep_going: impl FnMut() -> bool,
+    ) -> SendResult {
+        self.post_with_retries(kind, event_json, self.deadline, clock, keep_going)
+    }
+
+    /// Cuts off every request in flight on this client's connections and
+    /// refuses new ones (for a queue that stops): they end as connection
+    /// failures at once.
+    pub(crate) fn shut_down(&self) {
+        self.agents.shut_down();
+    }
+
+    fn post_with_retries(
+        &self,
+        kind: EventKind,
+        event_json: &str,
+        deadline: Duration,
+        clock: &mut impl Clock,
+        keep_going: impl FnMut() -> bool,
+    ) -> SendResult {
         let kind_index = kind as usize - 1;
         let finished = retry::run(
             &self.policy,
             deadline,
             self.timeout,
-            &mut SystemClock::start(),
+            clock,
             &mut FastJitter,
+            keep_going,
             |budget| {
                 transport::post(
                     self.agents.for_this_thread(),
@@ -143,14 +194,19 @@ impl Client {
             message: self.redact(message),
             visitor_id: None,
             body: None,
+            retry_after: None,
         };
         match last {
             AttemptOutcome::Answer {
                 status,
+                retry_after,
                 location,
                 body,
-                ..
-            } => self.answer_result(status, location, body, attempts),
+            } => {
+                let mut result = self.answer_result(status, location, body, attempts);
+                result.retry_after = retry_after;
+                result
+            }
             AttemptOutcome::ConnectionFailed(why) => failed(
                 Code::ConnectionFailed,
                 format!(
@@ -216,6 +272,7 @@ impl Client {
                 .filter(|_| code.is_ok())
                 .map(|v| self.redact(v)),
             body,
+            retry_after: None,
         }
     }
 

@@ -53,6 +53,7 @@ pub mod ffi;
 mod loopback;
 mod options;
 mod outcome;
+mod queue;
 mod resolver;
 mod retry;
 #[cfg_attr(feature = "ureq-tcp-transport", allow(dead_code))]
@@ -67,6 +68,8 @@ pub use error::Error;
 pub use event::EventKind;
 pub use options::Options;
 pub use outcome::{SendError, SendResult};
+pub use queue::settings::LogLevel;
+pub use queue::{Counter, Counters, FailedEvent, FailureCallback, LogCallback, Queue};
 
 /// Internals reached by the fuzz targets and the checks benchmark, which must
 /// call them directly; not part of the API (no stability promise).

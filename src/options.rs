@@ -25,6 +25,8 @@ pub struct Options {
     pub(crate) local_checks: bool,
     pub(crate) ca_file: Option<PathBuf>,
     pub(crate) proxy: Option<String>,
+    /// The delivery queue's settings (`crate::queue::settings`).
+    pub(crate) queue: crate::queue::settings::QueueSettings,
 }
 
 impl Default for Options {
@@ -42,6 +44,7 @@ impl Default for Options {
             local_checks: true,
             ca_file: None,
             proxy: None,
+            queue: Default::default(),
         }
     }
 }
@@ -284,6 +287,7 @@ impl fmt::Debug for Options {
             .field("local_checks", &self.local_checks)
             .field("ca_file", &self.ca_file)
             .field("proxy", &self.proxy)
+            .field("queue", &self.queue)
             .finish()
     }
 }

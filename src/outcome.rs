@@ -16,6 +16,9 @@ pub struct SendResult {
     pub(crate) message: String,
     pub(crate) visitor_id: Option<String>,
     pub(crate) body: Option<Vec<u8>>,
+    /// The wait the service asked for with `Retry-After` on its last answer
+    /// (429 or 503): the delivery queue's shared pause honours it.
+    pub(crate) retry_after: Option<std::time::Duration>,
 }
 
 impl SendResult {
@@ -29,6 +32,7 @@ impl SendResult {
             message: message.into(),
             visitor_id: None,
             body: None,
+            retry_after: None,
         }
     }
 
@@ -79,7 +83,7 @@ impl SendResult {
         if self.is_ok() {
             Ok(self)
         } else {
-            Err(SendError(self))
+            Err(SendError(Box::new(self)))
         }
     }
 }
@@ -89,7 +93,7 @@ impl SendResult {
 /// [`SendError::result`]. Displays as `UA_NAME: message`; never contains the token.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 #[error("{}: {}", .0.code.name(), .0.message)]
-pub struct SendError(SendResult);
+pub struct SendError(Box<SendResult>);
 
 impl SendError {
     /// Everything the failed call reported.
@@ -104,7 +108,7 @@ impl SendError {
 
     /// Takes back the whole result.
     pub fn into_inner(self) -> SendResult {
-        self.0
+        *self.0
     }
 }
 

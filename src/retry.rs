@@ -112,14 +112,17 @@ pub struct Finished<T> {
     pub attempts: u32,
 }
 
-/// Runs `attempt` until it is final, retries run out, or the deadline leaves no
-/// room for another wait. `attempt` receives the time it may take.
+/// Runs `attempt` until it is final, retries run out, the deadline leaves no
+/// room for another wait, or `keep_going` says to stop before a retry (a
+/// queue that has paused, or is shutting down). `attempt` receives the time it
+/// may take.
 pub fn run<T: Attempt>(
     policy: &Policy,
     deadline: Duration,
     attempt_timeout: Duration,
     clock: &mut impl Clock,
     jitter: &mut impl Jitter,
+    mut keep_going: impl FnMut() -> bool,
     mut attempt: impl FnMut(Duration) -> T,
 ) -> Finished<T> {
     let mut attempts = 0u32;
@@ -136,7 +139,7 @@ pub fn run<T: Attempt>(
             Verdict::Retry { retry_after } => retry_after,
         };
         let retry_index = attempts - 1;
-        if retry_index >= policy.max_retries {
+        if retry_index >= policy.max_retries || !keep_going() {
             return Finished { last, attempts };
         }
         let wait = retry_after.unwrap_or_else(|| policy.draw_wait(retry_index, jitter));
@@ -250,6 +253,7 @@ mod tests {
             MS(timeout_ms),
             &mut clock,
             &mut jitter,
+            || true,
             |_| {
                 let o = outcomes[i.min(outcomes.len() - 1)];
                 i += 1;
@@ -344,6 +348,7 @@ mod tests {
             MS(800),
             &mut clock,
             &mut jitter,
+            || true,
             |b| {
                 budgets.push(b);
                 Fake::Fail
@@ -380,6 +385,7 @@ mod tests {
             MS(2000),
             &mut clock,
             &mut jitter,
+            || true,
             |b| {
                 budgets.push(b);
                 t.set(t.get() + b);
@@ -389,6 +395,33 @@ mod tests {
         assert_eq!(budgets, [MS(2000), MS(2000), MS(1000)]);
         assert_eq!(f.attempts, 3);
         assert_eq!(t.get(), MS(5000));
+    }
+
+    #[test]
+    fn keep_going_stops_before_a_retry() {
+        let mut clock = FakeClock {
+            now: Duration::ZERO,
+            sleeps: vec![],
+        };
+        let mut jitter = FakeJitter {
+            per_mille: 1000,
+            asked: vec![],
+        };
+        let mut asked = 0;
+        let f = run(
+            &policy(5, 10, 10),
+            MS(60_000),
+            MS(100),
+            &mut clock,
+            &mut jitter,
+            || {
+                asked += 1;
+                asked < 2
+            },
+            |_| Fake::Fail,
+        );
+        assert_eq!(f.attempts, 2, "one retry allowed, then told to stop");
+        assert_eq!(clock.sleeps.len(), 1);
     }
 
     #[test]

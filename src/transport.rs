@@ -66,6 +66,13 @@ pub(crate) struct Agents {
 }
 
 impl Agents {
+    /// Shuts every agent down: requests in flight fail at once, new ones too.
+    pub(crate) fn shut_down(&self) {
+        for agent in self.shards.iter() {
+            agent.clone().shutdown();
+        }
+    }
+
     /// The agent of the calling thread.
     pub(crate) fn for_this_thread(&self) -> &Agent {
         &self.shards[thread_number() % self.shards.len()]

@@ -165,6 +165,38 @@ impl Emulator {
             .unwrap_or_else(|| panic!("stats lack {name}: {v}"))
     }
 
+    /// Sends a control request (`/_emulator/...`) and returns its JSON answer;
+    /// a status other than 200 fails the test.
+    pub fn control(&self, method: &str, path: &str, body: &str) -> serde_json::Value {
+        let url = format!("{}/_emulator/{path}", self.origin);
+        let sent = match method {
+            "GET" => self.agent.get(&url).call(),
+            "DELETE" => self.agent.delete(&url).call(),
+            "PUT" => self
+                .agent
+                .put(&url)
+                .header("Content-Type", "application/json")
+                .send(body),
+            _ => self
+                .agent
+                .post(&url)
+                .header("Content-Type", "application/json")
+                .send(body),
+        };
+        let mut r = sent.unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let text = r.body_mut().read_to_string().unwrap_or_default();
+        assert_eq!(r.status().as_u16(), 200, "{method} {path} {body}: {text}");
+        serde_json::from_str(&text).unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Requests the emulator read for one kind of path ("custom", "search"...).
+    pub fn requests_for(&self, kind: &str) -> u64 {
+        let stats = self.control("GET", "stats", "");
+        stats["requests_by_kind"][kind]
+            .as_u64()
+            .unwrap_or_else(|| panic!("stats lack requests_by_kind.{kind}: {stats}"))
+    }
+
     /// Options pointing at this emulator with the test key and quick retries.
     pub fn options(&self) -> Options {
         let mut o = Options::new();

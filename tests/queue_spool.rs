@@ -1,0 +1,392 @@
+//! The durable queue against the real `ua-emulator`: what an enqueue
+//! acknowledged survives SIGKILL and is delivered by the next queue on the
+//! directory; the lock; a spool that cannot be written; damaged files.
+//!
+//! Child processes are this test binary run again on one of the `#[ignore]`d
+//! entry points below (they only make sense as children).
+
+mod common;
+
+use common::*;
+use coveo_ua::{Code, Counters, EventKind, LogLevel, Options, Queue};
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+fn event(id: &str) -> String {
+    format!(r#"{{"eventType":"spool","eventValue":"{id}","language":"en"}}"#)
+}
+
+fn assert_identity(c: &Counters) {
+    assert_eq!(
+        c.enqueued + c.recovered,
+        c.delivered + c.failed + c.pending,
+        "counter identity broken: {c:?}"
+    );
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!(
+        "coveo-ua-test-{name}-{}-{}",
+        std::process::id(),
+        fastrand::u64(..)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn spool_options(endpoint: &str, dir: &Path) -> Options {
+    let mut o = Options::new();
+    o.set_token(KEY).unwrap();
+    o.set_endpoint(Some(endpoint)).unwrap();
+    o.set_retry_backoff_ms(1, 20).unwrap();
+    o.set_queue_backoff_ms(50, 400).unwrap();
+    o.set_spool_dir(dir.to_str()).unwrap();
+    o
+}
+
+fn logged_values(emu: &Emulator) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for e in emu.events() {
+        if let Some(v) = e["body"]["eventValue"].as_str() {
+            *seen.entry(v.to_string()).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// Runs this test binary again on the ignored test `name`, with `env`.
+fn child(name: &str, env: &[(&str, &str)]) -> Command {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.args([
+        "--ignored",
+        "--exact",
+        name,
+        "--nocapture",
+        "--test-threads=1",
+    ]);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd
+}
+
+/// The crash test's child: enqueues numbered events into the spool as fast
+/// as it can, printing `ack N` once each enqueue returned `Ok`.
+#[test]
+#[ignore = "a child process of spool_survives_sigkill"]
+fn crash_child() {
+    let dir = std::env::var("UA_CRASH_DIR").expect("UA_CRASH_DIR");
+    let url = std::env::var("UA_CRASH_URL").expect("UA_CRASH_URL");
+    let mut o = spool_options(&url, Path::new(&dir));
+    o.set_queue_workers(4).unwrap();
+    let queue = Queue::new(&o).expect("the child's queue");
+    let mut out = std::io::stdout().lock();
+    for i in 0..1_000_000u64 {
+        if queue
+            .enqueue(EventKind::Custom, &event(&format!("k{i}")))
+            .is_ok()
+        {
+            writeln!(out, "ack {i}").unwrap();
+            out.flush().unwrap();
+        }
+    }
+}
+
+/// One round of the crash test; returns (acknowledged, delivered, duplicates).
+fn crash_round(emu: &Emulator, kill_after: usize) -> (usize, usize, usize) {
+    let dir = temp_dir("crash");
+    let mut proc = child(
+        "crash_child",
+        &[
+            ("UA_CRASH_DIR", dir.to_str().unwrap()),
+            ("UA_CRASH_URL", &emu.url),
+        ],
+    )
+    .stdout(Stdio::piped())
+    .stderr(Stdio::null())
+    .spawn()
+    .expect("start the child");
+    let mut lines = BufReader::new(proc.stdout.take().unwrap()).lines();
+    let mut acked = HashSet::new();
+    while acked.len() < kill_after {
+        let line = lines.next().expect("the child died early").unwrap();
+        if let Some(n) = line.strip_prefix("ack ") {
+            acked.insert(format!("k{n}"));
+        }
+    }
+    // A random moment past the count: mid-write, mid-send or mid-ack.
+    std::thread::sleep(Duration::from_micros(fastrand::u64(0..3000)));
+    // SAFETY: signals the child this test started.
+    unsafe { libc::kill(proc.id() as i32, libc::SIGKILL) };
+    let _ = proc.wait();
+    // Whatever the child printed before dying was acknowledged too.
+    for line in lines.map_while(Result::ok) {
+        if let Some(n) = line.strip_prefix("ack ") {
+            acked.insert(format!("k{n}"));
+        }
+    }
+    let queue = Queue::new(&spool_options(&emu.url, &dir)).expect("the next queue");
+    queue
+        .flush(Duration::from_secs(60))
+        .expect("the spool delivered");
+    let c = queue.counters();
+    assert_identity(&c);
+    assert_eq!(c.failed, 0, "{c:?}");
+    queue.close(Duration::from_secs(5)).unwrap();
+    let seen = logged_values(emu);
+    let lost: Vec<&String> = acked.iter().filter(|id| !seen.contains_key(*id)).collect();
+    assert!(
+        lost.is_empty(),
+        "acknowledged before SIGKILL, never delivered: {} of {} ({:?}...)",
+        lost.len(),
+        acked.len(),
+        lost.iter().take(5).collect::<Vec<_>>()
+    );
+    let duplicates = seen.values().filter(|n| **n > 1).count();
+    let _ = std::fs::remove_dir_all(&dir);
+    emu.control("DELETE", "events", "");
+    (acked.len(), seen.len(), duplicates)
+}
+
+#[test]
+fn spool_survives_sigkill() {
+    let emu = Emulator::start(&["--latency-ms", "5"]);
+    let mut report = Vec::new();
+    for kill_after in [1, 25, 300, 2000, 1 + fastrand::usize(0..5000)] {
+        let (acked, delivered, duplicates) = crash_round(&emu, kill_after);
+        report.push(format!(
+            "kill after {kill_after} acks: {acked} acknowledged, {delivered} delivered, {duplicates} duplicated"
+        ));
+    }
+    // Printed for the record (cargo test -- --nocapture shows it).
+    for line in &report {
+        eprintln!("crash test: {line}");
+    }
+}
+
+#[test]
+fn close_keeps_what_is_left_and_the_next_queue_delivers_it() {
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("left");
+    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
+    let queue = Queue::new(&spool_options(&down, &dir)).unwrap();
+    for i in 0..50 {
+        queue
+            .enqueue(EventKind::Custom, &event(&format!("l{i}")))
+            .unwrap();
+    }
+    let e = queue.close(Duration::from_millis(300)).unwrap_err();
+    assert_eq!(e.code(), Code::Timeout);
+    assert!(e.message().contains("kept in the spool"), "{}", e.message());
+    let c = queue.counters();
+    assert_eq!((c.failed, c.pending), (0, 50), "{c:?}");
+    assert_identity(&c);
+    drop(queue);
+    let queue = Queue::new(&spool_options(&emu.url, &dir)).unwrap();
+    assert_eq!(queue.counter(coveo_ua::Counter::Recovered), 50);
+    queue.flush(Duration::from_secs(30)).unwrap();
+    let c = queue.counters();
+    assert_eq!((c.recovered, c.delivered, c.pending), (50, 50, 0));
+    assert_identity(&c);
+    let seen = logged_values(&emu);
+    assert!((0..50).all(|i| seen.get(&format!("l{i}")) == Some(&1)));
+    queue.close(Duration::from_secs(5)).unwrap();
+    // Everything settled: no segment is left behind.
+    let logs = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .path()
+                .extension()
+                .is_some_and(|x| x == "log")
+        })
+        .count();
+    assert_eq!(logs, 0);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn one_live_queue_per_directory() {
+    let dir = temp_dir("lock");
+    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
+    let first = Queue::new(&spool_options(&down, &dir)).unwrap();
+    let e = Queue::new(&spool_options(&down, &dir)).unwrap_err();
+    assert_eq!(e.code(), Code::SpoolFailed);
+    assert!(
+        e.message().contains("in use by another live queue"),
+        "{}",
+        e.message()
+    );
+    assert!(
+        e.message().contains(&std::process::id().to_string()),
+        "{}",
+        e.message()
+    );
+    drop(first);
+    Queue::new(&spool_options(&down, &dir)).expect("free again once the first is gone");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn a_spool_that_cannot_be_created_is_refused() {
+    let file = temp_dir("plain-file");
+    std::fs::write(&file, "not a directory").unwrap();
+    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
+    let e = Queue::new(&spool_options(&down, &file.join("spool"))).unwrap_err();
+    assert_eq!(e.code(), Code::SpoolFailed);
+    assert!(
+        e.message().contains("creating the directory"),
+        "{}",
+        e.message()
+    );
+    let _ = std::fs::remove_file(&file);
+}
+
+/// The full-disk test's child: a file size limit stands in for a full disk.
+#[test]
+#[ignore = "a child process of a_full_disk_gives_spool_failed"]
+fn full_disk_child() {
+    let dir = std::env::var("UA_FULL_DIR").expect("UA_FULL_DIR");
+    let limit = libc::rlimit {
+        rlim_cur: 64 * 1024,
+        rlim_max: 64 * 1024,
+    };
+    // SAFETY: plain system calls on this process: ignore SIGXFSZ (so a write
+    // past the limit fails with EFBIG instead of killing the process), then
+    // cap the size of any file it writes.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
+    let queue = Queue::new(&spool_options(&down, Path::new(&dir))).unwrap();
+    let body = event(&"f".repeat(900));
+    let mut taken = 0;
+    let refusal = loop {
+        match queue.enqueue(EventKind::Custom, &body) {
+            Ok(()) => taken += 1,
+            Err(e) => break e,
+        }
+        assert!(taken < 10_000, "the size limit never bit");
+    };
+    assert_eq!(
+        refusal.code(),
+        Code::SpoolFailed,
+        "{}",
+        refusal.result().message()
+    );
+    assert!(refusal.result().message().contains("writing segment"));
+    // Later calls keep answering with a code; the counters still add up.
+    assert_eq!(
+        queue.enqueue(EventKind::Custom, &body).unwrap_err().code(),
+        Code::SpoolFailed
+    );
+    let c = queue.counters();
+    assert_eq!(c.enqueued, taken);
+    assert_identity(&c);
+    println!("full-disk child: {taken} taken, then UA_SPOOL_FAILED");
+}
+
+#[test]
+fn a_full_disk_gives_spool_failed() {
+    let dir = temp_dir("full");
+    let out = child("full_disk_child", &[("UA_FULL_DIR", dir.to_str().unwrap())])
+        .output()
+        .expect("run the child");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        out.status.success(),
+        "the child failed: {}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("then UA_SPOOL_FAILED"));
+}
+
+#[test]
+fn failed_events_go_to_the_dead_letter_file() {
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("dead");
+    let mut o = spool_options(&emu.url, &dir);
+    o.set_local_checks(false);
+    let queue = Queue::new(&o).unwrap();
+    queue
+        .enqueue(
+            EventKind::Custom,
+            r#"{"eventValue":"no type","language":"en"}"#,
+        )
+        .unwrap();
+    queue.flush(Duration::from_secs(10)).unwrap();
+    assert_eq!(queue.counters().failed, 1);
+    let text = std::fs::read_to_string(dir.join("dead-letter.jsonl")).unwrap();
+    let line: serde_json::Value = serde_json::from_str(text.trim()).unwrap();
+    assert_eq!(line["kind"], "custom");
+    assert_eq!(line["code"], "UA_MISSING_PARAMETER");
+    assert_eq!(line["type"], "MissingParameter");
+    assert_eq!(line["http_status"], 400);
+    assert_eq!(line["event"], r#"{"eventValue":"no type","language":"en"}"#);
+    assert!(line["time"].as_str().unwrap().ends_with('Z'));
+    queue.close(Duration::from_secs(5)).unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn damaged_spool_files_are_reported_and_skipped() {
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("damaged");
+    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
+    let queue = Queue::new(&spool_options(&down, &dir)).unwrap();
+    for i in 0..10 {
+        queue
+            .enqueue(EventKind::Custom, &event(&format!("x{i}")))
+            .unwrap();
+    }
+    let _ = queue.close(Duration::ZERO);
+    drop(queue);
+    let segment = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|x| x == "log"))
+        .unwrap();
+    let mut bytes = std::fs::read(&segment).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x20;
+    bytes.truncate(bytes.len() - 7);
+    std::fs::write(&segment, &bytes).unwrap();
+    let lines: Arc<Mutex<Vec<String>>> = Arc::default();
+    let sink = Arc::clone(&lines);
+    let mut o = spool_options(&emu.url, &dir);
+    o.set_log_callback(
+        Some(Arc::new(move |level, m: &str| {
+            if level == LogLevel::Warn {
+                sink.lock().unwrap().push(m.to_string());
+            }
+        })),
+        LogLevel::Info,
+    );
+    let started = Instant::now();
+    let queue = Queue::new(&o).unwrap();
+    assert!(started.elapsed() < Duration::from_secs(5));
+    queue.flush(Duration::from_secs(20)).unwrap();
+    let c = queue.counters();
+    assert_eq!(
+        (c.recovered, c.delivered),
+        (8, 8),
+        "two damaged records skipped: {c:?}"
+    );
+    let warnings = lines.lock().unwrap();
+    assert_eq!(
+        warnings
+            .iter()
+            .filter(|w| w.contains("damaged byte(s)"))
+            .count(),
+        2,
+        "{warnings:?}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
