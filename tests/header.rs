@@ -100,7 +100,11 @@ fn every_name_has_the_prefix() {
         let name = if let Some(rest) = line.strip_prefix("#define ") {
             rest.split_whitespace().next().unwrap_or("")
         } else if let Some(rest) = line.strip_prefix("typedef ") {
-            rest.trim_end_matches(';').rsplit(' ').next().unwrap_or("")
+            match rest.split_once("(*") {
+                // A function pointer type: `typedef void (*name)(...)`.
+                Some((_, after)) => after.split(')').next().unwrap_or(""),
+                None => rest.trim_end_matches(';').rsplit(' ').next().unwrap_or(""),
+            }
         } else {
             continue;
         };
@@ -166,6 +170,29 @@ fn header_declares_the_pinned_functions() {
         "#define UA_QUEUE_CLOSED 105",
         "#define UA_SPOOL_FAILED 106",
         "const char *ua_options_last_error(const ua_options *options);",
+        "typedef struct ua_queue ua_queue;",
+        "typedef int32_t ua_counter;",
+        "ua_code ua_queue_new(const ua_options *options, ua_queue **out_queue);",
+        "ua_code ua_queue_enqueue(ua_queue *queue, ua_event_kind kind, const char *event_json);",
+        "ua_code ua_queue_flush(ua_queue *queue, uint32_t timeout_ms);",
+        "ua_code ua_queue_close(ua_queue *queue, uint32_t timeout_ms);",
+        "void ua_queue_free(ua_queue *queue);",
+        "uint64_t ua_queue_counter(const ua_queue *queue, ua_counter counter);",
+        "ua_code ua_options_set_queue_capacity(ua_options *options, uint32_t max_events, uint64_t max_bytes);",
+        "ua_code ua_options_set_queue_workers(ua_options *options, uint32_t workers);",
+        "ua_code ua_options_set_queue_max_age_ms(ua_options *options, uint64_t ms);",
+        "ua_code ua_options_set_spool_dir(ua_options *options, const char *path);",
+        "typedef void (*ua_failure_callback)(void *user_data, ua_event_kind kind, const char *event_json, const ua_result *result);",
+        "ua_code ua_options_set_failure_callback(ua_options *options, ua_failure_callback callback, void *user_data);",
+        "typedef void (*ua_log_callback)(void *user_data, int32_t level, const char *message);",
+        "ua_code ua_options_set_log_callback(ua_options *options, ua_log_callback callback, void *user_data, int32_t max_level);",
+        "#define UA_COUNTER_ENQUEUED 1",
+        "#define UA_COUNTER_DELIVERED 2",
+        "#define UA_COUNTER_FAILED 3",
+        "#define UA_COUNTER_REFUSED 4",
+        "#define UA_COUNTER_PENDING 5",
+        "#define UA_COUNTER_ATTEMPTS 6",
+        "#define UA_COUNTER_RECOVERED 7",
     ];
     // Declarations may be wrapped over several lines: compare with whitespace folded.
     let folded = header.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -90,3 +90,33 @@ pub const UA_VERSION_MAJOR: u32 = 0;
 pub const UA_VERSION_MINOR: u32 = 1;
 /// The patch version of the library this header comes with.
 pub const UA_VERSION_PATCH: u32 = 0;
+
+/// A counter of a delivery queue, as `ua_queue_counter` takes it.
+#[allow(non_camel_case_types)]
+pub type ua_counter = i32;
+
+/// Calls of `ua_queue_enqueue` that returned UA_OK.
+pub const UA_COUNTER_ENQUEUED: ua_counter = 1;
+/// Events the service accepted.
+pub const UA_COUNTER_DELIVERED: ua_counter = 2;
+/// Events failed for good, each reported once to the failure callback.
+pub const UA_COUNTER_FAILED: ua_counter = 3;
+/// Calls of `ua_queue_enqueue` that returned anything else.
+pub const UA_COUNTER_REFUSED: ua_counter = 4;
+/// Events taken and not yet delivered or failed, at this moment.
+pub const UA_COUNTER_PENDING: ua_counter = 5;
+/// HTTP requests the workers made.
+pub const UA_COUNTER_ATTEMPTS: ua_counter = 6;
+/// Events found in the spool at `ua_queue_new`, left by an earlier process.
+pub const UA_COUNTER_RECOVERED: ua_counter = 7;
+
+/// Log level of a message that says something failed (an event failed for
+/// good, the spool cannot be written).
+pub const UA_LOG_ERROR: i32 = 1;
+/// Log level of a message that says something is wrong but handled (the queue
+/// pauses, a damaged spool record was skipped, an event was refused as full).
+pub const UA_LOG_WARN: i32 = 2;
+/// Log level of a message about what the queue does (recovery, close).
+pub const UA_LOG_INFO: i32 = 3;
+/// Log level of a detail (each send that will be tried again).
+pub const UA_LOG_DEBUG: i32 = 4;

@@ -1,7 +1,7 @@
 //! The C ABI: thin, mechanical wrappers over the Rust library.
 //!
 //! Conventions (the same for every function):
-//! - Opaque objects (`ua_options`, `ua_client`, `ua_result`) are created and
+//! - Opaque objects (`ua_options`, `ua_client`, `ua_result`, `ua_queue`) are created and
 //!   freed by the library, each exactly once; `*_free(NULL)` does nothing.
 //! - Strings passed in are NUL-terminated UTF-8 and are copied; the caller keeps
 //!   ownership. Strings handed out belong to the object they come from (or are
@@ -11,8 +11,8 @@
 //! - No panic crosses the boundary: every function's whole body is one
 //!   `ffi_boundary!` (a test checks it), which returns `UA_INTERNAL` (or
 //!   NULL/0 when the function returns no code).
-//! - A `ua_client` may be used by any number of threads at once; a `ua_options`
-//!   or a `ua_result` belongs to one thread at a time.
+//! - A `ua_client` or `ua_queue` may be used by any number of threads at once;
+//!   a `ua_options` or a `ua_result` belongs to one thread at a time.
 //!
 //! cbindgen reads this folder only (`tests/header.rs`): everything the header
 //! declares is written here, and nothing about HTTP or JSON is.
@@ -24,6 +24,7 @@ mod client;
 pub mod consts;
 mod info;
 mod options;
+mod queue;
 mod result;
 
 pub use client::{
@@ -32,4 +33,5 @@ pub use client::{
 pub use consts::*;
 pub use info::{ua_code_name, ua_error_describe, ua_version};
 pub use options::*;
+pub use queue::*;
 pub use result::*;

@@ -47,7 +47,7 @@ impl ua_options {
 ///
 /// # Safety
 /// `options` is NULL or a live pointer from `ua_options_new`, not in use elsewhere.
-unsafe fn set(
+pub(crate) unsafe fn set(
     options: *mut ua_options,
     setter: impl FnOnce(&mut Options) -> Result<(), Error>,
 ) -> ua_code {

@@ -27,6 +27,10 @@ use crate::client::Client;
 use crate::code::Code;
 use crate::error::Error;
 use crate::event::EventKind;
+use crate::ffi::consts::{
+    UA_COUNTER_ATTEMPTS, UA_COUNTER_DELIVERED, UA_COUNTER_ENQUEUED, UA_COUNTER_FAILED,
+    UA_COUNTER_PENDING, UA_COUNTER_RECOVERED, UA_COUNTER_REFUSED,
+};
 use crate::options::Options;
 use crate::outcome::{SendError, SendResult};
 use backoff::Backoff;
@@ -46,19 +50,19 @@ pub use settings::{FailedEvent, FailureCallback, LogCallback};
 #[non_exhaustive]
 pub enum Counter {
     /// Calls of `enqueue` that took the event.
-    Enqueued = 1,
+    Enqueued = UA_COUNTER_ENQUEUED,
     /// Events the service accepted.
-    Delivered = 2,
+    Delivered = UA_COUNTER_DELIVERED,
     /// Events failed for good (each reported once to the failure callback).
-    Failed = 3,
+    Failed = UA_COUNTER_FAILED,
     /// Calls of `enqueue` that did not take the event.
-    Refused = 4,
+    Refused = UA_COUNTER_REFUSED,
     /// Events taken and not yet delivered or failed, at this moment.
-    Pending = 5,
+    Pending = UA_COUNTER_PENDING,
     /// HTTP requests the workers made.
-    Attempts = 6,
+    Attempts = UA_COUNTER_ATTEMPTS,
     /// Events found in the spool when the queue was made, left by an earlier process.
-    Recovered = 7,
+    Recovered = UA_COUNTER_RECOVERED,
 }
 
 impl Counter {
@@ -420,6 +424,14 @@ impl Queue {
         SendResult::not_sent(code, message)
             .into_result()
             .expect_err("refusals are never Ok")
+    }
+
+    /// Counts a call refused before it reached `enqueue` (a bad argument at
+    /// the C boundary), so `refused` counts every call that took nothing.
+    pub(crate) fn count_refusal(&self) {
+        if !self.forked() {
+            self.shared.refused.fetch_add(1, Ordering::Relaxed);
+        }
     }
 
     fn forked(&self) -> bool {

@@ -3,6 +3,7 @@
 
 use crate::error::Error;
 use crate::event::EventKind;
+use crate::ffi::consts::{UA_LOG_DEBUG, UA_LOG_ERROR, UA_LOG_INFO, UA_LOG_WARN};
 use crate::options::Options;
 use crate::outcome::SendResult;
 use std::fmt;
@@ -28,13 +29,13 @@ pub struct FailedEvent<'a> {
 #[repr(i32)]
 pub enum LogLevel {
     /// Something failed: an event failed for good, the spool cannot be written.
-    Error = 1,
+    Error = UA_LOG_ERROR,
     /// Something is wrong but handled: the queue pauses, a damaged spool record.
-    Warn = 2,
+    Warn = UA_LOG_WARN,
     /// What the queue does: start, recovery from the spool, close.
-    Info = 3,
+    Info = UA_LOG_INFO,
     /// Detail: each send that will be tried again, each probe.
-    Debug = 4,
+    Debug = UA_LOG_DEBUG,
 }
 
 impl LogLevel {

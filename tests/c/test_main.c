@@ -34,6 +34,7 @@ int main(void)
     run_hostile_tests();
     run_thread_tests();
     run_detail_tests();
+    run_queue_tests();
 
     emu_stop(&test_emulator);
     status = th_summary();

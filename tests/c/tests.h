@@ -8,5 +8,6 @@ void run_send_tests(void);    /* test_send.c: every result code against the emul
 void run_hostile_tests(void); /* test_hostile.c: bad bytes, huge bodies, absurd options */
 void run_thread_tests(void);  /* test_threads.c: one client, eight threads */
 void run_detail_tests(void);  /* test_detail.c: ua_options_last_error, search batches */
+void run_queue_tests(void);   /* test_queue.c: the delivery queue */
 
 #endif
