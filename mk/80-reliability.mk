@@ -55,7 +55,7 @@ test-sanitize: sanitize
 # cargo-fuzz needs nightly flags; RUSTC_BOOTSTRAP=1 enables them on stable.
 FUZZ_SECONDS ?= 60
 FUZZ_SMOKE_SECONDS ?= 10
-FUZZ_TARGETS := validate answer retry_after endpoint ffi_send raw_answer
+FUZZ_TARGETS := validate answer retry_after endpoint ffi_send raw_answer queue_enqueue spool_read
 FUZZ_ENV := RUSTC_BOOTSTRAP=1
 CARGO_FUZZ_VERSION := 0.13.2
 

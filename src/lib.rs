@@ -71,12 +71,13 @@ pub use outcome::{SendError, SendResult};
 pub use queue::settings::LogLevel;
 pub use queue::{Counter, Counters, FailedEvent, FailureCallback, LogCallback, Queue};
 
-/// Internals reached by the fuzz targets and the checks benchmark, which must
+/// Internals reached by the fuzz targets and the benchmarks, which must
 /// call them directly; not part of the API (no stability promise).
 #[doc(hidden)]
 pub mod __internals {
     pub use crate::answer::{code_for_answer, read_fields, AnswerFields};
     pub use crate::endpoint::Endpoint;
+    pub use crate::queue::fuzzing as spool;
     pub use crate::retry::parse_retry_after;
     pub use crate::validate::{check_event, Rejection, MAX_NESTING};
 }

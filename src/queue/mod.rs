@@ -640,3 +640,44 @@ impl std::fmt::Debug for Queue {
             .finish_non_exhaustive()
     }
 }
+
+/// The spool's reading, for the fuzz target that feeds it damaged files
+/// (reached through `coveo_ua::__internals`; not part of the API).
+#[doc(hidden)]
+pub mod fuzzing {
+    use std::path::Path;
+
+    /// The records of a segment file: `(offset, kind, enqueued_ms, json)` of
+    /// each event read, and `(offset, len)` of each damaged stretch.
+    #[allow(clippy::type_complexity)]
+    pub fn decode_segment(bytes: &[u8]) -> (Vec<(u64, i32, u64, Vec<u8>)>, Vec<(u64, u64)>) {
+        let (events, damage) = super::record::decode_segment(bytes);
+        (
+            events
+                .into_iter()
+                .map(|e| (e.offset, e.kind, e.enqueued_ms, e.json.to_vec()))
+                .collect(),
+            damage.into_iter().map(|d| (d.offset, d.len)).collect(),
+        )
+    }
+
+    /// The bytes of one event record.
+    pub fn encode_event(kind: i32, enqueued_ms: u64, json: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        super::record::encode_event(&mut out, kind, enqueued_ms, json);
+        out
+    }
+
+    /// The offsets an ack file acknowledges, and how many entries are damaged.
+    pub fn decode_acks(bytes: &[u8]) -> (Vec<u64>, usize) {
+        super::record::decode_acks(bytes)
+    }
+
+    /// Opens the spool in `dir` as a new queue would: `(events recovered,
+    /// damage lines)`, or the error's message.
+    pub fn open_spool(dir: &Path) -> Result<(usize, usize), String> {
+        super::spool::Spool::open(dir, 1 << 20, false)
+            .map(|(_, found)| (found.events.len(), found.damage.len()))
+            .map_err(|e| e.message().to_string())
+    }
+}
