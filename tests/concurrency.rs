@@ -11,14 +11,14 @@
 //! `UA_CONCURRENCY_EVENTS` (events per thread, default 5000) shrinks the run
 //! for a slow machine.
 
-mod support_reliability;
+mod common;
 
+use common::*;
 use coveo_ua::{Client, Code, EventKind, Options};
 use std::collections::{HashMap, HashSet};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
-use support_reliability::*;
 
 const THREADS: usize = 16;
 const DEFAULT_EVENTS_PER_THREAD: usize = 5_000;

@@ -17,12 +17,12 @@
 //! The matrix is printed (visible with `--nocapture`) and written to
 //! `target/fault-matrix.txt`.
 
-mod support_reliability;
+mod common;
 
+use common::*;
 use coveo_ua::{Client, Code, EventKind, Options};
 use std::fmt::Write as _;
 use std::time::{Duration, Instant, SystemTime};
-use support_reliability::*;
 
 /// How far past its deadline a call may end before it counts as blocking the
 /// host: scheduling on a loaded 2-core machine, never a speed target.

@@ -5,8 +5,7 @@ mod common;
 
 use common::*;
 use coveo_ua::{Client, Code, EventKind};
-use std::io::{Read, Write};
-use std::net::TcpListener;
+use std::io::Write;
 use std::time::{Duration, Instant};
 
 /// A generous bound on how far past its deadline a call may end (scheduling,
@@ -230,32 +229,6 @@ fn a_trickling_answer_times_out() {
     assert_eq!(r.code(), Code::Timeout, "{}", r.message());
 }
 
-/// A one-shot raw server: answers the first request with `answer`, counts requests.
-fn one_answer_server(answer: String) -> (u16, std::thread::JoinHandle<usize>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        listener.set_nonblocking(false).unwrap();
-        let (mut stream, _) = listener.accept().unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(5)))
-            .unwrap();
-        let mut seen = Vec::new();
-        let mut buf = [0u8; 4096];
-        // Read the head and the body (Content-Length known to be small).
-        while !seen.windows(4).any(|w| w == b"\r\n\r\n") {
-            match stream.read(&mut buf) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => seen.extend_from_slice(&buf[..n]),
-            }
-        }
-        stream.write_all(answer.as_bytes()).unwrap();
-        let _ = stream.flush();
-        1
-    });
-    (port, handle)
-}
-
 #[test]
 fn redirects_are_not_followed() {
     let emu = Emulator::start(&[]);
@@ -263,12 +236,14 @@ fn redirects_are_not_followed() {
     let answer = format!(
         "HTTP/1.1 307 Temporary Redirect\r\nLocation: {target}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
     );
-    let (port, server) = one_answer_server(answer);
+    let server = RawServer::start(move |_request, stream| {
+        let _ = stream.write_all(answer.as_bytes());
+    });
     let mut o = emu.options();
-    o.set_endpoint(Some(&format!("http://127.0.0.1:{port}/rest/ua")))
+    o.set_endpoint(Some(&format!("http://127.0.0.1:{}/rest/ua", server.port)))
         .unwrap();
     let r = Client::new(&o).unwrap().send(EventKind::Custom, CUSTOM);
-    server.join().unwrap();
+    assert_eq!(server.request_count(), 1);
     assert_eq!(r.code(), Code::UnexpectedResponse, "{}", r.message());
     assert_eq!(r.http_status(), 307);
     assert_eq!(r.attempts(), 1);

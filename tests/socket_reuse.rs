@@ -8,8 +8,7 @@ mod common;
 
 use common::*;
 use coveo_ua::{Client, Code, EventKind};
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use std::io::Write;
 use std::sync::mpsc;
 use std::time::Duration;
 
@@ -104,49 +103,21 @@ fn bodies_of_every_size_arrive_whole() {
     }
 }
 
-/// Reads one HTTP request (headers and a `Content-Length` body) from `s`.
-fn read_request(s: &mut TcpStream) -> bool {
-    let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
-    loop {
-        if let Some(end) = got.windows(4).position(|w| w == b"\r\n\r\n") {
-            let head = String::from_utf8_lossy(&got[..end]).to_ascii_lowercase();
-            let length: usize = head
-                .lines()
-                .find_map(|l| l.strip_prefix("content-length:"))
-                .and_then(|v| v.trim().parse().ok())
-                .unwrap_or(0);
-            if got.len() >= end + 4 + length {
-                return true;
-            }
-        }
-        match s.read(&mut buf) {
-            Ok(0) | Err(_) => return false,
-            Ok(n) => got.extend_from_slice(&buf[..n]),
-        }
-    }
-}
-
 #[test]
 fn a_connection_the_server_closed_after_answering_is_not_reused() {
     // A server that answers each connection once, without `Connection: close`,
     // then closes it: the pooled connection is dead when the next send comes.
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let port = listener.local_addr().unwrap().port();
     let (closed_tx, closed_rx) = mpsc::channel();
-    let server = std::thread::spawn(move || {
-        for _ in 0..2 {
-            let (mut s, _) = listener.accept().expect("accept");
-            s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-            assert!(read_request(&mut s), "the request did not arrive whole");
-            s.write_all(
-                b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
-            )
-            .unwrap();
-            drop(s);
-            closed_tx.send(()).unwrap();
-        }
+    let closed_tx = std::sync::Mutex::new(closed_tx);
+    let server = RawServer::start(move |request, stream| {
+        assert!(request.ends_with(b"}"), "the request did not arrive whole");
+        let _ = stream.write_all(
+            b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}",
+        );
+        let _ = stream.shutdown(std::net::Shutdown::Both);
+        let _ = closed_tx.lock().unwrap().send(());
     });
+    let port = server.port;
     let mut o = coveo_ua::Options::new();
     o.set_token(KEY).unwrap();
     o.set_endpoint(Some(&format!("http://127.0.0.1:{port}/rest/ua")))
@@ -161,5 +132,5 @@ fn a_connection_the_server_closed_after_answering_is_not_reused() {
             .recv_timeout(Duration::from_secs(10))
             .expect("the server closed the connection");
     }
-    server.join().expect("server thread");
+    assert_eq!(server.request_count(), 2);
 }

@@ -11,8 +11,9 @@
 //!   of them at a "trap" proxy that must never be contacted (with no NO_PROXY,
 //!   so loopback sends would reach the trap too if they were honoured).
 
-mod support_reliability;
+mod common;
 
+use common::*;
 use coveo_ua::{ffi, Client, Code, EventKind, Options};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
@@ -25,7 +26,6 @@ use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Once, OnceLock};
 use std::time::Duration;
-use support_reliability::*;
 
 /// The proxy every proxy variable points at; any connection to it is a failure.
 static TRAP: OnceLock<TcpService> = OnceLock::new();

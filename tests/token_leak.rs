@@ -9,15 +9,15 @@
 //!   makes the client allocate it nor holds the call.
 //! - Redirects are reported as `UA_UNEXPECTED_RESPONSE` and never followed.
 
-mod support_reliability;
+mod common;
 
+use common::*;
 use coveo_ua::{ffi, Client, Code, EventKind, Options, SendResult};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::ffi::CString;
 use std::io::Write;
 use std::time::{Duration, Instant};
-use support_reliability::*;
 
 /// A token nobody could mistake for anything else.
 const TOKEN: &str = "xx-CANARY-tok3n-5e1f0d2b9a";

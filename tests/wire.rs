@@ -1,57 +1,29 @@
 //! What goes on the wire, captured by a raw loopback server: path, query,
 //! headers and the body exactly as given.
 
-use coveo_ua::{Client, Code, EventKind, Options};
-use std::io::{Read, Write};
-use std::net::TcpListener;
-use std::time::Duration;
+mod common;
 
-/// Accepts one connection, reads one request (head and Content-Length body),
-/// answers 200 with a visitor id, and returns the request bytes.
-fn capture_one() -> (u16, std::thread::JoinHandle<Vec<u8>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    let handle = std::thread::spawn(move || {
-        let (mut s, _) = listener.accept().unwrap();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let mut req = Vec::new();
-        let mut buf = [0u8; 8192];
-        loop {
-            let n = s.read(&mut buf).unwrap_or(0);
-            if n == 0 {
-                break;
-            }
-            req.extend_from_slice(&buf[..n]);
-            let text = String::from_utf8_lossy(&req).to_string();
-            if let Some(end) = text.find("\r\n\r\n") {
-                let len = text[..end]
-                    .lines()
-                    .find_map(|l| {
-                        let (k, v) = l.split_once(':')?;
-                        k.eq_ignore_ascii_case("content-length")
-                            .then(|| v.trim().parse::<usize>().ok())?
-                    })
-                    .unwrap_or(0);
-                if req.len() >= end + 4 + len {
-                    break;
-                }
-            }
-        }
+use common::RawServer;
+use coveo_ua::{Client, Code, EventKind, Options};
+use std::io::Write;
+
+/// A server that answers 200 with a visitor id and keeps every request.
+fn capturing_server() -> RawServer {
+    RawServer::start(|_request, stream| {
         let body = br#"{"visitId":"a","visitorId":"v-123","clientId":"c"}"#;
         let head = format!(
             "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             body.len()
         );
-        s.write_all(head.as_bytes()).unwrap();
-        s.write_all(body).unwrap();
-        req
-    });
-    (port, handle)
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    })
 }
 
 #[test]
 fn request_has_the_documented_form() {
-    let (port, server) = capture_one();
+    let server = capturing_server();
+    let port = server.port;
     let mut o = Options::new();
     o.set_token("xx-wire-token").unwrap();
     o.set_endpoint(Some(&format!("http://127.0.0.1:{port}/rest/ua")))
@@ -60,7 +32,7 @@ fn request_has_the_documented_form() {
     o.set_user_agent(Some("my-app/2.1")).unwrap();
     let body = "{ \"location\" : \"https://x/é\" ,\n\"language\":\"en\" }";
     let r = Client::new(&o).unwrap().send(EventKind::View, body);
-    let raw = server.join().unwrap();
+    let raw = server.requests.lock().unwrap().remove(0);
     assert_eq!(r.code(), Code::Ok, "{}", r.message());
     assert_eq!(r.visitor_id(), Some("v-123"));
     let text = String::from_utf8(raw).unwrap();

@@ -22,7 +22,7 @@ use crate::outcome::SendResult;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
@@ -94,11 +94,13 @@ fn segment_path(dir: &Path, id: u64, ext: &str) -> PathBuf {
     dir.join(format!("{id:016}.{ext}"))
 }
 
-/// Opens `path` for appending (created if missing), closed on exec.
+/// Opens `path` for appending (created if missing, readable by its owner
+/// only: events may hold user data), closed on exec.
 fn append_file(path: &Path) -> io::Result<File> {
     OpenOptions::new()
         .append(true)
         .create(true)
+        .mode(0o600)
         .custom_flags(libc::O_CLOEXEC)
         .open(path)
 }
@@ -111,7 +113,11 @@ impl Spool {
         max_bytes: u64,
         sync_each: bool,
     ) -> Result<(Spool, Found), Error> {
-        fs::create_dir_all(dir).map_err(|e| failed("creating the directory", dir, &e))?;
+        std::fs::DirBuilder::new()
+            .recursive(true)
+            .mode(0o700)
+            .create(dir)
+            .map_err(|e| failed("creating the directory", dir, &e))?;
         let lock = lock_dir(dir)?;
         let mut found = Found::default();
         let mut segments = BTreeMap::new();
@@ -331,6 +337,7 @@ fn lock_dir(dir: &Path) -> Result<File, Error> {
         .write(true)
         .create(true)
         .truncate(false)
+        .mode(0o600)
         .custom_flags(libc::O_CLOEXEC)
         .open(&path)
         .map_err(|e| failed("opening the lock file", &path, &e))?;
@@ -511,6 +518,21 @@ mod tests {
         ));
         let _ = fs::remove_dir_all(&dir);
         dir
+    }
+
+    #[test]
+    fn files_are_private_to_their_owner() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = temp_dir("modes");
+        let (mut spool, _) = Spool::open(&dir, 1 << 20, false).unwrap();
+        spool.append(EventKind::Custom, "{}", 1).unwrap();
+        let mode = |p: &Path| fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode(&dir), 0o700);
+        for entry in fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            assert_eq!(mode(&path), 0o600, "{}", path.display());
+        }
+        let _ = fs::remove_dir_all(&dir);
     }
 
     #[test]

@@ -1,6 +1,22 @@
-//! A real `ua-emulator` process for the integration tests, and helpers to drive
-//! its control API and to build clients against it.
+//! Test support shared by every integration suite: a real `ua-emulator`
+//! process with helpers to drive its control API and to build clients against
+//! it (here), raw loopback servers (`raw`), and the reconciliation of what a
+//! client reported against the emulator's log (`reconcile`).
+//!
+//! The emulator is an independent oracle: it is written from the service's
+//! documentation, not from the library, and shares no code with it. Where its
+//! rules mirror the library's checks (required fields, typed fields, the
+//! search hub), each side was written from the documentation on its own, so a
+//! test that compares them can catch a mistake in either.
 #![allow(dead_code)]
+
+mod raw;
+mod reconcile;
+
+#[allow(unused_imports)]
+pub use raw::{read_request, RawServer, TcpService};
+#[allow(unused_imports)]
+pub use reconcile::{marked_event, marker_counts, reconcile, Tally};
 
 use coveo_ua::{Client, Options};
 use std::io::{BufRead, BufReader};

@@ -1,81 +1,8 @@
-//! Shared pieces of the reliability suites (fault matrix, concurrency, TLS and
-//! proxy, token leaks): a real `ua-emulator` process, its control API, events
-//! tagged with a unique marker, and the reconciliation of what a client
-//! reported against what the emulator recorded.
-#![allow(dead_code)]
+//! Raw loopback servers for answers the emulator cannot give (a redirect with
+//! a Location, a huge body, a connection closed after each answer), and the
+//! request reader they share.
 
-use std::collections::HashMap;
 use std::time::Duration;
-
-#[path = "../common/mod.rs"]
-mod common;
-// Not every suite uses every re-export.
-#[allow(unused_imports)]
-pub use common::{dead_port, Emulator, KEY};
-
-/// How many times each marker (see [`marked_event`]) the emulator recorded.
-pub fn marker_counts(emu: &Emulator) -> HashMap<String, usize> {
-    let mut counts = HashMap::new();
-    for e in emu.events() {
-        if let Some(m) = e["body"]["customData"]["marker"].as_str() {
-            *counts.entry(m.to_string()).or_insert(0) += 1;
-        }
-    }
-    counts
-}
-
-/// A valid custom event carrying `marker` in `customData.marker`, so the
-/// emulator's log tells which send it came from.
-pub fn marked_event(marker: &str) -> String {
-    format!(
-        r#"{{"eventType":"reliability","eventValue":"marked","language":"en","customData":{{"marker":"{marker}"}}}}"#
-    )
-}
-
-/// What one batch of sends came to once compared with the emulator's log.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Tally {
-    /// Events sent.
-    pub sent: usize,
-    /// Reported OK.
-    pub ok: usize,
-    /// Reported with a failure code.
-    pub failed: usize,
-    /// Reported OK but absent from the log: must always be 0.
-    pub lost: usize,
-    /// Reported failed yet recorded at least once (an ambiguous failure).
-    pub failed_but_recorded: usize,
-    /// Extra copies in the log beyond the first, over all markers.
-    pub duplicates: usize,
-    /// Log entries with this batch's markers.
-    pub recorded: usize,
-}
-
-/// Compares `reported` (marker, reported OK?) with the `recorded` counts per marker.
-pub fn reconcile(reported: &[(String, bool)], recorded: &HashMap<String, usize>) -> Tally {
-    let mut t = Tally {
-        sent: reported.len(),
-        ..Tally::default()
-    };
-    for (marker, ok) in reported {
-        let n = recorded.get(marker).copied().unwrap_or(0);
-        t.recorded += n;
-        t.duplicates += n.saturating_sub(1);
-        match (ok, n) {
-            (true, 0) => {
-                t.ok += 1;
-                t.lost += 1;
-            }
-            (true, _) => t.ok += 1,
-            (false, 0) => t.failed += 1,
-            (false, _) => {
-                t.failed += 1;
-                t.failed_but_recorded += 1;
-            }
-        }
-    }
-    t
-}
 
 /// A loopback listener that hands each connection to `handler` on a thread of
 /// its own. Stopped (its accept thread joined) when dropped, and stops by
