@@ -27,11 +27,13 @@
 namespace coveo::ua {
 
 /// The kind of an event; selects the path /v15/analytics/{search,click,custom,view}.
+/// SearchBatch is a JSON array of search events sent in one request (/searches).
 enum class EventKind : std::int32_t {
     Search = UA_EVENT_SEARCH,
     Click = UA_EVENT_CLICK,
     Custom = UA_EVENT_CUSTOM,
     View = UA_EVENT_VIEW,
+    SearchBatch = UA_EVENT_SEARCH_BATCH,
 };
 
 /// The library's version, e.g. "0.1.0".
@@ -217,7 +219,7 @@ public:
         handle_.reset(client);
     }
 
-    /// Sends one event (a JSON object) and blocks until it is accepted or has
+    /// Sends one event (a JSON object; for SearchBatch a JSON array) and blocks until it is accepted or has
     /// failed for good. Returns the result on success; throws Error otherwise.
     Result send(EventKind kind, std::string_view event_json) const {
         if (!detail::has_no_nul(event_json))
@@ -229,6 +231,13 @@ public:
         Result result(raw);
         if (!result.ok()) throw Error(result.get());
         return result;
+    }
+
+    /// Sends a JSON array of search events in one request: send() with
+    /// EventKind::SearchBatch (UA_EVENT_SEARCH_BATCH in coveo_ua.h says how the
+    /// items are checked and what the result holds).
+    Result send_search_batch(std::string_view search_events_json) const {
+        return send(EventKind::SearchBatch, search_events_json);
     }
 
     /// The C handle, still owned by this object.

@@ -1,6 +1,7 @@
 // test_wrapper.cpp: the C++ wrapper (include/coveo_ua.hpp) against a private
 // ua-emulator: success, every failure path throwing the right Error (option
-// refusals carrying the library's own reason), move semantics and ownership. Uses the C test harness (tests/c/harness.h), so it
+// refusals carrying the library's own reason), search batches, move semantics
+// and ownership. Uses the C test harness (tests/c/harness.h), so it
 // ends with the same "N passed, N failed" line.
 #include <coveo_ua.hpp>
 
@@ -32,6 +33,13 @@ namespace {
 constexpr const char *kOrg = "test-org";
 constexpr const char *kToken = "xx-test-key";
 constexpr const char *kCustomEvent = R"({"eventType":"cpp","eventValue":"v","language":"en"})";
+#define SEARCH_EVENT                                                                             \
+    R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)" \
+    R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})"
+constexpr const char *kSearchEvent = SEARCH_EVENT;
+constexpr const char *kBatchOfTwo = "[" SEARCH_EVENT "," SEARCH_EVENT "]";
+// The second item (index 1) lacks its required fields.
+constexpr const char *kBatchWithBadSecond = "[" SEARCH_EVENT R"(,{"language":"en"}])";
 
 emu_process emulator;
 
@@ -94,9 +102,7 @@ void accepted_event_returns_result() {
 void every_kind_is_accepted() {
     reset_emulator();
     const ua::Client client(test_options());
-    client.send(ua::EventKind::Search,
-                R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)"
-                R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})");
+    client.send(ua::EventKind::Search, kSearchEvent);
     client.send(ua::EventKind::Click,
                 R"({"actionCause":"documentOpen","documentPosition":2,"language":"en",)"
                 R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b","sourceName":"Docs"})");
@@ -237,6 +243,44 @@ void newer_codes_have_names() {
     CHECK(ua::code_name(UA_SPOOL_FAILED) == "UA_SPOOL_FAILED");
 }
 
+// How many times `needle` occurs in the emulator's event log.
+int logged_count(const char *needle) {
+    static char log[65536];
+    if (emu_request(emulator.endpoint, "GET", "events", nullptr, log, sizeof log) != 200) return -1;
+    int count = 0;
+    for (const char *at = std::strstr(log, needle); at != nullptr; at = std::strstr(at + 1, needle)) ++count;
+    return count;
+}
+
+void search_batch_is_one_request() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    ua::Result result = client.send_search_batch(kBatchOfTwo);
+    CHECK_CODE(result.code(), UA_OK);
+    CHECK_INT(result.http_status(), 200);
+    CHECK_INT(result.attempts(), 1);
+    CHECK(!result.visitor_id().empty());
+    CHECK(!result.body().empty() && result.body().front() == '[');
+    CHECK_INT(emu_count_events(emulator.endpoint), 2);
+    CHECK_INT(logged_count("/v15/analytics/searches\""), 2);  // both items came through /searches
+
+    // The same through send() and the enum value.
+    CHECK(client.send(ua::EventKind::SearchBatch, kBatchOfTwo).ok());
+    CHECK_INT(emu_count_events(emulator.endpoint), 4);
+}
+
+void search_batch_refusals_throw() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    EXPECT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
+    const ua::Error bad_item = CAUGHT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER);
+    CHECK_CONTAINS(bad_item.what(), "Item 1 of the search batch");
+    CHECK_CONTAINS(bad_item.message().c_str(), "Item 1 of the search batch");
+    EXPECT_ERROR([&] { client.send_search_batch("[]"); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
+    EXPECT_ERROR([&] { client.send_search_batch(kSearchEvent); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
+    CHECK_INT(emu_count_events(emulator.endpoint), 0);  // nothing was sent
+}
+
 void moves_transfer_ownership() {
     reset_emulator();
     ua::Options options = test_options();
@@ -329,6 +373,8 @@ int main() {
     RUN_CPP(option_errors_carry_the_library_reason);
     RUN_CPP(option_errors_never_show_the_token);
     RUN_CPP(newer_codes_have_names);
+    RUN_CPP(search_batch_is_one_request);
+    RUN_CPP(search_batch_refusals_throw);
     RUN_CPP(moves_transfer_ownership);
     RUN_CPP(error_outlives_its_result);
     RUN_CPP(threads_share_one_client);
