@@ -2,7 +2,8 @@
 //
 // Each class owns one C handle and frees it exactly once (std::unique_ptr with
 // a deleter); all of them are move-only. Failures are reported by throwing
-// coveo::ua::Error, which carries everything the C result had.
+// coveo::ua::Error, which carries everything the C result had (for a refused
+// option or client, the reason ua_options_last_error gave).
 //
 //     coveo::ua::Client client(coveo::ua::Options().token("xx...").org("myorg"));
 //     auto result = client.send(coveo::ua::EventKind::Custom, R"({"eventType":...})");
