@@ -2,7 +2,8 @@
 //
 // Each class owns one C handle and frees it exactly once (std::unique_ptr with
 // a deleter); all of them are move-only. Failures are reported by throwing
-// coveo::ua::Error, which carries everything the C result had.
+// coveo::ua::Error, which carries everything the C result had (for a refused
+// option or client, the reason ua_options_last_error gave).
 //
 //     coveo::ua::Client client(coveo::ua::Options().token("xx...").org("myorg"));
 //     auto result = client.send(coveo::ua::EventKind::Custom, R"({"eventType":...})");
@@ -27,11 +28,13 @@
 namespace coveo::ua {
 
 /// The kind of an event; selects the path /v15/analytics/{search,click,custom,view}.
+/// SearchBatch is a JSON array of search events sent in one request (/searches).
 enum class EventKind : std::int32_t {
     Search = UA_EVENT_SEARCH,
     Click = UA_EVENT_CLICK,
     Custom = UA_EVENT_CUSTOM,
     View = UA_EVENT_VIEW,
+    SearchBatch = UA_EVENT_SEARCH_BATCH,
 };
 
 /// The library's version, e.g. "0.1.0".
@@ -56,15 +59,26 @@ struct ResultDeleter {
 
 inline std::string copy_or_empty(const char *s) { return s != nullptr ? std::string(s) : std::string(); }
 
+// The library's own account of the last failed call on `options`, copied at
+// once because the C string dies with the next call. Options moved from (NULL)
+// have no record: the code's description is then the best the library offers.
+inline std::string options_failure(const ua_options *options, ua_code code) {
+    const char *detail = ::ua_options_last_error(options);
+    return detail != nullptr ? std::string(detail) : std::string(::ua_error_describe(code));
+}
+
 // C strings end at the first NUL; a string_view may hold one inside, which
 // would silently cut the value. Returns false for such input.
 inline bool has_no_nul(std::string_view s) noexcept { return s.find('\0') == std::string_view::npos; }
 }  // namespace detail
 
 /// A failed call: the code and, for a send, everything the result reported.
+/// what() is "<code name>: <message>"; the message is the library's own text
+/// (never the token), so it reads the same in every host.
 class Error : public std::runtime_error {
 public:
-    /// An error raised before any result existed (a refused option, say).
+    /// An error raised before any result existed (a refused option, say);
+    /// `message` is taken as is.
     Error(ua_code code, std::string message)
         : std::runtime_error(compose(code, message)), code_(code), message_(std::move(message)) {}
 
@@ -139,7 +153,8 @@ private:
 };
 
 /// Settings for a Client. Setters throw Error (UA_INVALID_ARGUMENT) on a refused
-/// value and return *this, so they chain. A Client copies them: an Options object
+/// value, with the library's reason as its message, leaving the setting as it
+/// was; they return *this, so they chain. A Client copies them: an Options object
 /// can be changed or destroyed afterwards, or reused for another Client.
 class Options {
 public:
@@ -161,29 +176,33 @@ public:
     /// A proxy URL for every request.
     Options &proxy(std::string_view url) { return set_text(&::ua_options_set_proxy, url, "proxy"); }
     /// Time allowed for one attempt, in milliseconds.
-    Options &timeout_ms(std::uint32_t ms) { return check(::ua_options_set_timeout_ms(get(), ms), "timeout_ms"); }
+    Options &timeout_ms(std::uint32_t ms) { return check(::ua_options_set_timeout_ms(get(), ms)); }
     /// Time allowed for the whole call, retries and waits included, in milliseconds.
-    Options &deadline_ms(std::uint32_t ms) { return check(::ua_options_set_deadline_ms(get(), ms), "deadline_ms"); }
+    Options &deadline_ms(std::uint32_t ms) { return check(::ua_options_set_deadline_ms(get(), ms)); }
     /// Retries after a 5xx, 429, connection failure or timed-out attempt.
-    Options &max_retries(std::uint32_t retries) { return check(::ua_options_set_max_retries(get(), retries), "max_retries"); }
+    Options &max_retries(std::uint32_t retries) { return check(::ua_options_set_max_retries(get(), retries)); }
     /// Backoff before retry n: uniform in [0, min(max_ms, base_ms * 2^n)].
     Options &retry_backoff_ms(std::uint32_t base_ms, std::uint32_t max_ms) {
-        return check(::ua_options_set_retry_backoff_ms(get(), base_ms, max_ms), "retry_backoff_ms");
+        return check(::ua_options_set_retry_backoff_ms(get(), base_ms, max_ms));
     }
     /// Whether events are checked (JSON, required fields, types) before sending.
-    Options &local_checks(bool enabled) { return check(::ua_options_set_local_checks(get(), enabled), "local_checks"); }
+    Options &local_checks(bool enabled) { return check(::ua_options_set_local_checks(get(), enabled)); }
 
     /// The C handle, still owned by this object.
     ua_options *get() const noexcept { return handle_.get(); }
 
 private:
-    Options &check(ua_code code, const char *what) {
-        if (code != UA_OK) throw Error(code, std::string("option ") + what + " refused: " + std::string(::ua_error_describe(code)));
+    Options &check(ua_code code) {
+        if (code != UA_OK) throw Error(code, detail::options_failure(get(), code));
         return *this;
     }
+    // `what` names the setter only for the one refusal the C boundary cannot
+    // report: a NUL inside the view, which would cut the C string short.
     Options &set_text(ua_code (*setter)(ua_options *, const char *), std::string_view value, const char *what) {
-        if (!detail::has_no_nul(value)) throw Error(UA_INVALID_ARGUMENT, std::string("option ") + what + " contains a NUL byte");
-        return check(setter(get(), std::string(value).c_str()), what);
+        if (!detail::has_no_nul(value))
+            throw Error(UA_INVALID_ARGUMENT, std::string("coveo::ua::Options::") + what +
+                                                 ": the string_view holds a NUL byte, which a C string cannot carry");
+        return check(setter(get(), std::string(value).c_str()));
     }
 
     std::unique_ptr<ua_options, detail::OptionsDeleter> handle_;
@@ -192,24 +211,34 @@ private:
 /// Sends events. Thread-safe: share one Client between threads.
 class Client {
 public:
-    /// Builds a client from a copy of `options`; throws Error (e.g. no token set).
+    /// Builds a client from a copy of `options`; throws Error (UA_INVALID_ARGUMENT,
+    /// e.g. no token set) with the library's reason as its message.
     explicit Client(const Options &options) {
         ua_client *client = nullptr;
-        ua_code code = ::ua_client_new(options.get(), &client);
-        if (code != UA_OK) throw Error(code, "cannot create a client: " + std::string(::ua_error_describe(code)));
+        const ua_code code = ::ua_client_new(options.get(), &client);
+        if (code != UA_OK) throw Error(code, detail::options_failure(options.get(), code));
         handle_.reset(client);
     }
 
-    /// Sends one event (a JSON object) and blocks until it is accepted or has
+    /// Sends one event (a JSON object; for SearchBatch a JSON array) and blocks until it is accepted or has
     /// failed for good. Returns the result on success; throws Error otherwise.
     Result send(EventKind kind, std::string_view event_json) const {
-        if (!detail::has_no_nul(event_json)) throw Error(UA_INVALID_ARGUMENT, "the event JSON contains a NUL byte");
+        if (!detail::has_no_nul(event_json))
+            throw Error(UA_INVALID_ARGUMENT,
+                        "coveo::ua::Client::send: the string_view holds a NUL byte, which a C string cannot carry");
         ua_result *raw = nullptr;
         ::ua_send_event(handle_.get(), static_cast<ua_event_kind>(kind), std::string(event_json).c_str(), &raw);
         if (raw == nullptr) throw std::bad_alloc();
         Result result(raw);
         if (!result.ok()) throw Error(result.get());
         return result;
+    }
+
+    /// Sends a JSON array of search events in one request: send() with
+    /// EventKind::SearchBatch (UA_EVENT_SEARCH_BATCH in coveo_ua.h says how the
+    /// items are checked and what the result holds).
+    Result send_search_batch(std::string_view search_events_json) const {
+        return send(EventKind::SearchBatch, search_events_json);
     }
 
     /// The C handle, still owned by this object.

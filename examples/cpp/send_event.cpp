@@ -1,5 +1,5 @@
-// send_event.cpp: send a usage analytics event from C++ with coveo-ua, and
-// catch the errors a send can raise.
+// send_event.cpp: send usage analytics events (one, then a search batch) from
+// C++ with coveo-ua, and catch the errors a send or an option can raise.
 //
 // Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
 // sets them for a local ua-emulator).
@@ -55,6 +55,37 @@ int main() {
     } catch (const ua::Error &e) {
         print_error(e);
         ++surprises;
+    }
+
+    std::cout << "== two search events in one request\n";
+    try {
+        const std::string search = R"({"actionCause":"searchboxSubmit","language":"en","queryText":"demo",)"
+                                   R"("responseTime":12,"searchQueryUid":"7d1f0c2a-3b4e-4c5d-8e9f-0a1b2c3d4e5f"})";
+        ua::Result result = client.send_search_batch("[" + search + "," + search + "]");
+        std::cout << "   UA_OK: visitor " << result.visitor_id() << ", answer " << result.body() << "\n";
+    } catch (const ua::Error &e) {
+        print_error(e);
+        ++surprises;
+    }
+
+    std::cout << "== a batch whose second search lacks its fields (refused before sending)\n";
+    try {
+        client.send_search_batch(R"([{"actionCause":"searchboxSubmit","language":"en","queryText":"q",)"
+                                 R"("responseTime":1,"searchQueryUid":"7d1f0c2a-3b4e-4c5d-8e9f-0a1b2c3d4e5f"},)"
+                                 R"({"language":"en"}])");
+        ++surprises;
+    } catch (const ua::Error &e) {
+        print_error(e);
+        if (e.code() != UA_MISSING_PARAMETER) ++surprises;
+    }
+
+    std::cout << "== an endpoint the library refuses (plain http to a public host)\n";
+    try {
+        ua::Options().endpoint("http://analytics.example.com/rest/ua");
+        ++surprises;
+    } catch (const ua::Error &e) {
+        std::cout << "   " << e.what() << "\n";
+        if (e.code() != UA_INVALID_ARGUMENT) ++surprises;
     }
 
     std::cout << "== an event without its eventType (refused before sending)\n";

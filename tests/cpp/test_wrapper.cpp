@@ -1,6 +1,7 @@
 // test_wrapper.cpp: the C++ wrapper (include/coveo_ua.hpp) against a private
-// ua-emulator: success, every failure path throwing the right Error, move
-// semantics and ownership. Uses the C test harness (tests/c/harness.h), so it
+// ua-emulator: success, every failure path throwing the right Error (option
+// refusals carrying the library's own reason), search batches, move semantics
+// and ownership. Uses the C test harness (tests/c/harness.h), so it
 // ends with the same "N passed, N failed" line.
 #include <coveo_ua.hpp>
 
@@ -32,6 +33,13 @@ namespace {
 constexpr const char *kOrg = "test-org";
 constexpr const char *kToken = "xx-test-key";
 constexpr const char *kCustomEvent = R"({"eventType":"cpp","eventValue":"v","language":"en"})";
+#define SEARCH_EVENT                                                                             \
+    R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)" \
+    R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})"
+constexpr const char *kSearchEvent = SEARCH_EVENT;
+constexpr const char *kBatchOfTwo = "[" SEARCH_EVENT "," SEARCH_EVENT "]";
+// The second item (index 1) lacks its required fields.
+constexpr const char *kBatchWithBadSecond = "[" SEARCH_EVENT R"(,{"language":"en"}])";
 
 emu_process emulator;
 
@@ -94,9 +102,7 @@ void accepted_event_returns_result() {
 void every_kind_is_accepted() {
     reset_emulator();
     const ua::Client client(test_options());
-    client.send(ua::EventKind::Search,
-                R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)"
-                R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})");
+    client.send(ua::EventKind::Search, kSearchEvent);
     client.send(ua::EventKind::Click,
                 R"({"actionCause":"documentOpen","documentPosition":2,"language":"en",)"
                 R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b","sourceName":"Docs"})");
@@ -153,6 +159,12 @@ void bad_options_throw() {
     EXPECT_ERROR([] { ua::Options().endpoint("http://analytics.cloud.coveo.com/rest/ua"); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
     EXPECT_ERROR([] { ua::Options().retry_backoff_ms(1000, 10); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
     EXPECT_ERROR([] { ua::Options().token(std::string_view("xx-a\0b", 6)); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    try {
+        ua::Options().org(std::string_view("o\0rg", 5));
+        CHECK(false);
+    } catch (const ua::Error &e) {
+        CHECK(e.message().find("Options::org") != std::string::npos);  // names the setter
+    }
     // No token: the client refuses to exist.
     EXPECT_ERROR([] { ua::Client client(ua::Options().endpoint(emulator.endpoint)); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
     // Every Error is also a std::runtime_error.
@@ -162,6 +174,111 @@ void bad_options_throw() {
     } catch (const std::runtime_error &e) {
         CHECK(std::strstr(e.what(), "UA_INVALID_ARGUMENT") != nullptr);
     }
+}
+
+// Runs `action`, which must throw ua::Error with `code`; returns it.
+template <typename Action>
+ua::Error caught_error(const char *file, int line, Action action, ua_code code) {
+    try {
+        action();
+    } catch (const ua::Error &e) {
+        if (e.code() != code) th_fail(file, line, "Error %s (%s), expected %s", ua_code_name(e.code()), e.what(), ua_code_name(code));
+        return e;
+    }
+    th_fail(file, line, "no exception; expected %s", ua_code_name(code));
+    return ua::Error(UA_OK, "nothing was thrown");
+}
+#define CAUGHT_ERROR(action, code) caught_error(__FILE__, __LINE__, action, code)
+
+// what() is "<name>: <message>" and the message is ua_options_last_error's
+// text, word for word, for setters and the constructor alike.
+void option_errors_carry_the_library_reason() {
+    ua::Options options;
+    const ua::Error endpoint =
+        CAUGHT_ERROR([&] { options.endpoint("http://example.com/rest/ua"); }, UA_INVALID_ARGUMENT);
+    CHECK_CONTAINS(endpoint.what(), "plain http is allowed only for loopback hosts");
+    CHECK_STR(endpoint.message().c_str(), ua_options_last_error(options.get()));
+    CHECK_STR(endpoint.what(), ("UA_INVALID_ARGUMENT: " + endpoint.message()).c_str());
+
+    const ua::Error retries = CAUGHT_ERROR([&] { options.max_retries(1000); }, UA_INVALID_ARGUMENT);
+    CHECK_STR(retries.message().c_str(), ua_options_last_error(options.get()));
+    CHECK_CONTAINS(retries.what(), "max_retries 1000");
+
+    options.endpoint(emulator.endpoint);  // a refused value left the options usable
+    const ua::Error no_token = CAUGHT_ERROR([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
+    CHECK_CONTAINS(no_token.what(), "no token is set");
+    CHECK_STR(no_token.message().c_str(), ua_options_last_error(options.get()));
+
+    // Options moved from have no C handle, hence no record: the code's description stands in.
+    ua::Options taken = std::move(options);
+    const ua::Error moved = CAUGHT_ERROR([&] { options.org("o"); }, UA_INVALID_ARGUMENT);
+    CHECK_STR(moved.message().c_str(), ua_error_describe(UA_INVALID_ARGUMENT));
+    CHECK(taken.get() != nullptr);
+}
+
+// Neither a refused token nor an accepted one shows up in an error's text.
+void option_errors_never_show_the_token() {
+    const ua::Error refused =
+        CAUGHT_ERROR([] { ua::Options().token("xx-cpp secret-token"); }, UA_INVALID_ARGUMENT);
+    CHECK(std::strstr(refused.what(), "secret-token") == nullptr);
+    CHECK(!refused.message().empty());
+
+    // The CA file is read when the client is built, with the token already set.
+    ua::Options options;
+    options.endpoint(emulator.endpoint).token("xx-cpp-secret-token").ca_file("/nonexistent/coveo-ua-ca.pem");
+    const ua::Error unreadable = CAUGHT_ERROR([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
+    CHECK_CONTAINS(unreadable.what(), "/nonexistent/coveo-ua-ca.pem");
+    CHECK(std::strstr(unreadable.what(), "secret") == nullptr);
+}
+
+// Wrapping ua_code_name and ua_error_describe needs no list of codes: the
+// queue's codes, newer than the wrapper's first version, already have names.
+void newer_codes_have_names() {
+    for (ua_code code : {UA_QUEUE_FULL, UA_QUEUE_CLOSED, UA_SPOOL_FAILED}) {
+        const ua::Error error(code, "m");
+        CHECK(error.name() != "UA_UNKNOWN_CODE");
+        CHECK(error.describe() != ua::describe(9999));
+        CHECK_STR(error.what(), (std::string(error.name()) + ": m").c_str());
+    }
+    CHECK(ua::code_name(UA_SPOOL_FAILED) == "UA_SPOOL_FAILED");
+}
+
+// How many times `needle` occurs in the emulator's event log.
+int logged_count(const char *needle) {
+    static char log[65536];
+    if (emu_request(emulator.endpoint, "GET", "events", nullptr, log, sizeof log) != 200) return -1;
+    int count = 0;
+    for (const char *at = std::strstr(log, needle); at != nullptr; at = std::strstr(at + 1, needle)) ++count;
+    return count;
+}
+
+void search_batch_is_one_request() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    ua::Result result = client.send_search_batch(kBatchOfTwo);
+    CHECK_CODE(result.code(), UA_OK);
+    CHECK_INT(result.http_status(), 200);
+    CHECK_INT(result.attempts(), 1);
+    CHECK(!result.visitor_id().empty());
+    CHECK(!result.body().empty() && result.body().front() == '[');
+    CHECK_INT(emu_count_events(emulator.endpoint), 2);
+    CHECK_INT(logged_count("/v15/analytics/searches\""), 2);  // both items came through /searches
+
+    // The same through send() and the enum value.
+    CHECK(client.send(ua::EventKind::SearchBatch, kBatchOfTwo).ok());
+    CHECK_INT(emu_count_events(emulator.endpoint), 4);
+}
+
+void search_batch_refusals_throw() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    EXPECT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
+    const ua::Error bad_item = CAUGHT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER);
+    CHECK_CONTAINS(bad_item.what(), "Item 1 of the search batch");
+    CHECK_CONTAINS(bad_item.message().c_str(), "Item 1 of the search batch");
+    EXPECT_ERROR([&] { client.send_search_batch("[]"); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
+    EXPECT_ERROR([&] { client.send_search_batch(kSearchEvent); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
+    CHECK_INT(emu_count_events(emulator.endpoint), 0);  // nothing was sent
 }
 
 void moves_transfer_ownership() {
@@ -253,6 +370,11 @@ int main() {
     RUN_CPP(local_refusals_throw);
     RUN_CPP(transport_failures_throw);
     RUN_CPP(bad_options_throw);
+    RUN_CPP(option_errors_carry_the_library_reason);
+    RUN_CPP(option_errors_never_show_the_token);
+    RUN_CPP(newer_codes_have_names);
+    RUN_CPP(search_batch_is_one_request);
+    RUN_CPP(search_batch_refusals_throw);
     RUN_CPP(moves_transfer_ownership);
     RUN_CPP(error_outlives_its_result);
     RUN_CPP(threads_share_one_client);
