@@ -44,7 +44,7 @@ impl Client {
         let token = options
             .token
             .clone()
-            .ok_or_else(|| Error::invalid_argument("no token is set (set_token is required)"))?;
+            .ok_or_else(|| Error::invalid_argument("no token is set (a token is required)"))?;
         let endpoint = options.effective_endpoint()?;
         let org = options.org.as_deref();
         let urls = EventKind::ALL.map(|k| endpoint.event_url(k, org));

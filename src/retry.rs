@@ -222,6 +222,21 @@ mod tests {
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
+    /// A clock at zero and a jitter that returns `per_mille` of each range.
+    fn fakes(per_mille: u64) -> (FakeClock, FakeJitter) {
+        let clock = FakeClock {
+            now: Duration::ZERO,
+            sleeps: vec![],
+        };
+        (
+            clock,
+            FakeJitter {
+                per_mille,
+                asked: vec![],
+            },
+        )
+    }
+
     fn policy(max_retries: u32, base_ms: u64, max_ms: u64) -> Policy {
         Policy {
             max_retries,
@@ -238,14 +253,7 @@ mod tests {
         timeout_ms: u64,
         outcomes: &[Fake],
     ) -> (Finished<Fake>, FakeClock, FakeJitter) {
-        let mut clock = FakeClock {
-            now: Duration::ZERO,
-            sleeps: vec![],
-        };
-        let mut jitter = FakeJitter {
-            per_mille: 1000,
-            asked: vec![],
-        };
+        let (mut clock, mut jitter) = fakes(1000);
         let mut i = 0;
         let finished = run(
             &p,
@@ -333,14 +341,7 @@ mod tests {
     #[test]
     fn attempts_get_at_most_the_time_left() {
         // Attempts cost nothing on the fake clock, but sleeps do: 100 + 200 + 400.
-        let mut clock = FakeClock {
-            now: Duration::ZERO,
-            sleeps: vec![],
-        };
-        let mut jitter = FakeJitter {
-            per_mille: 1000,
-            asked: vec![],
-        };
+        let (mut clock, mut jitter) = fakes(1000);
         let mut budgets = vec![];
         let f = run(
             &policy(3, 100, 2000),
@@ -399,14 +400,7 @@ mod tests {
 
     #[test]
     fn keep_going_stops_before_a_retry() {
-        let mut clock = FakeClock {
-            now: Duration::ZERO,
-            sleeps: vec![],
-        };
-        let mut jitter = FakeJitter {
-            per_mille: 1000,
-            asked: vec![],
-        };
+        let (mut clock, mut jitter) = fakes(1000);
         let mut asked = 0;
         let f = run(
             &policy(5, 10, 10),

@@ -226,20 +226,9 @@ impl FastTcpTransport {
 /// Go host that did not ignore it (Rust programs ignore it; the library cannot
 /// assume that of its hosts). std's own `write` passes MSG_NOSIGNAL on the
 /// systems below, but its `write_vectored` is a plain `writev`, so the two
-/// parts go through `sendmsg` with the same flag. The list is std's: every
-/// system where it relies on MSG_NOSIGNAL.
-#[cfg(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "solaris",
-    target_os = "illumos",
-    target_os = "haiku",
-    target_os = "nto",
-))]
+/// parts go through `sendmsg` with the same flag. `msg_nosignal` is set by
+/// build.rs on every system where std relies on that flag.
+#[cfg(msg_nosignal)]
 fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
     use std::os::fd::AsRawFd;
     let mut iov = [
@@ -269,7 +258,7 @@ fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize
 /// Sends `first` then `second` in one call. Apple systems have no
 /// MSG_NOSIGNAL; std sets SO_NOSIGPIPE on every socket it makes there, so a
 /// plain `writev` cannot raise SIGPIPE.
-#[cfg(target_vendor = "apple")]
+#[cfg(all(not(msg_nosignal), target_vendor = "apple"))]
 fn send_two(mut stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
     stream.write_vectored(&[io::IoSlice::new(first), io::IoSlice::new(second)])
 }
@@ -277,19 +266,7 @@ fn send_two(mut stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<u
 /// Sends `first` alone (the caller loops for the rest): elsewhere only std's
 /// `write` is trusted about SIGPIPE, so the saving of one call is given up.
 /// Windows has no SIGPIPE at all.
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "dragonfly",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_os = "netbsd",
-    target_os = "solaris",
-    target_os = "illumos",
-    target_os = "haiku",
-    target_os = "nto",
-    target_vendor = "apple",
-)))]
+#[cfg(not(any(msg_nosignal, target_vendor = "apple")))]
 fn send_two(mut stream: &TcpStream, first: &[u8], _second: &[u8]) -> io::Result<usize> {
     stream.write(first)
 }

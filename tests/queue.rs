@@ -5,41 +5,15 @@
 mod common;
 
 use common::*;
-use coveo_ua::{Code, Counters, EventKind, FailedEvent, LogLevel, Options, Queue};
-use std::collections::HashMap;
+use coveo_ua::{Code, EventKind, FailedEvent, LogLevel, Options, Queue};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-/// A custom event that carries its own id, to find it in the emulator's log.
-fn event(id: &str) -> String {
-    format!(r#"{{"eventType":"queue","eventValue":"{id}","language":"en"}}"#)
-}
 
 /// Options for a queue on `emu`: quick retries and a short shared pause.
 fn queue_options(emu: &Emulator) -> Options {
     let mut o = emu.options();
     o.set_queue_backoff_ms(50, 400).unwrap();
     o
-}
-
-/// `enqueued + recovered == delivered + failed + pending`, at any moment.
-fn assert_identity(c: &Counters) {
-    assert_eq!(
-        c.enqueued + c.recovered,
-        c.delivered + c.failed + c.pending,
-        "counter identity broken: {c:?}"
-    );
-}
-
-/// How often each event value was logged by the emulator.
-fn logged_values(emu: &Emulator) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for e in emu.events() {
-        if let Some(v) = e["body"]["eventValue"].as_str() {
-            *seen.entry(v.to_string()).or_insert(0) += 1;
-        }
-    }
-    seen
 }
 
 /// Failures the callback saw: (kind, event, code).
@@ -68,7 +42,7 @@ fn events_from_eight_threads_are_delivered_one_by_one() {
             let q = Arc::clone(&queue);
             std::thread::spawn(move || {
                 for i in 0..per_thread {
-                    q.enqueue(EventKind::Custom, &event(&format!("t{t}-{i}")))
+                    q.enqueue(EventKind::Custom, &valued_event(&format!("t{t}-{i}")))
                         .expect("taken");
                 }
             })
@@ -79,7 +53,7 @@ fn events_from_eight_threads_are_delivered_one_by_one() {
     }
     queue.flush(Duration::from_secs(60)).expect("flushed");
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!(
         (c.enqueued, c.delivered, c.failed, c.pending),
         (2000, 2000, 0, 0)
@@ -97,7 +71,7 @@ fn events_from_eight_threads_are_delivered_one_by_one() {
     }
     assert_eq!(seen.len(), 2000);
     queue.close(Duration::from_secs(5)).unwrap();
-    assert_identity(&queue.counters());
+    assert_counter_identity(&queue.counters());
 }
 
 #[test]
@@ -123,7 +97,7 @@ fn checks_run_on_the_callers_thread_and_refusals_are_counted() {
     queue.flush(Duration::from_secs(10)).unwrap();
     let c = queue.counters();
     assert_eq!((c.refused, c.enqueued, c.delivered), (2, 1, 1));
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!(emu.stat("requests"), 1, "refused events cost no request");
 }
 
@@ -137,7 +111,7 @@ fn a_503_window_is_ridden_out_with_few_requests() {
     let started = Instant::now();
     for i in 0..300 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("o{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("o{i}")))
             .unwrap();
     }
     assert!(
@@ -148,7 +122,7 @@ fn a_503_window_is_ridden_out_with_few_requests() {
         .flush(Duration::from_secs(30))
         .expect("delivered after the window");
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!((c.delivered, c.failed), (300, 0));
     assert!(failures.lock().unwrap().is_empty());
     let seen = logged_values(&emu);
@@ -167,19 +141,21 @@ fn a_503_window_is_ridden_out_with_few_requests() {
 fn a_refused_connection_window_is_ridden_out() {
     let emu = Emulator::start(&[]);
     let queue = Queue::new(&queue_options(&emu)).unwrap();
-    queue.enqueue(EventKind::Custom, &event("before")).unwrap();
+    queue
+        .enqueue(EventKind::Custom, &valued_event("before"))
+        .unwrap();
     queue.flush(Duration::from_secs(10)).unwrap();
     emu.control("POST", "outage", r#"{"refuse_ms":1200}"#);
     for i in 0..100 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("r{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("r{i}")))
             .unwrap();
     }
     queue
         .flush(Duration::from_secs(30))
         .expect("delivered after the window");
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!((c.delivered, c.failed, c.pending), (101, 0, 0));
     let seen = logged_values(&emu);
     assert!((0..100).all(|i| seen.contains_key(&format!("r{i}"))));
@@ -196,7 +172,7 @@ fn a_429_with_retry_after_pauses_the_whole_queue() {
     let started = Instant::now();
     for i in 0..50 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("t{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("t{i}")))
             .unwrap();
     }
     queue.flush(Duration::from_secs(20)).unwrap();
@@ -206,7 +182,7 @@ fn a_429_with_retry_after_pauses_the_whole_queue() {
         started.elapsed()
     );
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!(c.delivered, 50);
     // The 429 and at most the sends already in flight when it came.
     assert!(c.attempts <= 50 + 8, "{} attempts", c.attempts);
@@ -225,10 +201,12 @@ fn an_event_the_service_refuses_fails_once_with_its_code() {
             r#"{"eventValue":"no type","language":"en"}"#,
         )
         .unwrap();
-    queue.enqueue(EventKind::Custom, &event("fine")).unwrap();
+    queue
+        .enqueue(EventKind::Custom, &valued_event("fine"))
+        .unwrap();
     queue.flush(Duration::from_secs(10)).unwrap();
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!((c.delivered, c.failed, c.attempts), (1, 1, 2));
     let seen = failures.lock().unwrap();
     assert_eq!(seen.len(), 1);
@@ -249,14 +227,14 @@ fn max_age_fails_events_with_the_code_of_their_last_try() {
     let queue = Queue::new(&o).unwrap();
     for i in 0..20 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("a{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("a{i}")))
             .unwrap();
     }
     queue
         .flush(Duration::from_secs(20))
         .expect("all failed for good");
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!((c.failed, c.delivered), (20, 0));
     let seen = failures.lock().unwrap();
     assert_eq!(seen.len(), 20, "each failure reported once");
@@ -276,13 +254,13 @@ fn capacity_by_events_and_by_bytes_refuses_at_once() {
     let queue = Queue::new(&o).unwrap();
     for i in 0..10 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("c{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("c{i}")))
             .unwrap();
     }
     let started = Instant::now();
     for _ in 0..1000 {
         let e = queue
-            .enqueue(EventKind::Custom, &event("over"))
+            .enqueue(EventKind::Custom, &valued_event("over"))
             .unwrap_err();
         assert_eq!(e.code(), Code::QueueFull);
     }
@@ -292,25 +270,27 @@ fn capacity_by_events_and_by_bytes_refuses_at_once() {
     );
     let c = queue.counters();
     assert_eq!((c.enqueued, c.refused, c.pending), (10, 1000, 10));
-    assert_identity(&c);
+    assert_counter_identity(&c);
     drop(queue);
 
-    let one = event("b0").len() as u64;
+    let one = valued_event("b0").len() as u64;
     o.set_queue_capacity(1000, 3 * one).unwrap();
     let queue = Queue::new(&o).unwrap();
     for i in 0..3 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("b{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("b{i}")))
             .unwrap();
     }
-    let e = queue.enqueue(EventKind::Custom, &event("b3")).unwrap_err();
+    let e = queue
+        .enqueue(EventKind::Custom, &valued_event("b3"))
+        .unwrap_err();
     assert_eq!(e.code(), Code::QueueFull);
     assert!(
         e.result().message().contains("capacity"),
         "{}",
         e.result().message()
     );
-    assert_identity(&queue.counters());
+    assert_counter_identity(&queue.counters());
 }
 
 #[test]
@@ -325,7 +305,7 @@ fn close_with_a_hanging_service_is_bounded_and_gives_every_event_back() {
     emu.fault(r#"{"count":0,"action":"stall","delay_ms":60000}"#);
     for i in 0..20 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("h{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("h{i}")))
             .unwrap();
     }
     std::thread::sleep(Duration::from_millis(200));
@@ -338,7 +318,7 @@ fn close_with_a_hanging_service_is_bounded_and_gives_every_event_back() {
         "close(200 ms) took {took:?}"
     );
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!((c.failed, c.pending, c.delivered), (20, 0, 0));
     let seen = failures.lock().unwrap().clone();
     assert_eq!(seen.len(), 20);
@@ -349,13 +329,13 @@ fn close_with_a_hanging_service_is_bounded_and_gives_every_event_back() {
     assert!(started.elapsed() < Duration::from_millis(100));
     assert_eq!(
         queue
-            .enqueue(EventKind::Custom, &event("late"))
+            .enqueue(EventKind::Custom, &valued_event("late"))
             .unwrap_err()
             .code(),
         Code::QueueClosed
     );
     assert_eq!(queue.flush(Duration::from_secs(1)), Ok(()));
-    assert_identity(&queue.counters());
+    assert_counter_identity(&queue.counters());
 }
 
 #[test]
@@ -369,7 +349,7 @@ fn drop_without_close_is_bounded() {
     emu.fault(r#"{"count":0,"action":"stall","delay_ms":60000}"#);
     for i in 0..5 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("d{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("d{i}")))
             .unwrap();
     }
     let started = Instant::now();
@@ -397,7 +377,9 @@ fn the_log_callback_hears_pauses_and_failures_but_never_the_token() {
     );
     let queue = Queue::new(&o).unwrap();
     emu.fault(r#"{"duration_ms":500,"status":503}"#);
-    queue.enqueue(EventKind::Custom, &event("logged")).unwrap();
+    queue
+        .enqueue(EventKind::Custom, &valued_event("logged"))
+        .unwrap();
     queue
         .enqueue(EventKind::Custom, r#"{"eventValue":"bad","language":"en"}"#)
         .unwrap();
@@ -416,13 +398,15 @@ fn the_log_callback_hears_pauses_and_failures_but_never_the_token() {
 fn a_forked_child_gets_queue_closed_at_once() {
     let emu = Emulator::start(&[]);
     let queue = Queue::new(&queue_options(&emu)).unwrap();
-    queue.enqueue(EventKind::Custom, &event("parent")).unwrap();
+    queue
+        .enqueue(EventKind::Custom, &valued_event("parent"))
+        .unwrap();
     // SAFETY: the child only calls the queue (which touches no lock after a
     // fork) and leaves with _exit.
     let pid = unsafe { libc::fork() };
     assert!(pid >= 0, "fork failed");
     if pid == 0 {
-        let enqueue = queue.enqueue(EventKind::Custom, &event("child"));
+        let enqueue = queue.enqueue(EventKind::Custom, &valued_event("child"));
         let flush = queue.flush(Duration::from_secs(10));
         let close = queue.close(Duration::from_secs(10));
         let ok = enqueue.is_err_and(|e| e.code() == Code::QueueClosed)
@@ -443,5 +427,5 @@ fn a_forked_child_gets_queue_closed_at_once() {
     let seen = logged_values(&emu);
     assert_eq!(seen.get("parent"), Some(&1));
     assert!(!seen.contains_key("child"));
-    assert_identity(&queue.counters());
+    assert_counter_identity(&queue.counters());
 }

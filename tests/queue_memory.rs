@@ -7,10 +7,6 @@ mod common;
 use common::*;
 use coveo_ua::{EventKind, Options, Queue};
 
-fn event(id: &str) -> String {
-    format!(r#"{{"eventType":"queue","eventValue":"{id}","language":"en"}}"#)
-}
-
 /// The resident set of this process, in KiB.
 fn rss_kib() -> u64 {
     let status = std::fs::read_to_string("/proc/self/status").unwrap();
@@ -29,7 +25,7 @@ fn memory_stays_bounded_while_the_service_is_down() {
         .unwrap();
     o.set_queue_capacity(1000, 1 << 20).unwrap();
     let queue = Queue::new(&o).unwrap();
-    let body = event(&"x".repeat(200));
+    let body = valued_event(&"x".repeat(200));
     for _ in 0..2000 {
         let _ = queue.enqueue(EventKind::Custom, &body);
     }

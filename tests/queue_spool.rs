@@ -8,25 +8,13 @@
 mod common;
 
 use common::*;
-use coveo_ua::{Code, Counters, EventKind, LogLevel, Options, Queue};
-use std::collections::{HashMap, HashSet};
+use coveo_ua::{Code, EventKind, LogLevel, Options, Queue};
+use std::collections::HashSet;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
-
-fn event(id: &str) -> String {
-    format!(r#"{{"eventType":"spool","eventValue":"{id}","language":"en"}}"#)
-}
-
-fn assert_identity(c: &Counters) {
-    assert_eq!(
-        c.enqueued + c.recovered,
-        c.delivered + c.failed + c.pending,
-        "counter identity broken: {c:?}"
-    );
-}
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!(
@@ -46,16 +34,6 @@ fn spool_options(endpoint: &str, dir: &Path) -> Options {
     o.set_queue_backoff_ms(50, 400).unwrap();
     o.set_spool_dir(dir.to_str()).unwrap();
     o
-}
-
-fn logged_values(emu: &Emulator) -> HashMap<String, usize> {
-    let mut seen = HashMap::new();
-    for e in emu.events() {
-        if let Some(v) = e["body"]["eventValue"].as_str() {
-            *seen.entry(v.to_string()).or_insert(0) += 1;
-        }
-    }
-    seen
 }
 
 /// Runs this test binary again on the ignored test `name`, with `env`.
@@ -87,7 +65,7 @@ fn crash_child() {
     let mut out = std::io::stdout().lock();
     for i in 0..1_000_000u64 {
         if queue
-            .enqueue(EventKind::Custom, &event(&format!("k{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("k{i}")))
             .is_ok()
         {
             writeln!(out, "ack {i}").unwrap();
@@ -134,7 +112,7 @@ fn crash_round(emu: &Emulator, kill_after: usize) -> (usize, usize, usize) {
         .flush(Duration::from_secs(60))
         .expect("the spool delivered");
     let c = queue.counters();
-    assert_identity(&c);
+    assert_counter_identity(&c);
     assert_eq!(c.failed, 0, "{c:?}");
     queue.close(Duration::from_secs(5)).unwrap();
     let seen = logged_values(emu);
@@ -176,7 +154,7 @@ fn close_keeps_what_is_left_and_the_next_queue_delivers_it() {
     let queue = Queue::new(&spool_options(&down, &dir)).unwrap();
     for i in 0..50 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("l{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("l{i}")))
             .unwrap();
     }
     let e = queue.close(Duration::from_millis(300)).unwrap_err();
@@ -184,14 +162,14 @@ fn close_keeps_what_is_left_and_the_next_queue_delivers_it() {
     assert!(e.message().contains("kept in the spool"), "{}", e.message());
     let c = queue.counters();
     assert_eq!((c.failed, c.pending), (0, 50), "{c:?}");
-    assert_identity(&c);
+    assert_counter_identity(&c);
     drop(queue);
     let queue = Queue::new(&spool_options(&emu.url, &dir)).unwrap();
     assert_eq!(queue.counter(coveo_ua::Counter::Recovered), 50);
     queue.flush(Duration::from_secs(30)).unwrap();
     let c = queue.counters();
     assert_eq!((c.recovered, c.delivered, c.pending), (50, 50, 0));
-    assert_identity(&c);
+    assert_counter_identity(&c);
     let seen = logged_values(&emu);
     assert!((0..50).all(|i| seen.get(&format!("l{i}")) == Some(&1)));
     queue.close(Duration::from_secs(5)).unwrap();
@@ -265,7 +243,7 @@ fn full_disk_child() {
     }
     let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
     let queue = Queue::new(&spool_options(&down, Path::new(&dir))).unwrap();
-    let body = event(&"f".repeat(900));
+    let body = valued_event(&"f".repeat(900));
     let mut taken = 0;
     let refusal = loop {
         match queue.enqueue(EventKind::Custom, &body) {
@@ -288,7 +266,7 @@ fn full_disk_child() {
     );
     let c = queue.counters();
     assert_eq!(c.enqueued, taken);
-    assert_identity(&c);
+    assert_counter_identity(&c);
     println!("full-disk child: {taken} taken, then UA_SPOOL_FAILED");
 }
 
@@ -343,7 +321,7 @@ fn damaged_spool_files_are_reported_and_skipped() {
     let queue = Queue::new(&spool_options(&down, &dir)).unwrap();
     for i in 0..10 {
         queue
-            .enqueue(EventKind::Custom, &event(&format!("x{i}")))
+            .enqueue(EventKind::Custom, &valued_event(&format!("x{i}")))
             .unwrap();
     }
     let _ = queue.close(Duration::ZERO);

@@ -7,6 +7,8 @@
 //! one refusal after sending is UA_CONNECTION_FAILED.
 #![no_main]
 
+mod support;
+
 use coveo_ua::ffi::*;
 use libfuzzer_sys::fuzz_target;
 use std::ffi::CString;
@@ -17,18 +19,9 @@ static CLIENT: OnceLock<usize> = OnceLock::new();
 
 fn client() -> *const ua_client {
     *CLIENT.get_or_init(|| {
-        // A port nothing listens on: bound, then released.
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let url = CString::new(format!("http://127.0.0.1:{port}/rest/ua")).unwrap();
-        let token = CString::new("xx-fuzz-token").unwrap();
-        // SAFETY: fresh options from the library, valid strings, freed once.
+        // SAFETY: options from the support module, used here and freed once.
         unsafe {
-            let o = ua_options_new();
-            assert_eq!(ua_options_set_token(o, token.as_ptr()), 0);
-            assert_eq!(ua_options_set_endpoint(o, url.as_ptr()), 0);
+            let o = support::options_for_a_closed_port();
             assert_eq!(ua_options_set_max_retries(o, 0), 0);
             assert_eq!(ua_options_set_timeout_ms(o, 200), 0);
             assert_eq!(ua_options_set_deadline_ms(o, 400), 0);

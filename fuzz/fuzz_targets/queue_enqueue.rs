@@ -8,6 +8,8 @@
 //! ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING after every call.
 #![no_main]
 
+mod support;
+
 use coveo_ua::ffi::*;
 use libfuzzer_sys::fuzz_target;
 use std::ffi::{CStr, CString};
@@ -17,17 +19,9 @@ static QUEUE: OnceLock<usize> = OnceLock::new();
 
 fn queue() -> *mut ua_queue {
     *QUEUE.get_or_init(|| {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .map(|a| a.port())
-            .expect("a free port");
-        let url = CString::new(format!("http://127.0.0.1:{port}/rest/ua")).unwrap();
-        let token = CString::new("xx-fuzz-token").unwrap();
-        // SAFETY: fresh options from the library, valid strings, freed once.
+        // SAFETY: options from the support module, used here and freed once.
         unsafe {
-            let o = ua_options_new();
-            assert_eq!(ua_options_set_token(o, token.as_ptr()), 0);
-            assert_eq!(ua_options_set_endpoint(o, url.as_ptr()), 0);
+            let o = support::options_for_a_closed_port();
             assert_eq!(ua_options_set_queue_capacity(o, 5000, 1 << 22), 0);
             assert_eq!(ua_options_set_queue_workers(o, 1), 0);
             let mut q = std::ptr::null_mut();
@@ -52,9 +46,18 @@ fuzz_target!(|data: &[u8]| {
     } else {
         i32::from(*a % 7)
     };
-    let json = CString::new(rest.iter().copied().filter(|&x| x != 0).collect::<Vec<u8>>()).unwrap();
+    let json = CString::new(
+        rest.iter()
+            .copied()
+            .filter(|&x| x != 0)
+            .collect::<Vec<u8>>(),
+    )
+    .unwrap();
     let q = queue();
-    let (refused, enqueued) = (counter(q, UA_COUNTER_REFUSED), counter(q, UA_COUNTER_ENQUEUED));
+    let (refused, enqueued) = (
+        counter(q, UA_COUNTER_REFUSED),
+        counter(q, UA_COUNTER_ENQUEUED),
+    );
     let mut result = std::ptr::null_mut();
     // SAFETY: a live queue, a valid C string, a writable out-parameter.
     let code = unsafe { ua_queue_enqueue_with_result(q, kind, json.as_ptr(), &mut result) };
@@ -80,6 +83,8 @@ fuzz_target!(|data: &[u8]| {
     }
     assert_eq!(
         counter(q, UA_COUNTER_ENQUEUED) + counter(q, UA_COUNTER_RECOVERED),
-        counter(q, UA_COUNTER_DELIVERED) + counter(q, UA_COUNTER_FAILED) + counter(q, UA_COUNTER_PENDING)
+        counter(q, UA_COUNTER_DELIVERED)
+            + counter(q, UA_COUNTER_FAILED)
+            + counter(q, UA_COUNTER_PENDING)
     );
 });

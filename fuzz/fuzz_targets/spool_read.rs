@@ -34,7 +34,11 @@ fuzz_target!(|data: &[u8]| {
         .map(|(offset, kind, ms, json)| {
             let bytes = spool::encode_event(*kind, *ms, json);
             let at = *offset as usize;
-            assert_eq!(&segment[at..at + bytes.len()], &bytes[..], "re-encoding differs");
+            assert_eq!(
+                &segment[at..at + bytes.len()],
+                &bytes[..],
+                "re-encoding differs"
+            );
             (*offset, bytes.len() as u64)
         })
         .chain(damage.iter().copied())

@@ -16,7 +16,10 @@ mod reconcile;
 #[allow(unused_imports)]
 pub use raw::{read_request, RawServer, TcpService};
 #[allow(unused_imports)]
-pub use reconcile::{marked_event, marker_counts, reconcile, Tally};
+pub use reconcile::{
+    assert_counter_identity, logged_values, marked_event, marker_counts, reconcile, valued_event,
+    Tally,
+};
 
 use coveo_ua::{Client, Options};
 use std::io::{BufRead, BufReader};

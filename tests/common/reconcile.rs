@@ -68,3 +68,29 @@ pub fn reconcile(reported: &[(String, bool)], recorded: &HashMap<String, usize>)
     }
     t
 }
+
+/// A valid custom event whose `eventValue` is `id`, so the emulator's log
+/// tells which enqueue it came from (see [`logged_values`]).
+pub fn valued_event(id: &str) -> String {
+    format!(r#"{{"eventType":"queue","eventValue":"{id}","language":"en"}}"#)
+}
+
+/// How many times the emulator recorded each `eventValue`.
+pub fn logged_values(emu: &Emulator) -> HashMap<String, usize> {
+    let mut seen = HashMap::new();
+    for e in emu.events() {
+        if let Some(v) = e["body"]["eventValue"].as_str() {
+            *seen.entry(v.to_string()).or_insert(0) += 1;
+        }
+    }
+    seen
+}
+
+/// The queue's identity: `enqueued + recovered == delivered + failed + pending`.
+pub fn assert_counter_identity(c: &coveo_ua::Counters) {
+    assert_eq!(
+        c.enqueued + c.recovered,
+        c.delivered + c.failed + c.pending,
+        "counter identity broken: {c:?}"
+    );
+}
