@@ -145,7 +145,8 @@ func TestSentinelsMatchByCode(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
-	want := map[Kind]string{KindSearch: "search", KindClick: "click", KindCustom: "custom", KindView: "view", Kind(9): "Kind(9)"}
+	want := map[Kind]string{KindSearch: "search", KindClick: "click", KindCustom: "custom", KindView: "view",
+		KindSearchBatch: "searches", Kind(9): "Kind(9)"}
 	for k, name := range want {
 		if k.String() != name {
 			t.Errorf("Kind(%d).String() = %q, want %q", int32(k), k.String(), name)
