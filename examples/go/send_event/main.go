@@ -89,7 +89,7 @@ func run() error {
 		return err
 	}
 	_, err = client.SendCustom(ctx, event)
-	if err := expect("5. 503 that does not recover", err, coveoua.ErrServer); err != nil {
+	if err := expect("5. 503 that does not recover", err, coveoua.ErrServerError); err != nil {
 		return err
 	}
 	fmt.Println("\nsend_event: every outcome was the expected one")
