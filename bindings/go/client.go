@@ -7,7 +7,6 @@ import "C"
 
 import (
 	"runtime"
-	"strconv"
 	"sync"
 )
 
@@ -25,26 +24,29 @@ type Client struct {
 	handle *C.ua_client
 }
 
-// NewClient checks the options and creates a client. Nothing is sent over
-// the network. A refused option is reported as an *Error (usually
-// CodeInvalidArgument) whose message names the field.
+// NewClient hands the options to the library and creates a client. Nothing
+// is sent over the network. A refused option is an *Error with the library's
+// code (CodeInvalidArgument) and its own explanation as the Message; the
+// few values that cannot cross into C (a NUL byte, a duration outside uint32
+// milliseconds) are refused here with the same code.
 func NewClient(opts Options) (*Client, error) {
-	copts, err := opts.newCOptions()
+	ms, err := opts.check()
 	if err != nil {
 		return nil, err
 	}
-	// ua_client_new copies the options, so they are freed right after.
-	defer C.ua_options_free(copts)
-
+	copts, err := newCOptions()
+	if err != nil {
+		return nil, err
+	}
+	// ua_client_new copies the options, so they go once it has run, whatever
+	// the outcome.
+	defer freeCOptions(copts)
+	if err := opts.apply(copts, ms); err != nil {
+		return nil, err
+	}
 	var handle *C.ua_client
-	code := Code(C.ua_client_new(copts, &handle))
-	if code != CodeOK {
-		msg := "creating the client failed"
-		if opts.CAFile != "" {
-			// The library reads the PEM file only now, so it is the usual suspect.
-			msg += " (Options.CAFile " + strconv.Quote(opts.CAFile) + " is read at this point)"
-		}
-		return nil, &Error{Code: code, Message: msg + ": " + code.Describe()}
+	if err := optionsError(copts, C.ua_client_new(copts, &handle)); err != nil {
+		return nil, err
 	}
 	if handle == nil {
 		return nil, &Error{Code: CodeInternal, Message: "ua_client_new reported success without a client"}

@@ -7,44 +7,60 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 )
 
-// headerConstants returns the names of the UA_ constants that the header
-// defines (as #define, enum member or initialised constant).
-func headerConstants(t *testing.T) map[string]bool {
+// headerNumbers returns the UA_ constants that the header defines as a
+// plain integer, with their values (macros such as UA_STRINGIFY have none).
+func headerNumbers(t *testing.T) map[string]int64 {
 	t.Helper()
 	path := filepath.Join("..", "..", "include", "coveo_ua.h")
 	text, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("reading the C header: %v", err)
 	}
-	defs := regexp.MustCompile(`(?m)(?:^\s*#define\s+(UA_[A-Z0-9_]+)\b|\b(UA_[A-Z0-9_]+)\s*=)`)
-	names := map[string]bool{}
+	defs := regexp.MustCompile(`(?m)^\s*#define\s+(UA_[A-Z0-9_]+)\s+(-?[0-9]+)\s*$`)
+	numbers := map[string]int64{}
 	for _, m := range defs.FindAllStringSubmatch(string(text), -1) {
-		names[m[1]+m[2]] = true
+		v, err := strconv.ParseInt(m[2], 10, 32)
+		if err != nil {
+			t.Fatalf("%s = %s: %v", m[1], m[2], err)
+		}
+		numbers[m[1]] = v
 	}
-	if len(names) == 0 {
-		t.Fatalf("no UA_ constant found in %s", path)
+	if len(numbers) == 0 {
+		t.Fatalf("no UA_ integer constant found in %s", path)
 	}
-	return names
+	return numbers
 }
 
-// Every failure code of the header has a Go sentinel and every sentinel is a
-// code of the header: the Go side cannot miss a code or keep a retired one.
-func TestEveryHeaderCodeHasASentinel(t *testing.T) {
-	header := headerConstants(t)
-	wantCodes := map[string]bool{}
-	for name := range header {
-		if name == "UA_OK" || strings.HasPrefix(name, "UA_EVENT_") || strings.HasPrefix(name, "UA_VERSION_") || strings.HasPrefix(name, "UA_STRINGIFY") {
-			continue
+// headerCodes returns the result codes among the header's constants: those
+// whose value the library names after them through ua_code_name. Kinds,
+// versions and any other family of numbers fall out by this rule alone.
+func headerCodes(t *testing.T) map[string]Code {
+	t.Helper()
+	codes := map[string]Code{}
+	for name, v := range headerNumbers(t) {
+		if Code(v).String() == name {
+			codes[name] = Code(v)
 		}
-		wantCodes[name] = true
 	}
-	if !header["UA_OK"] {
-		t.Error("the header defines no UA_OK")
+	// The rule must find codes at all, and at both ends of the table.
+	for _, name := range []string{"UA_OK", "UA_INVALID_HEADERS", "UA_INVALID_ARGUMENT"} {
+		if _, ok := codes[name]; !ok {
+			t.Fatalf("the header and the library do not agree on %s", name)
+		}
 	}
+	return codes
+}
+
+// Every failure code of the header has a Go sentinel with its value and
+// every sentinel is a code of the header: the Go side cannot miss a code or
+// keep a retired one.
+func TestEveryHeaderCodeHasASentinel(t *testing.T) {
+	header := headerCodes(t)
 	goCodes := map[string]bool{}
 	for _, s := range sentinels {
 		name := s.Code.String()
@@ -52,24 +68,60 @@ func TestEveryHeaderCodeHasASentinel(t *testing.T) {
 			t.Errorf("two sentinels for %s", name)
 		}
 		goCodes[name] = true
-		if !wantCodes[name] {
-			t.Errorf("sentinel for code %d (%s) has no constant in the header", int32(s.Code), name)
+		if v, ok := header[name]; !ok || v != s.Code {
+			t.Errorf("sentinel for code %d (%s) is not a code of the header (header: %d, %v)", int32(s.Code), name, v, ok)
 		}
 	}
 	var missing []string
-	for name := range wantCodes {
-		if !goCodes[name] {
+	for name := range header {
+		if name != "UA_OK" && !goCodes[name] {
 			missing = append(missing, name)
 		}
 	}
 	sort.Strings(missing)
 	if len(missing) > 0 {
-		t.Errorf("header constants without a Go sentinel: %v", missing)
+		t.Errorf("header codes without a Go sentinel: %v", missing)
 	}
-	for _, name := range []string{"UA_EVENT_SEARCH", "UA_EVENT_CLICK", "UA_EVENT_CUSTOM", "UA_EVENT_VIEW"} {
-		if !header[name] {
-			t.Errorf("the header lacks %s", name)
+	if goCodes["UA_OK"] {
+		t.Error("UA_OK has a sentinel, but success is no error")
+	}
+}
+
+// The header's kinds are the package's Kind constants, value for value.
+func TestKindsMatchTheHeader(t *testing.T) {
+	numbers := headerNumbers(t)
+	want := map[string]Kind{"UA_EVENT_SEARCH": KindSearch, "UA_EVENT_CLICK": KindClick, "UA_EVENT_CUSTOM": KindCustom,
+		"UA_EVENT_VIEW": KindView, "UA_EVENT_SEARCH_BATCH": KindSearchBatch}
+	for name, v := range numbers {
+		if !strings.HasPrefix(name, "UA_EVENT_") {
+			continue
 		}
+		if k, ok := want[name]; !ok || int64(k) != v {
+			t.Errorf("header kind %s = %d has no Kind constant with that value", name, v)
+		}
+		delete(want, name)
+	}
+	for name := range want {
+		t.Errorf("Kind constant for %s, which the header lacks", name)
+	}
+}
+
+// Transient holds for exactly the codes worth sending again later
+// (throttled, server error, no connection, timeout).
+func TestTransientCodes(t *testing.T) {
+	transient := map[Code]bool{13: true, 14: true, 101: true, 102: true}
+	all := []Code{CodeOK, Code(4242), Code(-1)}
+	for _, s := range sentinels {
+		all = append(all, s.Code)
+	}
+	for _, c := range all {
+		if c.Transient() != transient[c] {
+			t.Errorf("%s (%d).Transient() = %v, want %v", c, int32(c), c.Transient(), transient[c])
+		}
+		delete(transient, c)
+	}
+	if len(transient) != 0 {
+		t.Errorf("transient codes without a sentinel: %v", transient)
 	}
 }
 
@@ -145,7 +197,8 @@ func TestSentinelsMatchByCode(t *testing.T) {
 }
 
 func TestKindNames(t *testing.T) {
-	want := map[Kind]string{KindSearch: "search", KindClick: "click", KindCustom: "custom", KindView: "view", Kind(9): "Kind(9)"}
+	want := map[Kind]string{KindSearch: "search", KindClick: "click", KindCustom: "custom", KindView: "view",
+		KindSearchBatch: "searches", Kind(9): "Kind(9)"}
 	for k, name := range want {
 		if k.String() != name {
 			t.Errorf("Kind(%d).String() = %q, want %q", int32(k), k.String(), name)
@@ -165,5 +218,15 @@ func TestVersionMatchesCargo(t *testing.T) {
 	}
 	if got := Version(); got != string(m[1]) {
 		t.Errorf("Version() = %q, Cargo.toml says %q", got, m[1])
+	}
+}
+
+// The names from before the generated sentinels still match the same errors.
+func TestDeprecatedSentinelNames(t *testing.T) {
+	aliases := []struct{ old, current *Error }{{ErrServer, ErrServerError}, {ErrNoWorkgroup, ErrNoWorkgroupAssociatedWithToken}}
+	for _, a := range aliases {
+		if a.old != a.current || !errors.Is(&Error{Code: a.current.Code}, a.old) {
+			t.Errorf("the old name for %s does not match its errors", a.current.Code)
+		}
 	}
 }

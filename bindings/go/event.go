@@ -11,7 +11,8 @@ import (
 // the call without another copy into the C heap.
 //
 // []byte, json.RawMessage and string are taken as JSON text, unchanged (the
-// library checks it); anything else goes through encoding/json.
+// library checks it); anything else goes through encoding/json, except a nil
+// slice, which is the empty array "[]" rather than null.
 func encodeEvent(event any) ([]byte, error) {
 	var text []byte
 	switch v := event.(type) {
@@ -25,8 +26,14 @@ func encodeEvent(event any) ([]byte, error) {
 		text = make([]byte, len(v)+1)
 		copy(text, v)
 	default:
-		if rv := reflect.ValueOf(event); (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map) && rv.IsNil() {
+		rv := reflect.ValueOf(event)
+		if (rv.Kind() == reflect.Pointer || rv.Kind() == reflect.Map) && rv.IsNil() {
 			return nil, argumentError("the event is a nil %T; pass a value", event)
+		}
+		if _, custom := event.(json.Marshaler); rv.Kind() == reflect.Slice && rv.IsNil() && !custom {
+			// encoding/json writes null for a nil slice; in Go it is an
+			// empty one, and the library judges it as such.
+			return []byte("[]\x00"), nil
 		}
 		marshalled, err := json.Marshal(event)
 		if err != nil {

@@ -17,11 +17,14 @@ const (
 	KindClick  Kind = C.UA_EVENT_CLICK
 	KindCustom Kind = C.UA_EVENT_CUSTOM
 	KindView   Kind = C.UA_EVENT_VIEW
+	// KindSearchBatch is a JSON array of search events sent in one request
+	// (POST <endpoint>/v15/analytics/searches).
+	KindSearchBatch Kind = C.UA_EVENT_SEARCH_BATCH
 )
 
-// String returns "search", "click", "custom" or "view" (the path segment),
-// or "Kind(N)" for any other number, which the library refuses with
-// CodeInvalidArgument.
+// String returns "search", "click", "custom", "view" or "searches" (the path
+// segment), or "Kind(N)" for any other number, which the library refuses
+// with CodeInvalidArgument.
 func (k Kind) String() string {
 	switch k {
 	case KindSearch:
@@ -32,6 +35,8 @@ func (k Kind) String() string {
 		return "custom"
 	case KindView:
 		return "view"
+	case KindSearchBatch:
+		return "searches"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }

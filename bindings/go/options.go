@@ -9,12 +9,15 @@ import "C"
 import (
 	"math"
 	"strings"
+	"sync/atomic"
 	"time"
 	"unsafe"
 )
 
 // Options configure a Client. The zero value of every field means "the
-// library's default"; only Token is required.
+// library's default"; only Token is required. The library judges every
+// value (ranges, URL rules, token characters) and NewClient reports its
+// verdict; this package refuses only what cannot reach the library intact.
 type Options struct {
 	// Token is the API key or search token sent as "Authorization: Bearer".
 	// Required. It never appears in an error message.
@@ -26,7 +29,8 @@ type Options struct {
 	// Org is sent as the "org" query parameter; needed with tokens that carry
 	// no organization (OAuth2). Empty: not sent.
 	Org string
-	// Timeout bounds one HTTP attempt. Zero: library default.
+	// Timeout bounds one HTTP attempt; it is rounded up to whole
+	// milliseconds. Zero: library default.
 	Timeout time.Duration
 	// Deadline bounds a whole call, retries and waits included. Zero: library
 	// default. A context deadline that ends sooner wins for that call.
@@ -44,7 +48,8 @@ type Options struct {
 	// DisableLocalChecks sends events without the library's checks for
 	// required fields and types, leaving every verdict to the service.
 	DisableLocalChecks bool
-	// CAFile is a PEM file of extra root certificates for https endpoints.
+	// CAFile is a PEM file of extra root certificates for https endpoints;
+	// the library reads it when NewClient runs.
 	CAFile string
 	// Proxy is the URL of an HTTP proxy to send through. Empty: none.
 	Proxy string
@@ -53,123 +58,140 @@ type Options struct {
 // Retries returns a pointer to n, for Options.MaxRetries.
 func Retries(n uint32) *uint32 { return &n }
 
-// newCOptions builds the library's options from o. The caller owns the
-// returned handle and frees it with C.ua_options_free.
-func (o *Options) newCOptions() (*C.ua_options, error) {
-	if o.Token == "" {
-		return nil, argumentError("Options.Token is required (an API key or a search token)")
-	}
-	if (o.BackoffBase == 0) != (o.BackoffMax == 0) {
-		return nil, argumentError("Options.BackoffBase and Options.BackoffMax must be set together")
-	}
+// liveCOptions counts the C options made and not yet freed, so that a test
+// can tell that no path of NewClient leaks them.
+var liveCOptions atomic.Int64
+
+// newCOptions makes the library's options with every default. The caller
+// frees them with freeCOptions, on every path.
+func newCOptions() (*C.ua_options, error) {
 	opts := C.ua_options_new()
 	if opts == nil {
 		return nil, &Error{Code: CodeInternal, Message: "ua_options_new returned NULL (out of memory)"}
 	}
-	if err := o.apply(opts); err != nil {
-		C.ua_options_free(opts)
-		return nil, err
-	}
+	liveCOptions.Add(1)
 	return opts, nil
 }
 
-// apply copies every non-zero field into opts, stopping at the first one the
-// library refuses.
-func (o *Options) apply(opts *C.ua_options) error {
-	type stringOption struct {
-		name, value string
-		secret      bool
-		set         func(*C.ua_options, *C.char) C.ua_code
+// freeCOptions frees options from newCOptions.
+func freeCOptions(opts *C.ua_options) {
+	C.ua_options_free(opts)
+	liveCOptions.Add(-1)
+}
+
+// cMillis holds the durations of Options as the library's milliseconds.
+type cMillis struct {
+	timeout, deadline, backoffBase, backoffMax uint32
+}
+
+// check finds what the C boundary cannot carry: a NUL inside a string (a C
+// string ends there), a negative duration or one beyond uint32
+// milliseconds, and a backoff with one half left at zero (the library takes
+// both in one call, and zero here means "the default", not a value). It
+// returns the durations converted.
+func (o *Options) check() (cMillis, error) {
+	var ms cMillis
+	texts := []struct{ name, value string }{
+		{"Token", o.Token}, {"Endpoint", o.Endpoint}, {"Org", o.Org},
+		{"UserAgent", o.UserAgent}, {"CAFile", o.CAFile}, {"Proxy", o.Proxy},
 	}
-	strs := []stringOption{
-		{"Token", o.Token, true, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_token(p, s) }},
-		{"Endpoint", o.Endpoint, false, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_endpoint(p, s) }},
-		{"Org", o.Org, false, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_org(p, s) }},
-		{"UserAgent", o.UserAgent, false, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_user_agent(p, s) }},
-		{"CAFile", o.CAFile, false, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_ca_file(p, s) }},
-		{"Proxy", o.Proxy, false, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_proxy(p, s) }},
+	for _, s := range texts {
+		// The offset only, never the text: it may be the token.
+		if i := strings.IndexByte(s.value, 0); i >= 0 {
+			return ms, argumentError("Options.%s holds a NUL byte at offset %d, which a C string cannot carry", s.name, i)
+		}
 	}
-	for _, s := range strs {
+	durations := []struct {
+		name string
+		d    time.Duration
+		out  *uint32
+	}{
+		{"Timeout", o.Timeout, &ms.timeout}, {"Deadline", o.Deadline, &ms.deadline},
+		{"BackoffBase", o.BackoffBase, &ms.backoffBase}, {"BackoffMax", o.BackoffMax, &ms.backoffMax},
+	}
+	for _, d := range durations {
+		v, err := durationMs(d.name, d.d)
+		if err != nil {
+			return ms, err
+		}
+		*d.out = v
+	}
+	if (o.BackoffBase == 0) != (o.BackoffMax == 0) {
+		return ms, argumentError("Options.BackoffBase and Options.BackoffMax are one setting of the library: set both or neither (zero means the default)")
+	}
+	return ms, nil
+}
+
+// apply hands every non-zero field to its C setter, stopping at the first
+// one the library refuses; the error is the library's own text.
+func (o *Options) apply(opts *C.ua_options, ms cMillis) error {
+	texts := []struct {
+		value string
+		set   func(*C.ua_options, *C.char) C.ua_code
+	}{
+		{o.Token, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_token(p, s) }},
+		{o.Endpoint, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_endpoint(p, s) }},
+		{o.Org, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_org(p, s) }},
+		{o.UserAgent, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_user_agent(p, s) }},
+		{o.CAFile, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_ca_file(p, s) }},
+		{o.Proxy, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_proxy(p, s) }},
+	}
+	for _, s := range texts {
 		if s.value == "" {
 			continue
 		}
-		if err := setString(opts, s.name, s.value, s.secret, s.set); err != nil {
+		if err := optionsError(opts, setText(opts, s.value, s.set)); err != nil {
 			return err
 		}
 	}
-
-	timeout, err := durationMs("Timeout", o.Timeout)
-	if err != nil {
-		return err
+	// Each refusal is read at once: the last error is that of the last call.
+	var numbers []func() C.ua_code
+	if ms.timeout != 0 {
+		numbers = append(numbers, func() C.ua_code { return C.ua_options_set_timeout_ms(opts, C.uint32_t(ms.timeout)) })
 	}
-	deadline, err := durationMs("Deadline", o.Deadline)
-	if err != nil {
-		return err
-	}
-	base, err := durationMs("BackoffBase", o.BackoffBase)
-	if err != nil {
-		return err
-	}
-	maxWait, err := durationMs("BackoffMax", o.BackoffMax)
-	if err != nil {
-		return err
-	}
-	if timeout != 0 {
-		if err := optionCode("Timeout", o.Timeout.String(), C.ua_options_set_timeout_ms(opts, C.uint32_t(timeout))); err != nil {
-			return err
-		}
-	}
-	if deadline != 0 {
-		if err := optionCode("Deadline", o.Deadline.String(), C.ua_options_set_deadline_ms(opts, C.uint32_t(deadline))); err != nil {
-			return err
-		}
+	if ms.deadline != 0 {
+		numbers = append(numbers, func() C.ua_code { return C.ua_options_set_deadline_ms(opts, C.uint32_t(ms.deadline)) })
 	}
 	if o.MaxRetries != nil {
-		if err := optionCode("MaxRetries", "", C.ua_options_set_max_retries(opts, C.uint32_t(*o.MaxRetries))); err != nil {
-			return err
-		}
+		retries := *o.MaxRetries
+		numbers = append(numbers, func() C.ua_code { return C.ua_options_set_max_retries(opts, C.uint32_t(retries)) })
 	}
-	if base != 0 {
-		code := C.ua_options_set_retry_backoff_ms(opts, C.uint32_t(base), C.uint32_t(maxWait))
-		if err := optionCode("BackoffBase/BackoffMax", o.BackoffBase.String()+"/"+o.BackoffMax.String(), code); err != nil {
-			return err
-		}
+	if ms.backoffBase != 0 {
+		numbers = append(numbers, func() C.ua_code {
+			return C.ua_options_set_retry_backoff_ms(opts, C.uint32_t(ms.backoffBase), C.uint32_t(ms.backoffMax))
+		})
 	}
 	if o.DisableLocalChecks {
-		if err := optionCode("DisableLocalChecks", "", C.ua_options_set_local_checks(opts, C.bool(false))); err != nil {
+		numbers = append(numbers, func() C.ua_code { return C.ua_options_set_local_checks(opts, C.bool(false)) })
+	}
+	for _, set := range numbers {
+		if err := optionsError(opts, set()); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// setString hands one text option to the library through a temporary C
-// string. A secret value is never echoed in the error.
-func setString(opts *C.ua_options, name, value string, secret bool,
-	set func(*C.ua_options, *C.char) C.ua_code) error {
-	shown := value
-	if secret {
-		shown = ""
-	}
-	if i := strings.IndexByte(value, 0); i >= 0 {
-		return argumentError("Options.%s contains a NUL byte at offset %d", name, i)
-	}
+// setText hands one string to a setter through a temporary C copy.
+func setText(opts *C.ua_options, value string, set func(*C.ua_options, *C.char) C.ua_code) C.ua_code {
 	cs := C.CString(value)
 	defer C.free(unsafe.Pointer(cs))
-	return optionCode(name, shown, set(opts, cs))
+	return set(opts, cs)
 }
 
-// optionCode turns a setter's refusal into an *Error naming the field.
-func optionCode(name, shown string, code C.ua_code) error {
-	if Code(code) == CodeOK {
+// optionsError is nil for UA_OK, otherwise an *Error with the library's
+// code and the message it recorded in opts for the call that just failed.
+func optionsError(opts *C.ua_options, code C.ua_code) error {
+	c := Code(code)
+	if c == CodeOK {
 		return nil
 	}
-	c := Code(code)
-	msg := "Options." + name + " refused"
-	if shown != "" {
-		msg += " (" + shown + ")"
+	msg := optString(C.ua_options_last_error(opts))
+	if msg == "" {
+		// The library promises a message; its description is the fallback.
+		msg = c.Describe()
 	}
-	return &Error{Code: c, Message: msg + ": " + c.Describe()}
+	return &Error{Code: c, Message: msg}
 }
 
 // durationMs converts d to whole milliseconds, rounding up so that a small
@@ -183,7 +205,7 @@ func durationMs(name string, d time.Duration) (uint32, error) {
 		ms++
 	}
 	if ms > math.MaxUint32 {
-		return 0, argumentError("Options.%s is too long (%s; at most %d ms)", name, d, uint32(math.MaxUint32))
+		return 0, argumentError("Options.%s (%s) does not fit the library's uint32 milliseconds (at most %d ms)", name, d, uint32(math.MaxUint32))
 	}
 	return uint32(ms), nil
 }

@@ -8,43 +8,85 @@ import (
 	"time"
 )
 
-// Bad options are refused by NewClient with ErrInvalidArgument and a message
-// naming the field, never the token.
+// Bad options are refused by NewClient with ErrInvalidArgument. The message
+// is the library's own verdict (from ua_options_last_error), except for the
+// few values this package cannot hand to C; it never holds the token, and
+// the C options are freed on every path.
 func TestBadOptionsAreRefused(t *testing.T) {
 	cases := []struct {
 		name  string
 		edit  func(*Options)
-		field string
+		inMsg string
 	}{
-		{"no token", func(o *Options) { o.Token = "" }, "Token"},
-		{"NUL in token", func(o *Options) { o.Token = "xx\x00secret" }, "Token"},
-		{"ftp endpoint", func(o *Options) { o.Endpoint = "ftp://127.0.0.1/rest/ua" }, "Endpoint"},
-		{"clear text to a remote host", func(o *Options) { o.Endpoint = "http://analytics.example.com/rest/ua" }, "Endpoint"},
-		{"query string", func(o *Options) { o.Endpoint = emu.endpoint + "?x=1" }, "Endpoint"},
-		{"negative timeout", func(o *Options) { o.Timeout = -time.Second }, "Timeout"},
-		{"deadline beyond uint32 ms", func(o *Options) { o.Deadline = 1 << 62 }, "Deadline"},
-		{"backoff base alone", func(o *Options) { o.BackoffMax = 0 }, "Backoff"},
-		{"missing CA file", func(o *Options) { o.CAFile = "/nonexistent/coveoua-test.pem" }, "CAFile"},
+		// The library's verdicts.
+		{"no token", func(o *Options) { o.Token = "" }, "no token is set"},
+		{"space in token", func(o *Options) { o.Token = "xx secret-token-value" }, "the token contains a space"},
+		{"non-ASCII token", func(o *Options) { o.Token = "xx-secret-tökén" }, "non-ASCII"},
+		{"clear text to a remote host", func(o *Options) { o.Endpoint = "http://example.com/rest/ua" },
+			"endpoint 'http://example.com/rest/ua' refused: plain http is allowed only for loopback hosts"},
+		{"ftp endpoint", func(o *Options) { o.Endpoint = "ftp://127.0.0.1/rest/ua" }, "endpoint 'ftp://127.0.0.1/rest/ua' refused"},
+		{"query string", func(o *Options) { o.Endpoint = emu.endpoint + "?x=1" }, "refused"},
+		{"space in org", func(o *Options) { o.Org = "my org" }, "organization id contains a space"},
+		{"timeout too long", func(o *Options) { o.Timeout = 601 * time.Second }, "timeout 601000 is out of range (1 to 600000)"},
+		{"deadline too long", func(o *Options) { o.Deadline = 2 * time.Hour }, "deadline 7200000 is out of range (1 to 3600000)"},
+		{"too many retries", func(o *Options) { o.MaxRetries = Retries(101) }, "max_retries 101 is out of range (0 to 100)"},
+		{"backoff base above max", func(o *Options) { o.BackoffBase = time.Second; o.BackoffMax = time.Millisecond },
+			"backoff base (1000 ms) is larger than backoff max (1 ms)"},
+		{"control character in user agent", func(o *Options) { o.UserAgent = "app/1.0\r\nX-Evil: 1" }, "user agent product"},
+		{"socks proxy", func(o *Options) { o.Proxy = "socks5://127.0.0.1:1080" }, "proxy refused"},
+		{"missing CA file", func(o *Options) { o.CAFile = "/nonexistent/coveoua-test.pem" },
+			"CA file '/nonexistent/coveoua-test.pem' cannot be read"},
+		// What cannot cross the C boundary, refused by this package.
+		{"NUL in token", func(o *Options) { o.Token = "xx\x00secret" }, "Options.Token holds a NUL byte at offset 2"},
+		{"NUL in endpoint", func(o *Options) { o.Endpoint = emu.endpoint + "\x00" }, "Options.Endpoint holds a NUL byte"},
+		{"negative timeout", func(o *Options) { o.Timeout = -time.Second }, "Options.Timeout is negative"},
+		{"deadline beyond uint32 ms", func(o *Options) { o.Deadline = 1 << 62 }, "Options.Deadline"},
+		{"backoff base alone", func(o *Options) { o.BackoffMax = 0 }, "Options.BackoffBase and Options.BackoffMax"},
 	}
 	for _, tc := range cases {
 		opts := testOptions()
 		opts.Token = "xx-secret-token-value"
 		tc.edit(&opts)
 		c, err := NewClient(opts)
+		if n := liveCOptions.Load(); n != 0 {
+			t.Errorf("%s: %d C options left unfreed", tc.name, n)
+		}
 		if err == nil {
 			_ = c.Close()
 			t.Errorf("%s: NewClient accepted the options", tc.name)
 			continue
 		}
+		e := asError(t, err)
 		if !errors.Is(err, ErrInvalidArgument) {
 			t.Errorf("%s: got %v, want ErrInvalidArgument", tc.name, err)
 		}
-		if !strings.Contains(err.Error(), tc.field) {
-			t.Errorf("%s: the error does not name %s: %v", tc.name, tc.field, err)
+		if !strings.Contains(e.Message, tc.inMsg) || !strings.Contains(err.Error(), tc.inMsg) {
+			t.Errorf("%s: the error does not say %q: %v", tc.name, tc.inMsg, err)
 		}
 		if strings.Contains(err.Error(), "secret") {
 			t.Errorf("%s: the token leaked into the error: %v", tc.name, err)
 		}
+	}
+}
+
+// The library's verdict on one option is what NewClient returns, unchanged:
+// the first refused option stops the setup, and a later valid one does not
+// hide it.
+func TestFirstRefusedOptionIsReported(t *testing.T) {
+	opts := testOptions()
+	opts.Endpoint = "http://example.com/rest/ua"
+	opts.Timeout = 601 * time.Second
+	_, err := NewClient(opts)
+	e := asError(t, err)
+	want := "plain http is allowed only for loopback hosts"
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(e.Message, want) {
+		t.Errorf("got %v, want ErrInvalidArgument saying %q", err, want)
+	}
+	if strings.Contains(e.Message, "timeout") {
+		t.Errorf("the message mixes in a later option: %q", e.Message)
+	}
+	if n := liveCOptions.Load(); n != 0 {
+		t.Errorf("%d C options left unfreed", n)
 	}
 }
 
@@ -57,6 +99,9 @@ func TestAllOptionsTogether(t *testing.T) {
 		o.DisableLocalChecks = true
 		o.MaxRetries = Retries(0)
 	})
+	if n := liveCOptions.Load(); n != 0 {
+		t.Errorf("%d C options left unfreed after a client was made", n)
+	}
 	if _, err := c.SendView(context.Background(), viewEvent()); err != nil {
 		t.Fatalf("send with every option set: %v", err)
 	}

@@ -117,6 +117,20 @@ func (c *Client) SendView(ctx context.Context, event any) (*Result, error) {
 	return c.Send(ctx, KindView, event)
 }
 
+// SendSearchBatch sends several search events in one request
+// (POST /v15/analytics/searches). events is a slice of structs or maps,
+// marshalled as one JSON array (a nil slice is an empty one), or the array
+// as JSON text ([]byte, json.RawMessage or string), sent unchanged.
+//
+// With local checks on, each item is checked as a search event and a
+// failure's message names its index from 0 ("Item 1 of the search batch:
+// ..."); an empty array fails with ErrInvalidObject. The Result's VisitorID
+// is the first item's and its Body the service's whole array answer. The
+// context is handled as by Send.
+func (c *Client) SendSearchBatch(ctx context.Context, events any) (*Result, error) {
+	return c.Send(ctx, KindSearchBatch, events)
+}
+
 // send makes the blocking C call. text ends with a NUL; deadlineMs 0 means
 // the client's deadline alone.
 func (c *Client) send(kind Kind, text []byte, deadlineMs uint32) (*Result, error) {

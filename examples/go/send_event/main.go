@@ -1,6 +1,7 @@
 // Command send_event shows the Go binding against a running service (the
 // demo runs it beside ua-emulator): one accepted event, then the failures a
-// program must handle, each inspected with errors.Is and errors.As.
+// program must handle, each inspected with errors.Is and errors.As, a search
+// batch sent in one request, and an option the library refuses.
 //
 // It reads UA_ENDPOINT, UA_TOKEN and UA_ORG, and the emulator's control API
 // next to UA_ENDPOINT to stage the 503 bursts. It exits non-zero when an
@@ -89,9 +90,30 @@ func run() error {
 		return err
 	}
 	_, err = client.SendCustom(ctx, event)
-	if err := expect("5. 503 that does not recover", err, coveoua.ErrServer); err != nil {
+	if err := expect("5. 503 that does not recover", err, coveoua.ErrServerError); err != nil {
 		return err
 	}
+
+	// Three search events in one request; the answer is the service's array.
+	batch := make([]map[string]any, 3)
+	for i := range batch {
+		batch[i] = map[string]any{"actionCause": "searchboxSubmit", "language": "en", "queryText": fmt.Sprintf("pump %d", i),
+			"responseTime": 10 + i, "searchQueryUid": fmt.Sprintf("4f1c8d2e-6b2a-4c1f-9a51-3d2b7e9c0a1%d", i)}
+	}
+	res, err = client.SendSearchBatch(ctx, batch)
+	if err != nil {
+		return fmt.Errorf("the search batch was refused: %w", err)
+	}
+	fmt.Printf("\n6. search batch of %d: accepted in one request, HTTP %d, first visitorId %s\n", len(batch), res.HTTPStatus, res.VisitorID)
+
+	// An option the library refuses: its own explanation is the message.
+	plain := opts
+	plain.Endpoint = "http://example.com/rest/ua"
+	_, err = coveoua.NewClient(plain)
+	if err := expect("7. plain http to a remote host", err, coveoua.ErrInvalidArgument); err != nil {
+		return err
+	}
+
 	fmt.Println("\nsend_event: every outcome was the expected one")
 	return nil
 }
