@@ -15,7 +15,7 @@ contract (see ``coveo_ua.errors``).
 from __future__ import annotations
 
 from ._ffi import LIBRARY_PATH, lib, text
-from .client import Client, ClientClosedError, EventKind, EventLike, KindLike, Result
+from .client import BatchLike, Client, ClientClosedError, EventKind, EventLike, KindLike, Result
 from .errors import *  # noqa: F401,F403 (one exception class per failing code)
 from .errors import CODE_VALUES, CODES, ERROR_CLASS_NAMES, ERROR_CLASSES, UAError, code_name, describe, error_class
 
@@ -33,6 +33,7 @@ __all__ = [
     "CODE_VALUES",
     "ERROR_CLASSES",
     "LIBRARY_PATH",
+    "BatchLike",
     "Client",
     "ClientClosedError",
     "EventKind",

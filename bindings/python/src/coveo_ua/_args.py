@@ -29,6 +29,7 @@ class EventKind(enum.IntEnum):
     CLICK = 2
     CUSTOM = 3
     VIEW = 4
+    #: A JSON array of search events sent in one request.
     SEARCH_BATCH = 5
 
 
@@ -111,14 +112,29 @@ def kind_value(kind: Any) -> int:
 
 
 def event_json(kind: int, event: Any) -> bytes:
-    """The bytes of ``event_json``: JSON text as given, or a mapping serialized
-    as compact JSON."""
+    """The bytes of ``event_json`` for `kind`: JSON text as given, or Python
+    values serialized as compact JSON (a list or tuple for a search batch, a
+    mapping otherwise)."""
     if isinstance(event, (str, bytes, bytearray, memoryview)):
         return _no_nul(_text_bytes(event))
-    if not isinstance(event, Mapping):
-        raise InvalidArgumentError(f"event must be a Mapping, or JSON as str or bytes, got {type(event).__name__}")
+    if kind == EventKind.SEARCH_BATCH:
+        if not isinstance(event, (list, tuple)):
+            raise InvalidArgumentError(
+                f"a search batch must be a list or tuple of mappings, or JSON as str or bytes,"
+                f" got {type(event).__name__}"
+            )
+        # Items are serialized whatever they are: the library judges each one
+        # and names its index, as it does for a batch given as text.
+        value: Any = [dict(item) if isinstance(item, Mapping) else item for item in event]
+    elif isinstance(event, Mapping):
+        value = dict(event)
+    else:
+        hint = " (a list of search events is sent with send_search_batch)" if isinstance(event, (list, tuple)) else ""
+        raise InvalidArgumentError(
+            f"event must be a Mapping, or JSON as str or bytes, got {type(event).__name__}{hint}"
+        )
     try:
-        encoded = json.dumps(dict(event), separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+        encoded = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
         data = encoded.encode("utf-8")
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(f"event cannot be serialized as JSON: {exc}") from exc

@@ -6,19 +6,23 @@ import ctypes
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
 from ._args import EventKind, backoff_ms, c_text, event_json, flag, kind_value, milliseconds, uint32
 from ._ffi import ClientPtr, ResultPtr, lib, text
 from .errors import OK, describe, make_error
 
 #: What ``Client.send`` accepts as a kind: an EventKind, its name in any case
-#: ("search", "click", "custom", "view"), or a raw number
+#: ("search", "click", "custom", "view", "search_batch"), or a raw number
 #: (checked by the library).
 KindLike = Union[EventKind, str, int]
 #: What ``Client.send`` accepts as an event: a mapping (serialized as compact
 #: JSON) or the JSON text itself as str or bytes (sent unchanged).
 EventLike = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
+#: What ``Client.send_search_batch`` accepts: a list or tuple of mappings
+#: (serialized as one compact JSON array) or the array's JSON text as str or
+#: bytes (sent unchanged).
+BatchLike = Union[Sequence[Mapping[str, Any]], str, bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
 # The option setters to call in order: (setter, its arguments after the options).
 _Settings = List[Tuple[Any, Tuple[Any, ...]]]
@@ -111,11 +115,14 @@ class Client:
 
     # -- sending -----------------------------------------------------------
 
-    def send(self, kind: KindLike, event: EventLike, deadline: Optional[float] = None) -> Result:
+    def send(self, kind: KindLike, event: Union[EventLike, BatchLike], deadline: Optional[float] = None) -> Result:
         """Sends one event and blocks until it is accepted or has failed for good.
 
         ``deadline`` (seconds) shortens the client's deadline for this call
         only; the shorter of the two applies.
+
+        For ``EventKind.SEARCH_BATCH`` ("search_batch"), ``event`` is what
+        send_search_batch takes.
 
         Returns a Result on success; raises the UAError subclass of the
         failure's code otherwise (InvalidArgumentError for a bad kind or an
@@ -146,6 +153,22 @@ class Client:
     def send_view(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a view event (see send)."""
         return self.send(EventKind.VIEW, event, deadline)
+
+    def send_search_batch(self, events: BatchLike, deadline: Optional[float] = None) -> Result:
+        """Sends search events in one request (``POST .../v15/analytics/searches``).
+
+        ``events`` is a list or tuple of mappings, serialized as one compact
+        JSON array, or the array's JSON text as str or bytes, sent unchanged.
+        With local checks on, the library checks every item and a failure's
+        message names the item's index from 0 ("Item 1 of the search batch:
+        ..."); an empty batch is InvalidObjectError. Nothing is sent when an
+        item is refused: the service takes the whole batch or none of it.
+
+        The Result is that of the one request: ``visitor_id`` is the first
+        item's, ``body`` the service's whole JSON array answer. See send for
+        ``deadline`` and the exceptions.
+        """
+        return self.send(EventKind.SEARCH_BATCH, events, deadline)
 
     # -- lifetime ----------------------------------------------------------
 
@@ -263,4 +286,4 @@ def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
         lib.ua_result_free(result)
 
 
-__all__ = ["Client", "ClientClosedError", "EventKind", "EventLike", "KindLike", "Result"]
+__all__ = ["BatchLike", "Client", "ClientClosedError", "EventKind", "EventLike", "KindLike", "Result"]
