@@ -8,8 +8,10 @@ A thin ctypes binding of the native library libcoveo_ua::
         result = client.send_custom({"eventType": "t", "eventValue": "v", "language": "en"})
         print(result.http_status, result.visitor_id)
 
-Every failure raises a subclass of UAError, one per result code of the C
-contract (see ``coveo_ua.errors``).
+Every failure raises a UAError: the subclass of its result code (one class
+per failing code of the C contract, each with ``code``, ``name`` and
+``transient``), or UAError itself for a code this binding does not know (see
+``coveo_ua.errors``).
 """
 
 from __future__ import annotations
