@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Sends one accepted event, then shows how each kind of failure is reported.
+"""Sends an accepted event and a search batch, then shows how each kind of
+failure is reported.
 
 Run beside an emulator (`make demo` does it): UA_ENDPOINT, UA_TOKEN and
 UA_ORG name the service. The failure cases use the emulator's control API
@@ -46,6 +47,16 @@ def event(value: str) -> Dict[str, Any]:
     return {"eventType": "demo", "eventValue": value, "language": "en"}
 
 
+def search(query: str) -> Dict[str, Any]:
+    return {
+        "actionCause": "searchboxSubmit",
+        "language": "en",
+        "queryText": query,
+        "responseTime": 42,
+        "searchQueryUid": "7f3e2b1a-0c4d-4e5f-8a9b-1c2d3e4f5a6b",
+    }
+
+
 def report(title: str, error: UAError) -> None:
     print(f"\n{title}")
     print(f"  exception: {type(error).__name__}")
@@ -63,6 +74,10 @@ def main() -> int:
         result = client.send_custom(event("accepted"))
         print(f"accepted: HTTP {result.http_status} after {result.attempts} attempt(s), visitor {result.visitor_id}")
 
+        batch = [search("coveo"), search("usage analytics"), search("blocking client")]
+        result = client.send_search_batch(batch)
+        print(f"a search batch of {len(batch)} in one request: HTTP {result.http_status}, visitor {result.visitor_id}")
+
         try:
             with Client("xx-not-a-real-key", ENDPOINT, **options) as stranger:
                 stranger.send_custom(event("bad token"))
@@ -76,9 +91,22 @@ def main() -> int:
             report("2. a required field is missing (caught before sending):", error)
             handled += 1
 
+        unfinished = [search("fine"), {**search("no language"), "language": None}]
+        try:
+            client.send_search_batch(unfinished)
+        except UAError as error:
+            report("3. one bad item refuses a search batch (caught before sending):", error)
+            handled += 1
+
+        try:
+            Client(TOKEN, "http://analytics.example.com/rest/ua")
+        except UAError as error:
+            report("4. an option the library refuses, in its own words:", error)
+            handled += 1
+
         emulator("POST", "faults", {"count": 2, "status": 503, "body": "html"})
         result = client.send_custom(event("after a short outage"))
-        print(f"\n3. a burst of two 503 answers recovers: HTTP {result.http_status} after {result.attempts} attempts")
+        print(f"\n5. a burst of two 503 answers recovers: HTTP {result.http_status} after {result.attempts} attempts")
 
         emulator(
             "POST",
@@ -88,13 +116,13 @@ def main() -> int:
         try:
             client.send_custom(event("during a long outage"))
         except UAError as error:
-            report("4. an outage longer than the retries:", error)
+            report("6. an outage longer than the retries:", error)
             handled += 1
         finally:
             emulator("DELETE", "faults")
 
-    if handled != 3:
-        print(f"\nexpected 3 handled failures, saw {handled}", file=sys.stderr)
+    if handled != 5:
+        print(f"\nexpected 5 handled failures, saw {handled}", file=sys.stderr)
         return 1
     return 0
 

@@ -91,9 +91,10 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emu(emulator: Emulator) -> Iterator[Emulator]:
-    """The session emulator with no fault rules and an empty event log."""
+    """The session emulator with no fault rules, an empty event log and its counters at zero."""
     emulator.clear_faults()
     emulator.clear_events()
+    emulator.clear_stats()
     yield emulator
     emulator.clear_faults()
 

@@ -106,8 +106,11 @@ class Emulator:
     def clear_events(self) -> None:
         self.control("DELETE", "events")
 
-    def stats(self) -> Dict[str, int]:
+    def stats(self) -> Dict[str, Any]:
         return dict(self.control("GET", "stats"))
+
+    def clear_stats(self) -> None:
+        self.control("DELETE", "stats")
 
     def wait_for_requests(self, count: int, deadline_s: float = 15.0) -> None:
         """Waits until the emulator has seen at least `count` API requests."""

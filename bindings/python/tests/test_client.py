@@ -1,9 +1,8 @@
-"""Client behaviour against the real emulator: results, inputs, lifetime, options."""
+"""Client behaviour against the real emulator: results, inputs, lifetime (options: test_options.py)."""
 
 from __future__ import annotations
 
 import json
-import math
 from typing import Any, Dict
 
 import pytest
@@ -173,63 +172,6 @@ def test_the_context_manager_closes_even_when_the_block_raises(emu: Emulator) ->
         with _client(emu) as client:
             client.send_custom({"language": "en"})
     assert client.closed
-
-
-@pytest.mark.parametrize(
-    "options",
-    [
-        {"timeout": -1},
-        {"timeout": math.nan},
-        {"deadline": math.inf},
-        {"timeout": "5"},
-        {"timeout": True},
-        {"deadline": 5_000_000.0},
-        {"max_retries": -1},
-        {"max_retries": 1.5},
-        {"backoff": (0.1,)},
-        {"backoff": (0.1, -2)},
-        {"backoff": "fast"},
-        {"local_checks": "yes"},
-        {"endpoint": "ftp://127.0.0.1/rest/ua"},
-        {"endpoint": "http://example.com/rest/ua"},
-        {"endpoint": "http://127.0.0.1:1/rest/ua?x=1"},
-        {"endpoint": "http://user:pw@127.0.0.1:1/rest/ua"},
-        {"endpoint": "not a url"},
-        {"org": "a\x00b"},
-        {"user_agent": 7},
-    ],
-)
-def test_bad_options_raise_invalid_argument(emu: Emulator, options: Dict[str, Any]) -> None:
-    settings: Dict[str, Any] = {"endpoint": emu.url}
-    settings.update(options)
-    with pytest.raises(InvalidArgumentError) as caught:
-        Client(TOKEN, **settings)
-    assert isinstance(caught.value, ValueError)
-    assert caught.value.code == coveo_ua.CODE_VALUES["UA_INVALID_ARGUMENT"]
-
-
-def test_a_bad_token_value_is_refused_without_echoing_it() -> None:
-    with pytest.raises(InvalidArgumentError) as caught:
-        Client("secret\x00token")
-    assert "secret" not in str(caught.value)
-    with pytest.raises(InvalidArgumentError):
-        Client(None)  # type: ignore[arg-type]
-
-
-def test_good_options_are_accepted_and_used(emu: Emulator) -> None:
-    with Client(
-        TOKEN,
-        emu.url,
-        ORG,
-        timeout=2.5,
-        deadline=20,
-        max_retries=0,
-        backoff=(0.01, 0.1),
-        user_agent="python-tests/1.0",
-        local_checks=True,
-    ) as client:
-        assert client.send_view(view_event()).http_status == 200
-    assert emu.events()[0]["org"] == ORG
 
 
 def test_versions_are_reported() -> None:

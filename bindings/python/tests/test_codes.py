@@ -20,8 +20,8 @@ from coveo_ua import Client, EventKind, UAError
 from support import FAST_RETRIES, OAUTH_TOKEN, READONLY_TOKEN, TOKEN, custom_event, search_event, search_token, Emulator
 
 # UA_OK is success (tested in test_client.py); UA_INTERNAL is a caught panic,
-# which no input is supposed to produce. The queue's codes (104-106) come from
-# coveo_ua.Queue, whose tests produce each of them.
+# which no input is supposed to produce. The queue's codes (104-106) have no
+# producer yet: the delivery queue they belong to is not in the library.
 NOT_TRIGGERABLE = {"UA_OK", "UA_INTERNAL", "UA_QUEUE_FULL", "UA_QUEUE_CLOSED", "UA_SPOOL_FAILED"}
 
 
@@ -34,6 +34,8 @@ class Expect:
     attempts: Optional[int] = None
     message_has: Optional[str] = None
     extra: Dict[str, Any] = field(default_factory=dict)
+    #: Whether the scenario's client may retry (max_retries > 0).
+    may_retry: bool = True
 
 
 def _client(emu: Emulator, token: str = TOKEN, **options: Any) -> Client:
@@ -145,7 +147,7 @@ SCENARIOS: Dict[str, Tuple[Callable[[Emulator], None], Expect]] = {
     ),
     "UA_TIMEOUT": (
         lambda emu: _send_after_fault(emu, {"action": "stall", "delay_ms": 20000}, timeout=0.3, max_retries=0),
-        Expect(http_status=0, attempts=1),
+        Expect(http_status=0, attempts=1, may_retry=False),
     ),
 }
 
@@ -177,6 +179,13 @@ def test_code_is_raised_with_its_class_and_details(emu: Emulator, name: str) -> 
     if expect.message_has is not None:
         assert expect.message_has in error.message
     assert error.describe() == coveo_ua.describe(code) and error.describe()
+    # The library retries a send exactly when its code is transient, so one
+    # that used retries is transient and one answered once though it could
+    # retry is not.
+    if error.attempts > 1:
+        assert cls.transient and error.transient, f"{name} was retried but is not transient"
+    elif error.attempts == 1 and expect.may_retry:
+        assert not cls.transient, f"{name} is transient but was not retried"
     text = str(error)
     assert name in text and error.message in text
     assert TOKEN not in text and TOKEN not in repr(error)

@@ -158,7 +158,8 @@ def test_the_loaded_library_names_every_known_code_alike() -> None:
 def test_an_unknown_code_raises_the_base_class() -> None:
     error = errors.make_error(199, "from a newer library")
     assert type(error) is coveo_ua.UAError
-    assert (error.code, error.name) == (199, "UA_UNKNOWN_CODE")
+    assert (error.code, error.name, error.transient) == (199, "UA_UNKNOWN_CODE", False)
+    assert coveo_ua.error_class(199) is coveo_ua.UAError
 
 
 def test_event_kind_values_match_the_header() -> None:

@@ -28,7 +28,10 @@ class _Recorder(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", "0"))
         body = self.rfile.read(length)
         self.seen.append((self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-        answer = json.dumps({"visitId": "v", "visitorId": "recorded-visitor", "clientId": "c"}).encode()
+        one = {"visitId": "v", "visitorId": "recorded-visitor", "clientId": "c"}
+        # A batch is answered item by item, as the service does.
+        items = len(json.loads(body)) if self.path.split("?")[0].endswith("/searches") else 0
+        answer = json.dumps([dict(one, visitorId=f"visitor-{i}") for i in range(items)] if items else one).encode()
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(answer)))
@@ -77,6 +80,27 @@ def test_a_str_event_travels_unchanged(recorder: Any) -> None:
     with Client(TOKEN, url, max_retries=0) as client:
         client.send("custom", text)
     assert seen[0][2] == text.encode()
+
+
+def test_a_search_batch_travels_as_one_compact_json_array(recorder: Any) -> None:
+    url, seen = recorder
+    batch = [{"queryText": "a", "n": 1}, {"queryText": "é"}]
+    with Client(TOKEN, url, max_retries=0, local_checks=False) as client:
+        result = client.send_search_batch(batch)
+    [(path, headers, body)] = seen
+    assert path == "/rest/ua/v15/analytics/searches"
+    assert body == '[{"queryText":"a","n":1},{"queryText":"é"}]'.encode()
+    assert result.visitor_id == "visitor-0"
+    assert result.body is not None and len(json.loads(result.body)) == 2
+
+
+def test_a_batch_as_text_travels_unchanged(recorder: Any) -> None:
+    url, seen = recorder
+    text = '[ {"queryText": "a"} ,\n {"queryText": "b"} ]'
+    with Client(TOKEN, url, max_retries=0, local_checks=False) as client:
+        client.send("search_batch", text)
+        client.send_search_batch(text.encode())
+    assert [body for _, _, body in seen] == [text.encode()] * 2
 
 
 def _pipe(source: socket.socket, sink: socket.socket) -> None:

@@ -8,14 +8,16 @@ A thin ctypes binding of the native library libcoveo_ua::
         result = client.send_custom({"eventType": "t", "eventValue": "v", "language": "en"})
         print(result.http_status, result.visitor_id)
 
-Every failure raises a subclass of UAError, one per result code of the C
-contract (see ``coveo_ua.errors``).
+Every failure raises a UAError: the subclass of its result code (one class
+per failing code of the C contract, each with ``code``, ``name`` and
+``transient``), or UAError itself for a code this binding does not know (see
+``coveo_ua.errors``).
 """
 
 from __future__ import annotations
 
 from ._ffi import LIBRARY_PATH, lib, text
-from .client import Client, ClientClosedError, EventKind, EventLike, KindLike, Result
+from .client import BatchLike, Client, ClientClosedError, EventKind, EventLike, KindLike, Result
 from .errors import *  # noqa: F401,F403 (one exception class per failing code)
 from .errors import CODE_VALUES, CODES, ERROR_CLASS_NAMES, ERROR_CLASSES, UAError, code_name, describe, error_class
 
@@ -33,6 +35,7 @@ __all__ = [
     "CODE_VALUES",
     "ERROR_CLASSES",
     "LIBRARY_PATH",
+    "BatchLike",
     "Client",
     "ClientClosedError",
     "EventKind",

@@ -27,7 +27,13 @@ class UAError(Exception):
     service's error type, e.g. "InvalidJson", or None), ``message`` (the
     service's or the library's explanation; never contains the token),
     ``attempts`` (HTTP attempts made; 0 when stopped before sending) and
-    ``body`` (the raw answer body, or None).
+    ``body`` (the raw answer body, or None). The class attribute
+    ``transient`` says whether the code is worth trying again later.
+
+    A code this binding does not know is raised as UAError itself: its
+    ``code`` is the number, its ``name`` the loaded library's name for it
+    ("UA_UNKNOWN_CODE" when the library does not know it either), and
+    ``transient`` is False.
     """
 
     #: The code number of this class (-1 on the base class: any code).

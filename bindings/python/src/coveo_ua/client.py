@@ -3,40 +3,29 @@
 from __future__ import annotations
 
 import ctypes
-import enum
-import json
-import math
 import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Callable, List, Mapping, Optional, Tuple, Union
+from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
 
+from ._args import EventKind, backoff_ms, c_text, event_json, flag, kind_value, milliseconds, uint32
 from ._ffi import ClientPtr, ResultPtr, lib, text
-from .errors import OK, InvalidArgumentError, describe, make_error
+from .errors import OK, describe, make_error
 
-_MAX_U32 = 2**32 - 1
-_INT32_RANGE = range(-(2**31), 2**31)
-
-
-class EventKind(enum.IntEnum):
-    """The kind of an event; the values are the C contract's ``UA_EVENT_*``."""
-
-    SEARCH = 1
-    CLICK = 2
-    CUSTOM = 3
-    VIEW = 4
-    SEARCH_BATCH = 5
-
-
-#: What ``Client.send`` accepts as a kind: an EventKind, its lowercase name
-#: ("search", "click", "custom", "view"), or a raw number (checked by the library).
+#: What ``Client.send`` accepts as a kind: an EventKind, its name in any case
+#: ("search", "click", "custom", "view", "search_batch"), or a raw number
+#: (checked by the library).
 KindLike = Union[EventKind, str, int]
 #: What ``Client.send`` accepts as an event: a mapping (serialized as compact
 #: JSON) or the JSON text itself as str or bytes (sent unchanged).
 EventLike = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
+#: What ``Client.send_search_batch`` accepts: a list or tuple of mappings
+#: (serialized as one compact JSON array) or the array's JSON text as str or
+#: bytes (sent unchanged).
+BatchLike = Union[Sequence[Mapping[str, Any]], str, bytes, bytearray, memoryview]
 PathLike = Union[str, "os.PathLike[str]"]
-# Option setters to call in order: (description for errors, setter, arguments).
-_Settings = List[Tuple[str, Callable[..., int], Tuple[Any, ...]]]
+# The option setters to call in order: (setter, its arguments after the options).
+_Settings = List[Tuple[Any, Tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -57,92 +46,14 @@ class ClientClosedError(RuntimeError):
     """The Client was used after close() (a programming error, not a UA code)."""
 
 
-def _c_text(what: str, value: Any) -> bytes:
-    """Encodes a str argument for C, refusing what a C string cannot carry."""
-    if isinstance(value, os.PathLike):
-        value = os.fspath(value)
-    if not isinstance(value, str):
-        raise InvalidArgumentError(f"{what} must be a str, got {type(value).__name__}")
-    try:
-        data = value.encode("utf-8")
-    except UnicodeEncodeError as exc:
-        raise InvalidArgumentError(f"{what} is not encodable as UTF-8: {exc.reason}") from exc
-    if b"\0" in data:
-        raise InvalidArgumentError(f"{what} contains a NUL character, which a C string cannot carry")
-    return data
-
-
-def _milliseconds(what: str, seconds: Any) -> int:
-    """Converts seconds to whole milliseconds (rounded up, so 0.0001 s is 1 ms)."""
-    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
-        raise InvalidArgumentError(f"{what} must be a number of seconds, got {type(seconds).__name__}")
-    if not math.isfinite(seconds) or seconds < 0:
-        raise InvalidArgumentError(f"{what} must be a finite number of seconds >= 0, got {seconds!r}")
-    ms = math.ceil(seconds * 1000)
-    if ms > _MAX_U32:
-        raise InvalidArgumentError(f"{what} is too large: {seconds!r} s exceeds {_MAX_U32} ms")
-    return ms
-
-
-def _count(what: str, value: Any) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidArgumentError(f"{what} must be an int, got {type(value).__name__}")
-    if not 0 <= value <= _MAX_U32:
-        raise InvalidArgumentError(f"{what} must be between 0 and {_MAX_U32}, got {value}")
-    return value
-
-
-def _kind_value(kind: Any) -> int:
-    if isinstance(kind, EventKind):
-        return int(kind)
-    if isinstance(kind, str):
-        try:
-            return int(EventKind[kind.strip().upper()])
-        except KeyError:
-            raise InvalidArgumentError(
-                f"unknown event kind {kind!r}: expected 'search', 'click', 'custom' or 'view'"
-            ) from None
-    if isinstance(kind, int) and not isinstance(kind, bool):
-        if kind not in _INT32_RANGE:
-            raise InvalidArgumentError(f"event kind {kind} is out of the int32 range")
-        return kind  # the library reports an unknown number itself
-    raise InvalidArgumentError(f"event kind must be an EventKind or a str, got {type(kind).__name__}")
-
-
-def _event_bytes(event: Any) -> bytes:
-    if isinstance(event, Mapping):
-        try:
-            encoded = json.dumps(event, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-            data = encoded.encode("utf-8")
-        except (TypeError, ValueError) as exc:
-            raise InvalidArgumentError(f"event cannot be serialized as JSON: {exc}") from exc
-    elif isinstance(event, str):
-        try:
-            data = event.encode("utf-8")
-        except UnicodeEncodeError as exc:
-            raise InvalidArgumentError(f"event is not encodable as UTF-8: {exc.reason}") from exc
-    elif isinstance(event, (bytes, bytearray, memoryview)):
-        data = bytes(event)  # invalid UTF-8 is left for the library to report
-    else:
-        raise InvalidArgumentError(f"event must be a Mapping, or JSON as str or bytes, got {type(event).__name__}")
-    if b"\0" in data:
-        raise InvalidArgumentError("event contains a NUL byte, which a C string cannot carry")
-    return data
-
-
-def _check(code: int, what: str) -> None:
-    if code != OK:
-        raise make_error(code, f"{what} was refused: {describe(code)}")
-
-
 class Client:
     """A client of the UA Write API, backed by one thread-safe ``ua_client``.
 
     ``token`` is the API key or search token (never echoed in errors).
     ``endpoint`` is the base URL ending in ``/rest/ua`` (the library's default
-    host when None); ``http://`` is accepted for loopback only. ``org`` is sent
-    as the ``org`` query parameter. Durations are in seconds: ``timeout`` bounds
-    one attempt, ``deadline`` the whole call (retries and waits included);
+    host when None). ``org`` is sent as the ``org`` query parameter. Durations
+    are in seconds, rounded up to whole milliseconds: ``timeout`` bounds one
+    attempt, ``deadline`` the whole call (retries and waits included);
     ``backoff=(base, max)`` shapes the jittered wait between retries. Options
     left at None keep the library's defaults. ``local_checks=False`` skips the
     checks made before sending. ``ca_file`` names a PEM file whose
@@ -150,8 +61,14 @@ class Client:
     made). ``proxy`` is an HTTP CONNECT proxy, "http://host:port" ("" for none;
     proxy environment variables are never read).
 
-    A bad option raises InvalidArgumentError (also a ValueError). Share one
-    Client between threads freely; use it as a context manager or call close().
+    Every option goes through the library's setter, which judges the value: a
+    refused one raises the exception of the library's code
+    (InvalidArgumentError, also a ValueError) whose message is the library's
+    own (``ua_options_last_error``). A value the C parameter cannot carry (not
+    a str, a NUL inside one, a negative or out-of-uint32 number) raises
+    InvalidArgumentError before any C object exists. The C options are freed
+    on every path. Share one Client between threads freely; use it as a
+    context manager or call close().
     """
 
     def __init__(
@@ -173,56 +90,51 @@ class Client:
         self._handle: Optional[Any] = None
         self._in_flight = 0
         self._closed = False
-        if not isinstance(local_checks, bool):
-            raise InvalidArgumentError(f"local_checks must be a bool, got {type(local_checks).__name__}")
-        # Validate and convert everything before any C object exists.
-        settings: _Settings = []
-
-        def add(what: str, setter: Callable[..., int], *args: Any) -> None:
-            settings.append((what, setter, args))
-
-        add("token", lib.ua_options_set_token, _c_text("token", token))
+        # Converted in full first: a Python type error leaves nothing to free.
+        settings: _Settings = [(lib.ua_options_set_token, (c_text("token", token),))]
         if endpoint is not None:
-            add(f"endpoint {endpoint!r}", lib.ua_options_set_endpoint, _c_text("endpoint", endpoint))
+            settings.append((lib.ua_options_set_endpoint, (c_text("endpoint", endpoint),)))
         if org is not None:
-            add(f"org {org!r}", lib.ua_options_set_org, _c_text("org", org))
+            settings.append((lib.ua_options_set_org, (c_text("org", org),)))
         if timeout is not None:
-            add(f"timeout {timeout!r}", lib.ua_options_set_timeout_ms, _milliseconds("timeout", timeout))
+            settings.append((lib.ua_options_set_timeout_ms, (milliseconds("timeout", timeout),)))
         if deadline is not None:
-            add(f"deadline {deadline!r}", lib.ua_options_set_deadline_ms, _milliseconds("deadline", deadline))
+            settings.append((lib.ua_options_set_deadline_ms, (milliseconds("deadline", deadline),)))
         if max_retries is not None:
-            add(f"max_retries {max_retries!r}", lib.ua_options_set_max_retries, _count("max_retries", max_retries))
+            settings.append((lib.ua_options_set_max_retries, (uint32("max_retries", max_retries),)))
         if backoff is not None:
-            add(f"backoff {backoff!r}", lib.ua_options_set_retry_backoff_ms, *_backoff_ms(backoff))
+            settings.append((lib.ua_options_set_retry_backoff_ms, backoff_ms(backoff)))
         if user_agent is not None:
-            add(f"user_agent {user_agent!r}", lib.ua_options_set_user_agent, _c_text("user_agent", user_agent))
-        add(f"local_checks {local_checks!r}", lib.ua_options_set_local_checks, local_checks)
+            settings.append((lib.ua_options_set_user_agent, (c_text("user_agent", user_agent),)))
+        settings.append((lib.ua_options_set_local_checks, (flag("local_checks", local_checks),)))
         if ca_file is not None:
-            add(f"ca_file {ca_file!r}", lib.ua_options_set_ca_file, _c_text("ca_file", ca_file))
+            settings.append((lib.ua_options_set_ca_file, (c_text("ca_file", ca_file),)))
         if proxy is not None:
-            add(f"proxy {proxy!r}", lib.ua_options_set_proxy, _c_text("proxy", proxy))
-        # ca_file is only read when the client is made: name it if that fails.
-        creating = "creating the client" + (f" (reading ca_file {ca_file!r})" if ca_file is not None else "")
-        self._handle = _new_client(settings, creating)
+            settings.append((lib.ua_options_set_proxy, (c_text("proxy", proxy),)))
+        self._handle = _new_client(settings)
 
     # -- sending -----------------------------------------------------------
 
-    def send(self, kind: KindLike, event: EventLike, deadline: Optional[float] = None) -> Result:
+    def send(self, kind: KindLike, event: Union[EventLike, BatchLike], deadline: Optional[float] = None) -> Result:
         """Sends one event and blocks until it is accepted or has failed for good.
 
         ``deadline`` (seconds) shortens the client's deadline for this call
         only; the shorter of the two applies.
 
+        For ``EventKind.SEARCH_BATCH`` ("search_batch"), ``event`` is what
+        send_search_batch takes.
+
         Returns a Result on success; raises the UAError subclass of the
         failure's code otherwise (InvalidArgumentError for a bad kind or an
-        event that cannot be encoded), ClientClosedError after close().
+        event that cannot be encoded; UAError itself for a code this binding
+        does not know), ClientClosedError after close().
         """
-        kind_value = _kind_value(kind)
-        data = _event_bytes(event)
-        deadline_ms = 0 if deadline is None else max(1, _milliseconds("deadline", deadline))
+        kind_number = kind_value(kind)
+        data = event_json(kind_number, event)
+        deadline_ms = 0 if deadline is None else max(1, milliseconds("deadline", deadline))
         handle = self._enter()
         try:
-            return _send(handle, kind_value, data, deadline_ms)
+            return _send(handle, kind_number, data, deadline_ms)
         finally:
             self._leave()
 
@@ -241,6 +153,22 @@ class Client:
     def send_view(self, event: EventLike, deadline: Optional[float] = None) -> Result:
         """Sends a view event (see send)."""
         return self.send(EventKind.VIEW, event, deadline)
+
+    def send_search_batch(self, events: BatchLike, deadline: Optional[float] = None) -> Result:
+        """Sends search events in one request (``POST .../v15/analytics/searches``).
+
+        ``events`` is a list or tuple of mappings, serialized as one compact
+        JSON array, or the array's JSON text as str or bytes, sent unchanged.
+        With local checks on, the library checks every item and a failure's
+        message names the item's index from 0 ("Item 1 of the search batch:
+        ..."); an empty batch is InvalidObjectError. Nothing is sent when an
+        item is refused: the service takes the whole batch or none of it.
+
+        The Result is that of the one request: ``visitor_id`` is the first
+        item's, ``body`` the service's whole JSON array answer. See send for
+        ``deadline`` and the exceptions.
+        """
+        return self.send(EventKind.SEARCH_BATCH, events, deadline)
 
     # -- lifetime ----------------------------------------------------------
 
@@ -301,28 +229,28 @@ class Client:
             lib.ua_client_free(handle)
 
 
-def _backoff_ms(backoff: Any) -> Tuple[int, int]:
-    try:
-        base, maximum = backoff
-    except (TypeError, ValueError):
-        raise InvalidArgumentError(f"backoff must be a pair (base, max) of seconds, got {backoff!r}") from None
-    return _milliseconds("backoff base", base), _milliseconds("backoff max", maximum)
-
-
-def _new_client(settings: _Settings, creating: str) -> Any:
+def _new_client(settings: _Settings) -> Any:
+    """Makes a ua_client from `settings`; the options live only inside this call."""
     options = lib.ua_options_new()
     if not options:
         raise MemoryError("ua_options_new returned NULL (out of memory)")
     try:
-        for what, setter, args in settings:
-            _check(setter(options, *args), what)
+        for setter, args in settings:
+            _raise_if_refused(setter(options, *args), options)
         handle = ClientPtr()
-        _check(lib.ua_client_new(options, ctypes.byref(handle)), creating)
+        _raise_if_refused(lib.ua_client_new(options, ctypes.byref(handle)), options)
         if not handle:
             raise MemoryError("ua_client_new reported success but returned no client")
         return handle
     finally:
         lib.ua_options_free(options)
+
+
+def _raise_if_refused(code: int, options: Any) -> None:
+    """Raises the exception of `code` with the library's own words for it."""
+    if code != OK:
+        # Read before the next call on the options, which replaces the text.
+        raise make_error(code, text(lib.ua_options_last_error(options)) or describe(code))
 
 
 def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
@@ -358,4 +286,4 @@ def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
         lib.ua_result_free(result)
 
 
-__all__ = ["Client", "ClientClosedError", "EventKind", "EventLike", "KindLike", "Result"]
+__all__ = ["BatchLike", "Client", "ClientClosedError", "EventKind", "EventLike", "KindLike", "Result"]

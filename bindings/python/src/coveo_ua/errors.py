@@ -1,9 +1,13 @@
 """Result codes and the exception raised for each failing code.
 
-The classes and the table of known codes are generated from the library's code
-table (``_codes.py``, by ``make generate``), so they cannot drift from the
-C header; a number this binding does not know (from a newer library) raises
-the base class ``UAError``, whose ``code`` and ``name`` still tell it apart.
+The classes and the table of known codes live in ``_codes.py``, which the
+library's ``tests/generated.rs`` writes from its code table (``src/code.rs``)
+and fails on when stale, so they cannot drift from the C header. Each class
+is an ordinary class statement there, with ``code``, ``name`` and
+``transient``. A number this binding does not know (from a newer library)
+raises the base class ``UAError``, whose ``code`` and ``name`` (from the
+loaded library, "UA_UNKNOWN_CODE" if it does not know the number either)
+still tell it apart.
 """
 
 from __future__ import annotations
