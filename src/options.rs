@@ -133,19 +133,19 @@ impl Options {
 
     /// The timeout of one attempt (resolve, connect, send and read the answer), 1 to 600000 ms.
     pub fn set_timeout_ms(&mut self, ms: u32) -> Result<(), Error> {
-        self.timeout_ms = in_range("timeout", ms, 1, Options::MAX_TIMEOUT_MS)?;
+        self.timeout_ms = in_range("timeout", ms, 1, Options::MAX_TIMEOUT_MS, " ms")?;
         Ok(())
     }
 
     /// The deadline of a whole call, retries and waits included, 1 to 3600000 ms.
     pub fn set_deadline_ms(&mut self, ms: u32) -> Result<(), Error> {
-        self.deadline_ms = in_range("deadline", ms, 1, Options::MAX_DEADLINE_MS)?;
+        self.deadline_ms = in_range("deadline", ms, 1, Options::MAX_DEADLINE_MS, " ms")?;
         Ok(())
     }
 
     /// How many times a failed attempt may be retried (0 to 100).
     pub fn set_max_retries(&mut self, retries: u32) -> Result<(), Error> {
-        self.max_retries = in_range("max_retries", retries, 0, Options::MAX_RETRIES_CAP)?;
+        self.max_retries = in_range("max_retries", retries, 0, Options::MAX_RETRIES_CAP, "")?;
         Ok(())
     }
 
@@ -153,7 +153,7 @@ impl Options {
     ///
     /// `base_ms` must not exceed `max_ms`; `max_ms` is at most 600000.
     pub fn set_retry_backoff_ms(&mut self, base_ms: u32, max_ms: u32) -> Result<(), Error> {
-        in_range("backoff max", max_ms, 0, Options::MAX_BACKOFF_MS)?;
+        in_range("backoff max", max_ms, 0, Options::MAX_BACKOFF_MS, " ms")?;
         if base_ms > max_ms {
             return Err(Error::invalid_argument(format!(
                 "backoff base ({base_ms} ms) is larger than backoff max ({max_ms} ms)"
@@ -263,10 +263,12 @@ impl Options {
     }
 }
 
-fn in_range(what: &str, value: u32, min: u32, max: u32) -> Result<u32, Error> {
+/// `value` if it is in `min..=max`; otherwise an error naming `what`, the
+/// value and the range, each with its `unit` (every host shows this text).
+fn in_range(what: &str, value: u32, min: u32, max: u32, unit: &str) -> Result<u32, Error> {
     if value < min || value > max {
         return Err(Error::invalid_argument(format!(
-            "{what} {value} is out of range ({min} to {max})"
+            "{what} {value}{unit} is out of range ({min} to {max}{unit})"
         )));
     }
     Ok(value)

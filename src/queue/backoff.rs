@@ -99,6 +99,21 @@ impl Backoff {
         true
     }
 
+    /// The probe's event was not sent (its max age had passed): the next
+    /// worker may probe at once. True when a probe is up for grabs again.
+    pub(crate) fn probe_not_sent(&mut self, now: Instant) -> bool {
+        match self.phase {
+            Phase::Probing { failures } => {
+                self.phase = Phase::Paused {
+                    until: now,
+                    failures,
+                };
+                true
+            }
+            _ => false,
+        }
+    }
+
     /// A send ended with a transient `code`. Returns the new pause when this
     /// failure starts or lengthens one; a failure of a send that began before
     /// the pause changes nothing. `jitter` is a number from 0 to 1000.
@@ -191,6 +206,25 @@ mod tests {
         assert!(b.is_paused());
         assert!(b.answered(now), "a success ends the pause");
         assert_eq!(b.permit(now), Permit::Send);
+    }
+
+    #[test]
+    fn a_probe_not_sent_goes_to_the_next_worker() {
+        let mut b = backoff();
+        let t0 = Instant::now();
+        b.failed(t0, Code::ServerError, None, false, 0);
+        assert_eq!(b.permit(t0 + S(1)), Permit::Probe);
+        assert!(b.probe_not_sent(t0 + S(1)));
+        assert_eq!(
+            b.permit(t0 + S(1)),
+            Permit::Probe,
+            "still paused, probe free"
+        );
+        assert!(b.is_paused());
+        assert!(
+            !backoff().probe_not_sent(t0),
+            "nothing to hand back when healthy"
+        );
     }
 
     #[test]

@@ -167,7 +167,7 @@ impl Options {
     pub fn set_queue_max_age_ms(&mut self, ms: u64) -> Result<(), Error> {
         if !(1..=QueueSettings::MAX_MAX_AGE_MS).contains(&ms) {
             return Err(Error::invalid_argument(format!(
-                "queue max age {ms} ms is out of range (1 to {})",
+                "queue max age {ms} ms is out of range (1 to {} ms)",
                 QueueSettings::MAX_MAX_AGE_MS
             )));
         }
@@ -193,7 +193,7 @@ impl Options {
     pub fn set_spool_fsync_interval_ms(&mut self, ms: u32) -> Result<(), Error> {
         if ms > 60_000 {
             return Err(Error::invalid_argument(format!(
-                "spool fsync interval {ms} ms is out of range (0 to 60000)"
+                "spool fsync interval {ms} ms is out of range (0 to 60000 ms)"
             )));
         }
         self.queue.fsync_interval = Duration::from_millis(ms.into());

@@ -298,7 +298,12 @@ fn settle(
             st.ready.insert(at, event);
             return after;
         }
-    } else if st.backoff.answered(started) {
+    } else if too_old && result.attempts() == 0 {
+        // Not sent at all: if it held the probe, another event takes it now.
+        if probe && st.backoff.probe_not_sent(Instant::now()) {
+            shared.work.notify_all();
+        }
+    } else if !code.is_transient() && st.backoff.answered(started) {
         // A refusal is an answer: the service is up.
         shared.work.notify_all();
     }

@@ -109,7 +109,7 @@ def test_a_remote_plain_http_endpoint_gives_the_librarys_loopback_rule() -> None
 
 @pytest.mark.parametrize(
     "options, range_text",
-    [({"timeout": 0}, "(1 to 600000)"), ({"timeout": 700}, "(1 to 600000)"), ({"deadline": 4000}, "(1 to 3600000)")],
+    [({"timeout": 0}, "(1 to 600000 ms)"), ({"timeout": 700}, "(1 to 600000 ms)"), ({"deadline": 4000}, "(1 to 3600000 ms)")],
 )
 def test_a_bad_duration_names_the_librarys_range(options: Dict[str, Any], range_text: str) -> None:
     with pytest.raises(InvalidArgumentError) as caught:
