@@ -212,6 +212,8 @@ struct Shared {
     stop: StopSignal,
     /// Paused or stopped: sends must not retry (read without the lock).
     halted: AtomicBool,
+    /// Transient attempt failures since the last delivery (see `worker`).
+    failure_run: std::sync::atomic::AtomicU32,
     attempts: AtomicU64,
     refused: AtomicU64,
     /// False once the queue is freed: no callback may run after that.
@@ -404,6 +406,7 @@ impl Queue {
                 wake: Condvar::new(),
             },
             halted: AtomicBool::new(false),
+            failure_run: std::sync::atomic::AtomicU32::new(0),
             attempts: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             callbacks_on: RwLock::new(true),
@@ -562,7 +565,7 @@ impl Queue {
     /// pending, `Code::Timeout` otherwise. What is left stays in the spool for
     /// the next queue on its directory; without a spool each left event fails
     /// with `Code::QueueClosed` (callback and counter). A second close returns
-    /// at once.
+    /// at once (with `Ok`: it has nothing more to report).
     pub fn close(&self, timeout: Duration) -> Result<(), Error> {
         if self.forked() {
             return Err(Error::new(Code::QueueClosed, FORKED));

@@ -18,6 +18,10 @@ use std::time::{Duration, Instant};
 /// (a probe reports back well before; this only bounds a lost wake-up).
 const PROBE_WAIT: Duration = Duration::from_secs(1);
 
+/// Transient attempt failures, across the queue and since its last success,
+/// after which no send retries: the shared pause takes over.
+const FAILURE_RUN: u32 = 3;
+
 /// How long a close waits for its workers to notice the stop once requests
 /// are cut off (a name lookup in progress can hold one up to its attempt
 /// timeout; such a worker is left to finish on its own).
@@ -203,10 +207,14 @@ fn deliver(shared: &Shared, event: Event, probe: bool) -> After {
             started: Instant::now(),
             shared,
         };
+        // Called only after an attempt failed transiently: once a short run
+        // of such failures is seen across the queue, no send retries any more
+        // and the pause that follows comes sooner.
         shared
             .client
             .send_checked(event.kind, &event.json, &mut clock, || {
-                !probe && !shared.halted.load(Ordering::Relaxed)
+                let run = shared.failure_run.fetch_add(1, Ordering::Relaxed) + 1;
+                !probe && !shared.halted.load(Ordering::Relaxed) && run < FAILURE_RUN
             })
     };
     shared
@@ -245,6 +253,7 @@ fn settle(
     let mut after = After::default();
     let code = result.code();
     if code == Code::Ok {
+        shared.failure_run.store(0, Ordering::Relaxed);
         st.delivered += 1;
         st.held_bytes -= event.json.len() as u64;
         if let (Some(spool), Some(at)) = (st.spool.as_mut(), event.spooled) {
@@ -347,7 +356,7 @@ pub(super) fn close(
     let deadline = Instant::now() + timeout;
     let mut st = shared.lock();
     if st.phase == Phase::Stopped {
-        return st.pending();
+        return 0;
     }
     if st.phase == Phase::Open {
         st.phase = Phase::Closing;
@@ -366,6 +375,9 @@ pub(super) fn close(
             .unwrap_or_else(|p| p.into_inner().0);
         st.settle_waiters -= 1;
     }
+    // What is not settled when delivery ends counts as left, even if a
+    // request already in flight still lands in the moment before it is cut.
+    let left_at_stop = st.pending();
     st.phase = Phase::Stopped;
     shared.halted.store(true, Ordering::Relaxed);
     shared.work.notify_all();
@@ -398,7 +410,7 @@ pub(super) fn close(
             given_up.push(event);
         }
     }
-    let left = st.pending() + given_up.len() as u64;
+    let left = left_at_stop;
     if let Some(spool) = st.spool.as_mut() {
         spool.tidy();
     }
