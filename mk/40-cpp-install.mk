@@ -26,6 +26,13 @@ $(CPP_BUILD_DIR)/test_wrapper: $(CPP_TEST_SOURCES) $(wildcard tests/cpp/*.hpp) $
 $(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
 
+# The demo drives the emulator with the C helper, compiled as C.
+$(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/c/emulator_control.c examples/c/emulator_control.h \
+		include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
+	$(CC) $(C_STRICT_FLAGS) -Iexamples/c -c examples/c/emulator_control.c -o $(CPP_BUILD_DIR)/demo_emulator_control.o
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Iexamples/c examples/cpp/queue_demo.cpp \
+		$(CPP_BUILD_DIR)/demo_emulator_control.o -o $@ $(C_LINK_LIB)
+
 # The test starts its own ua-emulator ($(UA_EMULATOR_BIN)).
 test-cpp: test-cpp-plain test-cpp-valgrind
 
@@ -37,8 +44,9 @@ test-cpp-valgrind: $(CPP_BUILD_DIR)/test_wrapper test-cpp-plain
 	$(VALGRIND_CHECK) $(CPP_BUILD_DIR)/test_wrapper
 
 # Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
-demo-cpp: $(CPP_BUILD_DIR)/send_event
+demo-cpp: $(CPP_BUILD_DIR)/send_event $(CPP_BUILD_DIR)/queue_demo
 	$(CPP_BUILD_DIR)/send_event
+	$(CPP_BUILD_DIR)/queue_demo
 
 # make install PREFIX=/usr/local [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]
 PREFIX ?= /usr/local
