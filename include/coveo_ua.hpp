@@ -9,6 +9,10 @@
 //     auto result = client.send(coveo::ua::EventKind::Custom, R"({"eventType":...})");
 //     std::cout << result.visitor_id() << "\n";
 //
+// A Queue delivers in the background instead (enqueue returns at once; see
+// docs/queue.md); it shares the std::function callbacks set on its Options,
+// which live as long as the Queue.
+//
 // Thread safety: a Client may be used by any number of threads at once (its
 // send() is const and the C client is thread-safe); so may a Queue for
 // enqueue, flush and the counters (close and destruction are for one thread,
