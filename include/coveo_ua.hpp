@@ -9,14 +9,24 @@
 //     auto result = client.send(coveo::ua::EventKind::Custom, R"({"eventType":...})");
 //     std::cout << result.visitor_id() << "\n";
 //
+// A Queue delivers in the background instead (enqueue returns at once; see
+// docs/queue.md); it shares the std::function callbacks set on its Options,
+// which live as long as the Queue.
+//
 // Thread safety: a Client may be used by any number of threads at once (its
-// send() is const and the C client is thread-safe). Options and Result belong
-// to one thread at a time, like their C counterparts. Error is a plain value.
-// A moved-from object may only be destroyed or assigned to.
+// send() is const and the C client is thread-safe); so may a Queue for
+// enqueue, flush and the counters (close and destruction are for one thread,
+// once the others are done). Options and Result belong to one thread at a
+// time, like their C counterparts. Error is a plain value. A moved-from object
+// may only be destroyed or assigned to.
 #ifndef COVEO_UA_HPP
 #define COVEO_UA_HPP
 
+#include <atomic>
+#include <chrono>
 #include <cstdint>
+#include <functional>
+#include <limits>
 #include <memory>
 #include <new>
 #include <stdexcept>
@@ -37,6 +47,25 @@ enum class EventKind : std::int32_t {
     SearchBatch = UA_EVENT_SEARCH_BATCH,
 };
 
+/// The severity of a queue's log message; a log callback hears its max level and below.
+enum class LogLevel : std::int32_t {
+    Error = UA_LOG_ERROR,
+    Warn = UA_LOG_WARN,
+    Info = UA_LOG_INFO,
+    Debug = UA_LOG_DEBUG,
+};
+
+/// One of a queue's counters (docs/queue.md says what each counts).
+enum class Counter : std::int32_t {
+    Enqueued = UA_COUNTER_ENQUEUED,
+    Delivered = UA_COUNTER_DELIVERED,
+    Failed = UA_COUNTER_FAILED,
+    Refused = UA_COUNTER_REFUSED,
+    Pending = UA_COUNTER_PENDING,
+    Attempts = UA_COUNTER_ATTEMPTS,
+    Recovered = UA_COUNTER_RECOVERED,
+};
+
 /// The library's version, e.g. "0.1.0".
 inline std::string_view version() noexcept { return ::ua_version(); }
 
@@ -52,6 +81,9 @@ struct OptionsDeleter {
 };
 struct ClientDeleter {
     void operator()(ua_client *p) const noexcept { ::ua_client_free(p); }
+};
+struct QueueDeleter {
+    void operator()(ua_queue *p) const noexcept { ::ua_queue_free(p); }
 };
 struct ResultDeleter {
     void operator()(ua_result *p) const noexcept { ::ua_result_free(p); }
@@ -152,10 +184,69 @@ private:
     std::unique_ptr<ua_result, detail::ResultDeleter> handle_;
 };
 
-/// Settings for a Client. Setters throw Error (UA_INVALID_ARGUMENT) on a refused
+/// Hears of an event a queue gave up on for good: its kind, its JSON and why
+/// (the failure as an Error, a value the callback may keep). Runs on one of the
+/// queue's threads, possibly several at once: it must be thread-safe.
+using FailureCallback = std::function<void(EventKind kind, std::string_view event_json, const Error &failure)>;
+
+/// Receives a queue's log messages (never the token), on the queue's threads
+/// or the one enqueuing; possibly several at once: it must be thread-safe.
+using LogCallback = std::function<void(LogLevel level, std::string_view message)>;
+
+namespace detail {
+// What the C callbacks of one queue reach through their user_data: the
+// Queue owns it and frees it only after ua_queue_free has returned, so it
+// outlives every call. The functions are shared with the Options they came
+// from (and any other queue built from them), never copied: a lambda's
+// captured state stays one object.
+struct QueueHooks {
+    std::shared_ptr<const FailureCallback> on_failure;
+    std::shared_ptr<const LogCallback> on_log;
+    std::atomic<std::uint64_t> exceptions{0};
+
+    // An exception must not unwind into the library's threads: it is counted
+    // and, when the failure callback threw, told to the log callback.
+    void caught(const char *callback, const char *what) noexcept {
+        exceptions.fetch_add(1, std::memory_order_relaxed);
+        if (!on_log || what == nullptr) return;
+        try {
+            (*on_log)(LogLevel::Error, std::string("coveo::ua::Queue: the ") + callback + " callback threw: " + what);
+        } catch (...) {
+            exceptions.fetch_add(1, std::memory_order_relaxed);
+        }
+    }
+};
+
+inline void failure_trampoline(void *user_data, ua_event_kind kind, const char *event_json,
+                               const ua_result *result) noexcept {
+    auto &hooks = *static_cast<QueueHooks *>(user_data);
+    try {
+        const Error failure(result);
+        (*hooks.on_failure)(static_cast<EventKind>(kind), event_json != nullptr ? event_json : "", failure);
+    } catch (const std::exception &e) {
+        hooks.caught("failure", e.what());
+    } catch (...) {
+        hooks.caught("failure", "an exception that is not a std::exception");
+    }
+}
+
+inline void log_trampoline(void *user_data, std::int32_t level, const char *message) noexcept {
+    auto &hooks = *static_cast<QueueHooks *>(user_data);
+    try {
+        (*hooks.on_log)(static_cast<LogLevel>(level), message != nullptr ? message : "");
+    } catch (...) {
+        // Not told to the log callback: it is the one that threw.
+        hooks.caught("log", nullptr);
+    }
+}
+}  // namespace detail
+
+/// Settings for a Client or a Queue. Setters throw Error (UA_INVALID_ARGUMENT) on a refused
 /// value, with the library's reason as its message, leaving the setting as it
-/// was; they return *this, so they chain. A Client copies them: an Options object
-/// can be changed or destroyed afterwards, or reused for another Client.
+/// was; they return *this, so they chain. A Client or Queue copies them (a Queue
+/// shares the callbacks): an Options object can be changed or destroyed
+/// afterwards, or reused for another Client or Queue. A Client ignores the
+/// queue settings.
 class Options {
 public:
     /// Default settings (no token yet). Throws std::bad_alloc if out of memory.
@@ -188,10 +279,56 @@ public:
     /// Whether events are checked (JSON, required fields, types) before sending.
     Options &local_checks(bool enabled) { return check(::ua_options_set_local_checks(get(), enabled)); }
 
-    /// The C handle, still owned by this object.
+    /// How much a queue holds at most: `max_events` events and `max_bytes` bytes of JSON.
+    Options &queue_capacity(std::uint32_t max_events, std::uint64_t max_bytes) {
+        return check(::ua_options_set_queue_capacity(get(), max_events, max_bytes));
+    }
+    /// How many worker threads deliver a queue's events (1 to 64).
+    Options &queue_workers(std::uint32_t workers) { return check(::ua_options_set_queue_workers(get(), workers)); }
+    /// How long an event is tried again through an outage before it fails for good.
+    Options &queue_max_age_ms(std::uint64_t ms) { return check(::ua_options_set_queue_max_age_ms(get(), ms)); }
+    /// The whole queue's pause while the service throttles or fails: about
+    /// `base_ms`, doubled by each failed probe up to `max_ms`.
+    Options &queue_backoff_ms(std::uint32_t base_ms, std::uint32_t max_ms) {
+        return check(::ua_options_set_queue_backoff_ms(get(), base_ms, max_ms));
+    }
+    /// A directory that makes queues durable; empty: no spool (the default).
+    /// Checked when a Queue is built.
+    Options &spool_dir(std::string_view path) { return set_text(&::ua_options_set_spool_dir, path, "spool_dir"); }
+    /// How often the spool is synced to the disk (what a power loss may cost), in milliseconds.
+    Options &spool_fsync_interval_ms(std::uint32_t ms) {
+        return check(::ua_options_set_spool_fsync_interval_ms(get(), ms));
+    }
+    /// The function that hears of every event a queue gives up on for good;
+    /// an empty function removes it. Each Queue built afterwards shares it
+    /// (keeps it alive as long as the Queue), so this Options object may go
+    /// first; queues built before keep the callback they had. If it throws,
+    /// the exception is caught (see Queue::callback_exceptions).
+    Options &on_failure(FailureCallback callback) {
+        check(::ua_options_set_failure_callback(get(), nullptr, nullptr));  // refuses a moved-from object
+        failure_callback_ = callback ? std::make_shared<const FailureCallback>(std::move(callback)) : nullptr;
+        return *this;
+    }
+    /// The function that receives a queue's log messages at `max_level` and
+    /// below; an empty function removes it. Shared like on_failure's, and an
+    /// exception it throws is caught the same way. A level the library does not
+    /// know is refused.
+    Options &on_log(LogCallback callback, LogLevel max_level) {
+        auto kept = callback ? std::make_shared<const LogCallback>(std::move(callback)) : nullptr;
+        // The library checks the level; its hook is set only while a Queue is built.
+        check(::ua_options_set_log_callback(get(), nullptr, nullptr, static_cast<std::int32_t>(max_level)));
+        log_callback_ = std::move(kept);
+        log_level_ = max_level;
+        return *this;
+    }
+
+    /// The C handle, still owned by this object. The queue callbacks are not
+    /// registered on it (only while a Queue is being built), so a queue made
+    /// from it with the C API directly has none.
     ua_options *get() const noexcept { return handle_.get(); }
 
 private:
+    friend class Queue;
     Options &check(ua_code code) {
         if (code != UA_OK) throw Error(code, detail::options_failure(get(), code));
         return *this;
@@ -206,6 +343,9 @@ private:
     }
 
     std::unique_ptr<ua_options, detail::OptionsDeleter> handle_;
+    std::shared_ptr<const FailureCallback> failure_callback_;
+    std::shared_ptr<const LogCallback> log_callback_;
+    LogLevel log_level_ = LogLevel::Error;
 };
 
 /// Sends events. Thread-safe: share one Client between threads.
@@ -246,6 +386,190 @@ public:
 
 private:
     std::unique_ptr<ua_client, detail::ClientDeleter> handle_;
+};
+
+/// Every counter of a queue, each read on its own: while events are moving the
+/// values may be from slightly different moments, so the identity
+/// enqueued + recovered == delivered + failed + pending is exact when the
+/// queue is idle (after a flush that returned true, or a close).
+struct QueueCounters {
+    std::uint64_t enqueued = 0;
+    std::uint64_t delivered = 0;
+    std::uint64_t failed = 0;
+    std::uint64_t refused = 0;
+    std::uint64_t pending = 0;
+    std::uint64_t attempts = 0;
+    std::uint64_t recovered = 0;
+};
+
+/// A delivery queue: hands events to worker threads that deliver them with the
+/// client's rules and reports every failure to the failure callback.
+/// docs/queue.md says what it guarantees. enqueue, try_enqueue, flush and the
+/// counters may be called from any number of threads at once.
+///
+/// The destructor frees the queue; one not closed yet is first closed with the
+/// library's grace (2 s), so it may block that long. After it (or a move
+/// assignment over this queue) returns, no callback of the queue runs any more.
+class Queue {
+public:
+    /// Builds a queue from a copy of `options` (sharing their callbacks) and
+    /// starts its workers. Throws Error with the library's reason:
+    /// UA_INVALID_ARGUMENT (e.g. no token set) or UA_SPOOL_FAILED (the spool
+    /// directory cannot be created, locked or read).
+    explicit Queue(const Options &options) : hooks_(std::make_unique<detail::QueueHooks>()) {
+        hooks_->on_failure = options.failure_callback_;
+        hooks_->on_log = options.log_callback_;
+        ua_queue *queue = nullptr;
+        ua_code code = UA_OK;
+        std::string failure;
+        {
+            const Registration registration(options, *hooks_);
+            code = ::ua_queue_new(options.get(), &queue);
+            if (code != UA_OK) failure = detail::options_failure(options.get(), code);
+        }
+        if (code != UA_OK) throw Error(code, std::move(failure));
+        handle_.reset(queue);
+    }
+
+    Queue(Queue &&) noexcept = default;
+    /// Frees this queue (as the destructor does), then takes `other`'s.
+    Queue &operator=(Queue &&other) noexcept {
+        if (this != &other) {
+            handle_ = std::move(other.handle_);  // the old queue is freed while its hooks still live
+            hooks_ = std::move(other.hooks_);
+        }
+        return *this;
+    }
+    ~Queue() { handle_.reset(); }  // before hooks_: callbacks may run until ua_queue_free returns
+
+    /// Hands an event to the queue (a JSON object; for SearchBatch a JSON
+    /// array) and returns without waiting for the network. Throws Error when
+    /// the event is not taken, with the library's reason: a failed local check
+    /// (its code and the type the service would have answered), UA_QUEUE_FULL,
+    /// UA_QUEUE_CLOSED, UA_SPOOL_FAILED or UA_INVALID_ARGUMENT.
+    void enqueue(EventKind kind, std::string_view event_json) {
+        const std::string json = c_string(event_json, "enqueue");
+        ua_result *refusal = nullptr;
+        const ua_code code = ::ua_queue_enqueue_with_result(handle_.get(), static_cast<ua_event_kind>(kind),
+                                                            json.c_str(), &refusal);
+        if (code == UA_OK) return;
+        if (refusal == nullptr) throw Error(code, std::string(::ua_error_describe(code)));
+        const std::unique_ptr<ua_result, detail::ResultDeleter> owned(refusal);
+        throw Error(owned.get());
+    }
+
+    /// enqueue() without the exception: returns UA_OK when the event was taken,
+    /// else the code enqueue() would have thrown, with no reason (cheaper on a
+    /// path that expects refusals, such as a full queue during an outage).
+    /// Throws only std::bad_alloc. A NUL byte in the view gives
+    /// UA_INVALID_ARGUMENT before the library sees it (not counted as refused).
+    ua_code try_enqueue(EventKind kind, std::string_view event_json) {
+        if (!detail::has_no_nul(event_json)) return UA_INVALID_ARGUMENT;
+        return ::ua_queue_enqueue(handle_.get(), static_cast<ua_event_kind>(kind), std::string(event_json).c_str());
+    }
+
+    /// enqueue() with EventKind::SearchBatch: a JSON array of search events
+    /// delivered in one request.
+    void enqueue_search_batch(std::string_view search_events_json) {
+        enqueue(EventKind::SearchBatch, search_events_json);
+    }
+
+    /// Waits until every event taken before the call is delivered or failed
+    /// (and its failure callback returned): true, or false when `timeout`
+    /// passes first. Throws Error UA_QUEUE_CLOSED on a closed queue with events
+    /// left, UA_INVALID_ARGUMENT for a negative timeout. Timeouts past
+    /// 2^32-1 ms (49 days) wait that long. Never from the queue's own callbacks.
+    bool flush(std::chrono::milliseconds timeout) {
+        return finished(::ua_queue_flush(handle_.get(), timeout_ms(timeout, "flush")));
+    }
+
+    /// Stops taking events and delivers for at most `timeout`, then stops the
+    /// workers: true when nothing was left, false otherwise (without a spool,
+    /// each left event then reaches the failure callback with UA_QUEUE_CLOSED).
+    /// A second close returns at once. Throws like flush for a negative
+    /// timeout. For one thread, once the others are done; never from a callback.
+    bool close(std::chrono::milliseconds timeout) {
+        return finished(::ua_queue_close(handle_.get(), timeout_ms(timeout, "close")));
+    }
+
+    /// One counter's value now; 0 for a moved-from queue.
+    std::uint64_t counter(Counter which) const noexcept {
+        return ::ua_queue_counter(handle_.get(), static_cast<ua_counter>(which));
+    }
+
+    /// Every counter (see QueueCounters on reading them while events move).
+    QueueCounters counters() const noexcept {
+        QueueCounters c;
+        c.enqueued = counter(Counter::Enqueued);
+        c.recovered = counter(Counter::Recovered);
+        c.refused = counter(Counter::Refused);
+        c.delivered = counter(Counter::Delivered);
+        c.failed = counter(Counter::Failed);
+        c.pending = counter(Counter::Pending);
+        c.attempts = counter(Counter::Attempts);
+        return c;
+    }
+
+    /// How many exceptions this queue's callbacks threw. Each was caught at the
+    /// boundary (none reaches the library's threads); one from the failure
+    /// callback is also told to the log callback, at LogLevel::Error.
+    std::uint64_t callback_exceptions() const noexcept {
+        return hooks_ ? hooks_->exceptions.load(std::memory_order_relaxed) : 0;
+    }
+
+    /// The C handle, still owned by this object.
+    ua_queue *get() const noexcept { return handle_.get(); }
+
+private:
+    // The C options hold the trampolines only while ua_queue_new copies them,
+    // so the C handle never points at memory a Queue owns; removed on every
+    // way out, exceptions included.
+    // Neither setter can fail here: the options are live and the level was
+    // checked by Options::on_log.
+    class Registration {
+    public:
+        Registration(const Options &options, detail::QueueHooks &hooks)
+            : raw_(options.get()), hooks_(hooks), level_(static_cast<std::int32_t>(options.log_level_)) {
+            if (raw_ == nullptr) return;
+            if (hooks_.on_failure) ::ua_options_set_failure_callback(raw_, &detail::failure_trampoline, &hooks_);
+            if (hooks_.on_log) ::ua_options_set_log_callback(raw_, &detail::log_trampoline, &hooks_, level_);
+        }
+        ~Registration() {
+            if (raw_ == nullptr) return;
+            if (hooks_.on_failure) ::ua_options_set_failure_callback(raw_, nullptr, nullptr);
+            if (hooks_.on_log) ::ua_options_set_log_callback(raw_, nullptr, nullptr, level_);
+        }
+        Registration(const Registration &) = delete;
+        Registration &operator=(const Registration &) = delete;
+
+    private:
+        ua_options *raw_;
+        detail::QueueHooks &hooks_;
+        std::int32_t level_;
+    };
+
+    static std::string c_string(std::string_view value, const char *method) {
+        if (!detail::has_no_nul(value))
+            throw Error(UA_INVALID_ARGUMENT, std::string("coveo::ua::Queue::") + method +
+                                                 ": the string_view holds a NUL byte, which a C string cannot carry");
+        return std::string(value);
+    }
+
+    static std::uint32_t timeout_ms(std::chrono::milliseconds timeout, const char *method) {
+        if (timeout.count() < 0)
+            throw Error(UA_INVALID_ARGUMENT, std::string("coveo::ua::Queue::") + method + ": the timeout is negative");
+        constexpr auto longest = std::numeric_limits<std::uint32_t>::max();
+        return timeout.count() > longest ? longest : static_cast<std::uint32_t>(timeout.count());
+    }
+
+    static bool finished(ua_code code) {
+        if (code == UA_OK) return true;
+        if (code == UA_TIMEOUT) return false;
+        throw Error(code, std::string(::ua_error_describe(code)));
+    }
+
+    std::unique_ptr<detail::QueueHooks> hooks_;
+    std::unique_ptr<ua_queue, detail::QueueDeleter> handle_;
 };
 
 }  // namespace coveo::ua

@@ -39,6 +39,11 @@ $(C_BUILD_DIR)/send_event: examples/c/send_event.c examples/c/emulator_control.c
 	$(CC) $(C_STRICT_FLAGS) -Iinclude -Iexamples/c examples/c/send_event.c \
 		examples/c/emulator_control.c -o $@ $(C_LINK_LIB)
 
+$(C_BUILD_DIR)/queue_demo: examples/c/queue_demo.c examples/c/emulator_control.c \
+		examples/c/emulator_control.h include/coveo_ua.h | $(C_BUILD_DIR) $(C_SONAME_LINK)
+	$(CC) $(C_STRICT_FLAGS) -Iinclude -Iexamples/c examples/c/queue_demo.c \
+		examples/c/emulator_control.c -o $@ $(C_LINK_LIB)
+
 # The test program starts its own ua-emulator ($(UA_EMULATOR_BIN)).
 test-c: test-c-plain test-c-valgrind
 
@@ -50,5 +55,6 @@ test-c-valgrind: $(C_BUILD_DIR)/test_c test-c-plain
 	$(VALGRIND_CHECK) $(C_BUILD_DIR)/test_c
 
 # Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
-demo-c: $(C_BUILD_DIR)/send_event
+demo-c: $(C_BUILD_DIR)/send_event $(C_BUILD_DIR)/queue_demo
 	$(C_BUILD_DIR)/send_event
+	$(C_BUILD_DIR)/queue_demo

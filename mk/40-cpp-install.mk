@@ -8,22 +8,30 @@ CXX_STRICT_FLAGS := -std=c++17 -Wall -Wextra -Werror -pedantic
 CPP_BUILD_DIR := $(CURDIR)/target/cpp
 # The C helpers the C++ test shares with the C tests (harness, emulator).
 CPP_TEST_C_SOURCES := tests/c/harness.c tests/c/emulator_process.c examples/c/emulator_control.c
+CPP_TEST_SOURCES := $(sort $(wildcard tests/cpp/*.cpp))
 
 $(CPP_BUILD_DIR):
 	mkdir -p $@
 
-$(CPP_BUILD_DIR)/test_wrapper: tests/cpp/test_wrapper.cpp $(CPP_TEST_C_SOURCES) include/coveo_ua.hpp \
+$(CPP_BUILD_DIR)/test_wrapper: $(CPP_TEST_SOURCES) $(wildcard tests/cpp/*.hpp) $(CPP_TEST_C_SOURCES) include/coveo_ua.hpp \
 		include/coveo_ua.h tests/c/harness.h tests/c/emulator_process.h examples/c/emulator_control.h \
 		| build $(CPP_BUILD_DIR) $(C_SONAME_LINK)
 	for src in $(CPP_TEST_C_SOURCES); do \
 		$(CC) $(C_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c -c $$src \
 			-o $(CPP_BUILD_DIR)/$$(basename $$src .c).o; \
 	done
-	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c tests/cpp/test_wrapper.cpp \
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c $(CPP_TEST_SOURCES) \
 		$(addprefix $(CPP_BUILD_DIR)/,$(notdir $(CPP_TEST_C_SOURCES:.c=.o))) -o $@ $(C_LINK_LIB) -pthread
 
 $(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
+
+# The demo drives the emulator with the C helper, compiled as C.
+$(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/c/emulator_control.c examples/c/emulator_control.h \
+		include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
+	$(CC) $(C_STRICT_FLAGS) -Iexamples/c -c examples/c/emulator_control.c -o $(CPP_BUILD_DIR)/demo_emulator_control.o
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Iexamples/c examples/cpp/queue_demo.cpp \
+		$(CPP_BUILD_DIR)/demo_emulator_control.o -o $@ $(C_LINK_LIB)
 
 # The test starts its own ua-emulator ($(UA_EMULATOR_BIN)).
 test-cpp: test-cpp-plain test-cpp-valgrind
@@ -36,8 +44,9 @@ test-cpp-valgrind: $(CPP_BUILD_DIR)/test_wrapper test-cpp-plain
 	$(VALGRIND_CHECK) $(CPP_BUILD_DIR)/test_wrapper
 
 # Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
-demo-cpp: $(CPP_BUILD_DIR)/send_event
+demo-cpp: $(CPP_BUILD_DIR)/send_event $(CPP_BUILD_DIR)/queue_demo
 	$(CPP_BUILD_DIR)/send_event
+	$(CPP_BUILD_DIR)/queue_demo
 
 # make install PREFIX=/usr/local [LIBDIR=...] [INCLUDEDIR=...] [DESTDIR=...]
 PREFIX ?= /usr/local

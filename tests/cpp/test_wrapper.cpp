@@ -1,8 +1,9 @@
 // test_wrapper.cpp: the C++ wrapper (include/coveo_ua.hpp) against a private
 // ua-emulator: success, every failure path throwing the right Error (option
 // refusals carrying the library's own reason), search batches, move semantics
-// and ownership. Uses the C test harness (tests/c/harness.h), so it
-// ends with the same "N passed, N failed" line.
+// and ownership; main also runs the queue tests (test_queue.cpp). Uses the C
+// test harness (tests/c/harness.h), so it ends with the same "N passed, N
+// failed" line.
 #include <coveo_ua.hpp>
 
 #include <cstring>
@@ -16,6 +17,7 @@
 #include "emulator_control.h"
 #include "emulator_process.h"
 #include "harness.h"
+#include "support.hpp"
 
 namespace ua = coveo::ua;
 
@@ -30,9 +32,6 @@ static_assert(std::is_base_of_v<std::runtime_error, ua::Error>);
 
 namespace {
 
-constexpr const char *kOrg = "test-org";
-constexpr const char *kToken = "xx-test-key";
-constexpr const char *kCustomEvent = R"({"eventType":"cpp","eventValue":"v","language":"en"})";
 #define SEARCH_EVENT                                                                             \
     R"({"actionCause":"searchboxSubmit","language":"en","queryText":"q","responseTime":5,)" \
     R"("searchQueryUid":"1f9e1c0e-8d38-4b4e-9c6a-1c2d3e4f5a6b"})"
@@ -40,25 +39,6 @@ constexpr const char *kSearchEvent = SEARCH_EVENT;
 constexpr const char *kBatchOfTwo = "[" SEARCH_EVENT "," SEARCH_EVENT "]";
 // The second item (index 1) lacks its required fields.
 constexpr const char *kBatchWithBadSecond = "[" SEARCH_EVENT R"(,{"language":"en"}])";
-
-emu_process emulator;
-
-// Options aimed at the test emulator, with quick retries.
-ua::Options test_options(const char *token = kToken, std::uint32_t retries = 0) {
-    ua::Options options;
-    options.endpoint(emulator.endpoint).token(token).org(kOrg).max_retries(retries).retry_backoff_ms(1, 5)
-        .timeout_ms(30000).deadline_ms(120000);
-    return options;
-}
-
-void reset_emulator() {
-    if (emu_clear_faults(emulator.endpoint) != 0 || emu_clear_events(emulator.endpoint) != 0)
-        th_fail(__FILE__, __LINE__, "could not reset the emulator");
-}
-
-void add_fault(const char *rule) {
-    if (emu_add_fault(emulator.endpoint, rule) != 0) th_fail(__FILE__, __LINE__, "fault rule refused: %s", rule);
-}
 
 // Runs `action`, which must throw ua::Error; checks its fields.
 template <typename Action>
@@ -348,16 +328,6 @@ void threads_share_one_client() {
 
 }  // namespace
 
-// Like RUN, but an exception escaping the test fails it instead of ending the run.
-#define RUN_CPP(test)                                                                    \
-    th_run(#test, [] {                                                                   \
-        try {                                                                            \
-            test();                                                                      \
-        } catch (const std::exception &e) {                                              \
-            th_fail(__FILE__, __LINE__, "uncaught exception: %s", e.what());             \
-        }                                                                                \
-    })
-
 int main() {
     const char *const args[] = {"--org", kOrg, "--api-key", kToken, nullptr};
     if (emu_start(&emulator, args) != 0) {
@@ -378,6 +348,7 @@ int main() {
     RUN_CPP(moves_transfer_ownership);
     RUN_CPP(error_outlives_its_result);
     RUN_CPP(threads_share_one_client);
+    run_queue_tests();
     emu_stop(&emulator);
     return th_summary();
 }
