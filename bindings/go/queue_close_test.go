@@ -110,12 +110,28 @@ func TestQueueWaitsEndWithTheirContext(t *testing.T) {
 		t.Errorf("Flush(nil): got %v, want ErrInvalidArgument", err)
 	}
 
+	// A Flush waiting in C on another goroutine must not hold Close up: the
+	// close wakes it before the queue is freed.
+	waiting := make(chan error, 1)
+	go func() { waiting <- q.Flush(context.Background()) }()
+	time.Sleep(50 * time.Millisecond) // let it reach the library (it is fine if it has not)
+
 	closing, cancelClosing := context.WithCancel(context.Background())
 	time.AfterFunc(100*time.Millisecond, cancelClosing)
 	started = time.Now()
 	err = q.Close(closing)
 	if took := time.Since(started); !errors.Is(err, context.Canceled) || took >= DefaultQueueWait {
 		t.Errorf("Close cancelled after 100 ms: got %v after %s, want context.Canceled well before %s", err, took, DefaultQueueWait)
+	}
+	select {
+	case err := <-waiting:
+		// nil once the event has failed, ErrQueueClosed if it saw the stop
+		// while the cut-off event was still settling.
+		if err != nil && !errors.Is(err, ErrQueueClosed) {
+			t.Errorf("the Flush waiting during Close: %v, want nil or ErrQueueClosed", err)
+		}
+	case <-time.After(DefaultQueueWait / 2):
+		t.Error("the Flush waiting during Close is still waiting after Close returned")
 	}
 	if e := failures.snapshot()["cancelled"]; !errors.Is(e, ErrQueueClosed) {
 		t.Errorf("OnFailure heard %v for the event a cancelled Close gave up, want ErrQueueClosed", e)
