@@ -15,3 +15,4 @@ test-go: build
 
 demo-go:
 	cd examples/go && $(GO) run ./send_event
+	cd examples/go && $(GO) run ./queue_demo

@@ -19,6 +19,21 @@
 //	case errors.Is(err, coveoua.ErrTimeout):      // the deadline passed
 //	}
 //
+// A Queue (NewQueue) takes events off the caller instead: Enqueue returns in
+// about a microsecond, worker threads deliver with the same rules and ride
+// out outages with one shared pause, OnFailure hears of every event failed
+// for good, an optional spool directory keeps events across restarts, and
+// Close(ctx) delivers what is left before the program exits:
+//
+//	queue, err := coveoua.NewQueue(coveoua.QueueOptions{
+//		Options:   coveoua.Options{Token: key, Org: "myorg"},
+//		OnFailure: func(kind coveoua.Kind, event []byte, err *coveoua.Error) { ... },
+//		Logger:    slog.Default(),
+//	})
+//	if err != nil { ... }
+//	defer queue.Close(shutdownCtx)
+//	err = queue.EnqueueCustom(event) // nil, or why it was not taken
+//
 // Linking: the package includes ../../include/coveo_ua.h and links
 // ../../target/release/libcoveo_ua.so (with an rpath to that directory);
 // build the library first with `make build`. Flags in CGO_LDFLAGS come first,

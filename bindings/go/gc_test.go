@@ -2,10 +2,13 @@ package coveoua
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -86,5 +89,119 @@ func TestSendsUnderConstantGC(t *testing.T) {
 	}
 	if got, want := len(loggedEvents(t)), workers*rounds*2; got != want {
 		t.Errorf("emulator logged %d events, want %d", got, want)
+	}
+}
+
+// countingHandler counts the records a Logger takes, from any thread.
+type countingHandler struct{ n *atomic.Int64 }
+
+func (h countingHandler) Enabled(context.Context, slog.Level) bool  { return true }
+func (h countingHandler) Handle(context.Context, slog.Record) error { h.n.Add(1); return nil }
+func (h countingHandler) WithAttrs([]slog.Attr) slog.Handler        { return h }
+func (h countingHandler) WithGroup(string) slog.Handler             { return h }
+
+// Queues race with a collector that runs non-stop while their callbacks
+// run on the library's threads: throwaway queues left to their finalizers
+// (which free them with the library's grace) and a shared one. Every good
+// event must arrive once and every bad one reach OnFailure once; every
+// callback handle must go once its queue is freed.
+func TestSendsUnderConstantGCThroughQueues(t *testing.T) {
+	resetEmulator(t)
+	rounds := gcStressRounds()
+	addFault(t, map[string]any{"count": 0, "delay_ms": 5})
+	var failures, logLines atomic.Int64
+	opts := func(o *QueueOptions) {
+		o.Workers = 1
+		o.DisableLocalChecks = true // the bad events fail on the workers, through OnFailure
+		o.OnFailure = func(kind Kind, event []byte, err *Error) {
+			if kind == KindCustom && len(event) > 0 && errors.Is(err, ErrMissingParameter) {
+				failures.Add(1)
+			}
+		}
+		o.Logger = slog.New(countingHandler{&logLines})
+	}
+	shared := newTestQueue(t, opts)
+	hooksBefore := liveHooks.Load()
+
+	stop := make(chan struct{})
+	collectorDone := make(chan struct{})
+	go func() {
+		defer close(collectorDone)
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	const workers = 2
+	var wg sync.WaitGroup
+	errs := make(chan error, workers*rounds*4)
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				bad := map[string]any{"eventValue": "no-type", "language": "en"}
+				throwaway := testQueueOptions()
+				opts(&throwaway)
+				q, err := NewQueue(throwaway)
+				if err != nil {
+					errs <- err
+					continue
+				}
+				// Dropped without Close: only KeepAlive keeps the finalizer
+				// from freeing the queue under these calls.
+				for _, ev := range []any{customEvent(fmt.Sprintf("gcq-own-%d-%d", w, i)), bad} {
+					if err := q.EnqueueCustom(ev); err != nil {
+						errs <- err
+					}
+				}
+				for _, ev := range []any{customEvent(fmt.Sprintf("gcq-shared-%d-%d", w, i)), bad} {
+					if err := shared.EnqueueCustom(ev); err != nil {
+						errs <- err
+					}
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	close(stop)
+	<-collectorDone
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	flushed(t, shared)
+
+	// The finalizers free the throwaway queues on goroutines of their own,
+	// each delivering what it held first (bounded).
+	want := int64(workers * rounds * 2)
+	for end := time.Now().Add(queueWait); time.Now().Before(end); time.Sleep(20 * time.Millisecond) {
+		runtime.GC()
+		if failures.Load() == want && liveHooks.Load() == hooksBefore {
+			break
+		}
+	}
+	if got := failures.Load(); got != want {
+		t.Errorf("OnFailure heard of %d bad events, want %d", got, want)
+	}
+	if got := liveHooks.Load(); got != hooksBefore {
+		t.Errorf("%d callback handles live, want %d (the shared queue's): a finalized queue kept its handle", got, hooksBefore)
+	}
+	if logLines.Load() < want {
+		t.Errorf("the Logger took %d lines, want at least one per failed event (%d)", logLines.Load(), want)
+	}
+	logged := loggedValues(t)
+	for w := 0; w < workers; w++ {
+		for i := 0; i < rounds; i++ {
+			for _, value := range []string{fmt.Sprintf("gcq-own-%d-%d", w, i), fmt.Sprintf("gcq-shared-%d-%d", w, i)} {
+				if logged[value] != 1 {
+					t.Errorf("%s was logged %d times, want once", value, logged[value])
+				}
+			}
+		}
 	}
 }

@@ -14,8 +14,9 @@ import (
 	"unsafe"
 )
 
-// Options configure a Client. The zero value of every field means "the
-// library's default"; only Token is required. The library judges every
+// Options configure a Client, and the sends of a Queue (inside
+// QueueOptions). The zero value of every field means "the library's
+// default"; only Token is required. The library judges every
 // value (ranges, URL rules, token characters) and NewClient reports its
 // verdict; this package refuses only what cannot reach the library intact.
 type Options struct {
@@ -110,7 +111,7 @@ func (o *Options) check() (cMillis, error) {
 		{"BackoffBase", o.BackoffBase, &ms.backoffBase}, {"BackoffMax", o.BackoffMax, &ms.backoffMax},
 	}
 	for _, d := range durations {
-		v, err := durationMs(d.name, d.d)
+		v, err := durationMs("Options."+d.name, d.d)
 		if err != nil {
 			return ms, err
 		}
@@ -194,18 +195,27 @@ func optionsError(opts *C.ua_options, code C.ua_code) error {
 	return &Error{Code: c, Message: msg}
 }
 
-// durationMs converts d to whole milliseconds, rounding up so that a small
-// positive duration never turns into 0 ("use the default").
+// durationMs converts d to whole milliseconds for a uint32 setter; see
+// durationMsUpTo.
 func durationMs(name string, d time.Duration) (uint32, error) {
+	ms, err := durationMsUpTo(name, d, math.MaxUint32)
+	return uint32(ms), err
+}
+
+// durationMsUpTo converts d to whole milliseconds, rounding up so that a
+// small positive duration never turns into 0 ("use the default"), and
+// refuses what the setter's integer cannot hold (limit). name is the field
+// as the caller wrote it, e.g. "Options.Timeout".
+func durationMsUpTo(name string, d time.Duration, limit uint64) (uint64, error) {
 	if d < 0 {
-		return 0, argumentError("Options.%s is negative (%s)", name, d)
+		return 0, argumentError("%s is negative (%s)", name, d)
 	}
-	ms := d / time.Millisecond
+	ms := uint64(d / time.Millisecond)
 	if d%time.Millisecond != 0 {
 		ms++
 	}
-	if ms > math.MaxUint32 {
-		return 0, argumentError("Options.%s (%s) does not fit the library's uint32 milliseconds (at most %d ms)", name, d, uint32(math.MaxUint32))
+	if ms > limit {
+		return 0, argumentError("%s (%s) does not fit the library's milliseconds (at most %d ms)", name, d, limit)
 	}
-	return uint32(ms), nil
+	return ms, nil
 }
