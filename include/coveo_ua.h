@@ -692,6 +692,19 @@ void ua_queue_free(ua_queue *queue);
 uint64_t ua_queue_counter(const ua_queue *queue, ua_counter counter);
 
 /**
+ * Reads the first `count` counters at one moment, so that they add up:
+ * `values[0]` is UA_COUNTER_ENQUEUED (1), `values[1]` UA_COUNTER_DELIVERED
+ * (2), and so on (`values[k - 1]` is counter `k`); a `count` past the known
+ * counters gets 0 for the rest. UA_OK, or UA_INVALID_ARGUMENT for a NULL
+ * queue or a NULL `values` with a `count` above 0 (nothing written).
+ *
+ * # Safety
+ * `queue` is NULL or live; `values` is NULL or points to `count` writable
+ * `uint64_t`.
+ */
+ua_code ua_queue_counters(const ua_queue *queue, uint64_t *values, size_t count);
+
+/**
  * Sets how much a queue holds at most: `max_events` events and `max_bytes`
  * bytes of event JSON (with a spool, its files count); past either,
  * `ua_queue_enqueue` returns UA_QUEUE_FULL at once. Both at least 1;

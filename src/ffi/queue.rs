@@ -243,6 +243,43 @@ pub unsafe extern "C" fn ua_queue_counter(queue: *const ua_queue, counter: ua_co
     })
 }
 
+/// Reads the first `count` counters at one moment, so that they add up:
+/// `values[0]` is UA_COUNTER_ENQUEUED (1), `values[1]` UA_COUNTER_DELIVERED
+/// (2), and so on (`values[k - 1]` is counter `k`); a `count` past the known
+/// counters gets 0 for the rest. UA_OK, or UA_INVALID_ARGUMENT for a NULL
+/// queue or a NULL `values` with a `count` above 0 (nothing written).
+///
+/// # Safety
+/// `queue` is NULL or live; `values` is NULL or points to `count` writable
+/// `uint64_t`.
+#[no_mangle]
+pub unsafe extern "C" fn ua_queue_counters(
+    queue: *const ua_queue,
+    values: *mut u64,
+    count: usize,
+) -> ua_code {
+    ffi_boundary!({
+        let Some(q) = queue.as_ref() else {
+            return UA_INVALID_ARGUMENT;
+        };
+        if count == 0 {
+            return UA_OK;
+        }
+        if values.is_null() {
+            return UA_INVALID_ARGUMENT;
+        }
+        let read = q.inner.counters();
+        let out = std::slice::from_raw_parts_mut(values, count);
+        for (i, slot) in out.iter_mut().enumerate() {
+            *slot = i32::try_from(i + 1)
+                .ok()
+                .and_then(Counter::from_raw)
+                .map_or(0, |c| read.get(c));
+        }
+        UA_OK
+    })
+}
+
 fn code_of(r: Result<(), Error>) -> ua_code {
     r.map_or_else(|e| e.code().raw(), |()| UA_OK)
 }
