@@ -200,15 +200,18 @@ func (q *Queue) acquire() bool {
 // read reads the library's counters; the handle is live (mu held for
 // reading, or closeMu held).
 func (q *Queue) read() Counters {
-	get := func(counter C.ua_counter) uint64 { return uint64(C.ua_queue_counter(q.handle, counter)) }
+	// One read of all seven, so the identity holds exactly even while events move.
+	var v [7]C.uint64_t
+	C.ua_queue_counters(q.handle, &v[0], C.size_t(len(v)))
+	at := func(counter C.ua_counter) uint64 { return uint64(v[counter-1]) }
 	c := Counters{
-		Enqueued:  get(C.UA_COUNTER_ENQUEUED),
-		Delivered: get(C.UA_COUNTER_DELIVERED),
-		Failed:    get(C.UA_COUNTER_FAILED),
-		Refused:   get(C.UA_COUNTER_REFUSED),
-		Pending:   get(C.UA_COUNTER_PENDING),
-		Attempts:  get(C.UA_COUNTER_ATTEMPTS),
-		Recovered: get(C.UA_COUNTER_RECOVERED),
+		Enqueued:  at(C.UA_COUNTER_ENQUEUED),
+		Delivered: at(C.UA_COUNTER_DELIVERED),
+		Failed:    at(C.UA_COUNTER_FAILED),
+		Refused:   at(C.UA_COUNTER_REFUSED),
+		Pending:   at(C.UA_COUNTER_PENDING),
+		Attempts:  at(C.UA_COUNTER_ATTEMPTS),
+		Recovered: at(C.UA_COUNTER_RECOVERED),
 	}
 	runtime.KeepAlive(q)
 	return c
