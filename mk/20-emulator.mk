@@ -15,11 +15,11 @@ define ua_post
 	[ "$$code" = "$(2)" ] || { echo "demo-emulator: expected HTTP $(2), got $$code" >&2; exit 1; }
 endef
 
-demo-emulator: export tmp = $(CURDIR)/target/demo-emulator.answer
+demo-emulator: export tmp = $(TARGET_DIR)/demo-emulator.answer
 demo-emulator:
 	@command -v curl >/dev/null || { echo "demo-emulator: curl is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 	@[ -n "$${UA_ENDPOINT:-}" ] || { echo "demo-emulator: UA_ENDPOINT is not set; run 'make demo'" >&2; exit 1; }
-	@mkdir -p $(CURDIR)/target
+	@mkdir -p $(TARGET_DIR)
 	$(call ua_post,a complete custom event,200,{"eventType":"demo"$(comma)"eventValue":"hello"$(comma)"language":"en"})
 	$(call ua_post,the same event without eventType,400,{"eventValue":"hello"$(comma)"language":"en"})
 	@rm -f "$$tmp"

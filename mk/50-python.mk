@@ -7,7 +7,7 @@
 TEST_TARGETS += test-python
 DEMO_TARGETS += demo-python
 
-PY_VENV := $(CURDIR)/target/py-venv
+PY_VENV := $(TARGET_DIR)/py-venv
 PY_PIP := $(PY_VENV)/bin/python -m pip --disable-pip-version-check -q
 PYTEST_FLAGS ?= -q
 

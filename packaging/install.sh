@@ -22,8 +22,11 @@ repo=$(dirname "$here")
 LIBDIR=${LIBDIR:-$PREFIX/lib}
 INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
 DESTDIR=${DESTDIR:-}
-LIB_SO=${LIB_SO:-$repo/target/release/libcoveo_ua.so}
-LIB_A=${LIB_A:-$repo/target/release/libcoveo_ua.a}
+# The release build: $CARGO_TARGET_DIR (relative: to the repository) or target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir=$repo/$target_dir ;; esac
+LIB_SO=${LIB_SO:-$target_dir/release/libcoveo_ua.so}
+LIB_A=${LIB_A:-$target_dir/release/libcoveo_ua.a}
 LIBS_PRIVATE=${LIBS_PRIVATE:-}
 
 # The C ABI contract's version: a new contract means a new SONAME.
