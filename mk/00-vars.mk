@@ -48,3 +48,10 @@ $(1)-valgrind: $(2) $(1)-plain
 	@command -v valgrind >/dev/null || { echo "$(1): valgrind is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
 	$$(VALGRIND_CHECK) $(2)
 endef
+
+# The repository's own Go builds (bindings/go tests, examples/go, benches/go)
+# link the build tree: the tag coveoua_intree selects bindings/go/cgo_intree.go
+# instead of pkg-config, and CGO_LDFLAGS (which cgo puts first on the link
+# line) points at $(RELEASE_DIR), so CARGO_TARGET_DIR is followed.
+GO_INTREE_ENV := GOFLAGS='$(strip $(GOFLAGS) -tags=coveoua_intree)' \
+	CGO_LDFLAGS='$(strip -L$(RELEASE_DIR) -Wl,-rpath,$(RELEASE_DIR) $(CGO_LDFLAGS))'
