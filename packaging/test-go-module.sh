@@ -2,12 +2,19 @@
 # `make test-go-module`: the Go binding as a user's module consumes it.
 # Installs coveo-ua into a temporary prefix (`make install PREFIX=...`), writes
 # a tiny module in a temporary directory outside the checkout whose go.mod
-# requires the binding (a `replace` to this checkout's bindings/go: the module
-# is not published, and that is how a module outside uses a local copy), and
-# builds it with PKG_CONFIG_PATH as the only hint: no build tag, no CGO_*
-# flags, no GOFLAGS, no network (GOPROXY=off). The program must link the
-# installed library (never the build tree) and send two events that a fresh
-# ua-emulator records. Removes the temporary tree whatever happens.
+# requires the binding through a `replace` (the module is not published; a
+# replace to a local copy is how a module outside uses it), and builds it with
+# PKG_CONFIG_PATH as the only hint: no build tag, no CGO_* flags, no GOFLAGS,
+# no network (GOPROXY=off). The program must link the installed library (never
+# the build tree) and send two events that a fresh ua-emulator records.
+# Removes the temporary tree whatever happens.
+#
+# The replace points at a snapshot of bindings/go in the temporary directory,
+# as the module cache would hold it, not at the checkout: Go's build cache
+# does not key a cgo package on what pkg-config printed, so with the package
+# always in the same folder a second run would reuse the first run's link
+# flags (-L of a prefix since deleted). A new folder is a new cache key, and
+# only the binding recompiles (a few seconds).
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -26,6 +33,8 @@ mod=$tmp/mod
 "$make" -C "$repo" --no-print-directory install PREFIX="$prefix"
 
 mkdir -p "$mod"
+binding=$tmp/coveoua-go
+cp -r "$repo/bindings/go" "$binding"
 cat >"$mod/go.mod" <<EOF
 module example.com/uaoutside
 
@@ -33,7 +42,7 @@ go 1.22
 
 require github.com/coveo-ua/coveo-ua/bindings/go v0.0.0
 
-replace github.com/coveo-ua/coveo-ua/bindings/go => $repo/bindings/go
+replace github.com/coveo-ua/coveo-ua/bindings/go => $binding
 EOF
 cat >"$mod/main.go" <<'EOF'
 // A program of another module: two custom events to UA_ENDPOINT.
