@@ -59,6 +59,7 @@ expect "the tarball unpacks" tar -xzf "$tarball" -C "$tmp"
 root=$tmp/$name
 expect "the tarball's top folder is $name/" test "$(ls "$tmp")" = "$name"
 lib=$root/lib
+echo "test-dist: tar -xzf $tarball -C $tmp"
 
 expect "libcoveo_ua.so.0 -> libcoveo_ua.so.$VERSION" links_to "$lib/libcoveo_ua.so.0" "libcoveo_ua.so.$VERSION"
 expect "libcoveo_ua.so -> libcoveo_ua.so.0" links_to "$lib/libcoveo_ua.so" "libcoveo_ua.so.0"
@@ -107,6 +108,7 @@ read -r -a pc_libs <<<"$(pkg-config --libs coveo_ua)"
 rpath=-Wl,-rpath,$lib
 pcbin=$tmp/pc
 mkdir -p "$pcbin"
+echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cc|c++ STRICT_FLAGS ${pc_cflags[*]} SOURCES ${pc_libs[*]} $rpath"
 # shellcheck disable=SC2086
 {
     expect "cc version_check.c with pkg-config" cc $strict_c "-DEXPECTED_VERSION=\"$VERSION\"" "${pc_cflags[@]}" \
@@ -119,6 +121,8 @@ mkdir -p "$pcbin"
 }
 
 # 2. CMake: the package, then pkg-config through pkg_check_modules.
+echo "test-dist: cmake -S $src/cmake -B $tmp/build-cmake -DCMAKE_PREFIX_PATH=$root -DCMAKE_BUILD_TYPE=Release"
+echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cmake -S $src/cmake -B $tmp/build-pc -DCOVEO_UA_USE_PKG_CONFIG=ON"
 expect "configure with the CMake package" configure "$tmp/build-cmake" 'found by its CMake package' \
     -DCMAKE_PREFIX_PATH="$root" -DCMAKE_BUILD_TYPE=Release
 expect "build with the CMake package" cmake --build "$tmp/build-cmake" -j 2

@@ -32,6 +32,7 @@ assert lib, f"no bundled library in the wheel: {names}"
 print(f"test-python-wheel: {sys.argv[1].rsplit('/', 1)[-1]} bundles {lib[0]}")
 PY
 
+echo "test-python-wheel: $python -m venv $tmp/venv && $tmp/venv/bin/python -m pip install --no-index --no-deps $wheel"
 "$python" -m venv "$tmp/venv"
 "$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q --no-index --no-deps "$wheel"
 
@@ -53,6 +54,7 @@ with coveo_ua.Client(os.environ["UA_TOKEN"], endpoint=os.environ["UA_ENDPOINT"],
 PY
 
 cd "$tmp"
+echo "test-python-wheel: cd $tmp && env -u COVEO_UA_LIBRARY -u PYTHONPATH $tmp/venv/bin/python send.py (beside a fresh ua-emulator)"
 env -u COVEO_UA_LIBRARY -u PYTHONPATH -u PYTHONHOME \
     "$repo/scripts/with-emulator.sh" "$repo/packaging/expect-events.sh" 2 python-wheel- \
     "$tmp/venv/bin/python" "$tmp/send.py"
