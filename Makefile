@@ -8,14 +8,9 @@ CARGO ?= cargo
 PYTHON ?= python3
 GO ?= go
 
-RELEASE_DIR := $(CURDIR)/target/release
-LIB_SO := $(RELEASE_DIR)/libcoveo_ua.so
-LIB_A := $(RELEASE_DIR)/libcoveo_ua.a
-EMULATOR_BIN := $(RELEASE_DIR)/ua-emulator
-
-# Every test suite and example finds the binaries through these.
-export UA_EMULATOR_BIN := $(EMULATOR_BIN)
-export COVEO_UA_LIBRARY := $(LIB_SO)
+# The target folder (CARGO_TARGET_DIR), the version, flags and the paths
+# exported as COVEO_UA_LIBRARY and UA_EMULATOR_BIN.
+include mk/00-vars.mk
 
 TEST_TARGETS :=
 DEMO_TARGETS :=
@@ -37,7 +32,7 @@ build: deps
 	@# tree look for that name at run time.
 	ln -sfn libcoveo_ua.so $(RELEASE_DIR)/libcoveo_ua.so.0
 
-include $(sort $(wildcard mk/*.mk))
+include $(sort $(filter-out mk/00-vars.mk,$(wildcard mk/*.mk)))
 
 test: $(TEST_TARGETS)
 	@echo "make test: all suites passed ($(TEST_TARGETS))"

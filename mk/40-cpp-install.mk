@@ -1,11 +1,10 @@
 # The C++ wrapper (include/coveo_ua.hpp): its test and example; and
 # `make install`, with its end-to-end check `test-install`.
-.PHONY: test-cpp test-cpp-plain test-cpp-valgrind demo-cpp install test-install
+.PHONY: demo-cpp install test-install
 TEST_TARGETS += test-cpp test-install
 DEMO_TARGETS += demo-cpp
 
-CXX_STRICT_FLAGS := -std=c++17 -Wall -Wextra -Werror -pedantic
-CPP_BUILD_DIR := $(CURDIR)/target/cpp
+CPP_BUILD_DIR := $(TARGET_DIR)/cpp
 # The C helpers the C++ test shares with the C tests (harness, emulator).
 CPP_TEST_C_SOURCES := tests/c/harness.c tests/c/emulator_process.c examples/c/emulator_control.c
 CPP_TEST_SOURCES := $(sort $(wildcard tests/cpp/*.cpp))
@@ -15,7 +14,7 @@ $(CPP_BUILD_DIR):
 
 $(CPP_BUILD_DIR)/test_wrapper: $(CPP_TEST_SOURCES) $(wildcard tests/cpp/*.hpp) $(CPP_TEST_C_SOURCES) include/coveo_ua.hpp \
 		include/coveo_ua.h tests/c/harness.h tests/c/emulator_process.h examples/c/emulator_control.h \
-		| build $(CPP_BUILD_DIR) $(C_SONAME_LINK)
+		| build $(CPP_BUILD_DIR)
 	for src in $(CPP_TEST_C_SOURCES); do \
 		$(CC) $(C_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c -c $$src \
 			-o $(CPP_BUILD_DIR)/$$(basename $$src .c).o; \
@@ -23,25 +22,18 @@ $(CPP_BUILD_DIR)/test_wrapper: $(CPP_TEST_SOURCES) $(wildcard tests/cpp/*.hpp) $
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c $(CPP_TEST_SOURCES) \
 		$(addprefix $(CPP_BUILD_DIR)/,$(notdir $(CPP_TEST_C_SOURCES:.c=.o))) -o $@ $(C_LINK_LIB) -pthread
 
-$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
+$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
 
 # The demo drives the emulator with the C helper, compiled as C.
 $(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/c/emulator_control.c examples/c/emulator_control.h \
-		include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR) $(C_SONAME_LINK)
+		include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
 	$(CC) $(C_STRICT_FLAGS) -Iexamples/c -c examples/c/emulator_control.c -o $(CPP_BUILD_DIR)/demo_emulator_control.o
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Iexamples/c examples/cpp/queue_demo.cpp \
 		$(CPP_BUILD_DIR)/demo_emulator_control.o -o $@ $(C_LINK_LIB)
 
-# The test starts its own ua-emulator ($(UA_EMULATOR_BIN)).
-test-cpp: test-cpp-plain test-cpp-valgrind
-
-test-cpp-plain: $(CPP_BUILD_DIR)/test_wrapper
-	$(CPP_BUILD_DIR)/test_wrapper
-
-test-cpp-valgrind: $(CPP_BUILD_DIR)/test_wrapper test-cpp-plain
-	@command -v valgrind >/dev/null || { echo "test-cpp: valgrind is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
-	$(VALGRIND_CHECK) $(CPP_BUILD_DIR)/test_wrapper
+# test-cpp: test-cpp-plain, then test-cpp-valgrind.
+$(eval $(call plain_then_valgrind,test-cpp,$(CPP_BUILD_DIR)/test_wrapper))
 
 # Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
 demo-cpp: $(CPP_BUILD_DIR)/send_event $(CPP_BUILD_DIR)/queue_demo

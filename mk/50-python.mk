@@ -1,27 +1,48 @@
 # Python binding (bindings/python) and its example (examples/python).
-# The package is installed into a venv under target/ so the tests exercise
-# the installed copy, not the source tree (COVEO_UA_TEST_INSTALLED makes a test
-# check that). Only PyPI is needed, once, for pytest and setuptools >= 70.1
-# (which builds wheels by itself); later runs reinstall without the network.
-.PHONY: test-python demo-python
-TEST_TARGETS += test-python
+# python-wheel builds the wheel with the package's own backend (setuptools-rust,
+# see bindings/python/setup.py), which reuses the release build of `make build`
+# instead of compiling the library again. test-python installs that wheel into
+# a venv under target/ and runs the suite against the installed copy
+# (COVEO_UA_TEST_INSTALLED makes a test check that); test-python-wheel installs
+# it into a venv outside the checkout and sends events with no environment
+# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1 and
+# setuptools-rust; later runs build without the network.
+.PHONY: python-wheel test-python test-python-wheel demo-python
+TEST_TARGETS += test-python test-python-wheel
 DEMO_TARGETS += demo-python
 
-PY_VENV := $(CURDIR)/target/py-venv
+PY_VENV := $(TARGET_DIR)/py-venv
 PY_PIP := $(PY_VENV)/bin/python -m pip --disable-pip-version-check -q
+PY_BUILD_REQUIRES := 'setuptools>=70.1' 'setuptools-rust>=1.9,<2'
+PY_WHEEL_DIR := $(TARGET_DIR)/wheels
+# The one wheel python-wheel leaves in PY_WHEEL_DIR (its platform tag varies).
+PY_WHEEL = $$(ls $(PY_WHEEL_DIR)/coveo_ua-$(COVEO_UA_VERSION)-py3-none-*.whl)
 PYTEST_FLAGS ?= -q
 
 $(PY_VENV)/bin/python:
 	$(PYTHON) -m venv $(PY_VENV)
 
+# --no-build-isolation: the backend comes from the venv, not from PyPI at each
+# build. If cargo rebuilt the library here, the release build was not reused
+# (different features or flags): that doubles the build time of `make test`.
+python-wheel: build $(PY_VENV)/bin/python
+	$(PY_PIP) install pytest $(PY_BUILD_REQUIRES)
+	rm -rf bindings/python/build $(PY_WHEEL_DIR)  # setuptools would ship stale files left there
+	before=$$(stat -c '%i %y' $(LIB_SO)); \
+	$(PY_PIP) wheel --no-build-isolation --no-deps -w $(PY_WHEEL_DIR) ./bindings/python; \
+	[ "$$(stat -c '%i %y' $(LIB_SO))" = "$$before" ] || { \
+		echo "python-wheel: cargo rebuilt $(LIB_SO) instead of reusing make build's copy" >&2; exit 1; }
+	@echo "python-wheel: $(PY_WHEEL) ($$(du -k $(PY_WHEEL) | cut -f1) KiB)"
+
 # pytest exits 5 when it collected nothing; that must fail loudly, not pass.
-test-python: build $(PY_VENV)/bin/python
-	$(PY_PIP) install pytest 'setuptools>=70.1'
-	rm -rf bindings/python/build  # setuptools would ship stale files left there
-	$(PY_PIP) install --no-build-isolation --no-deps --force-reinstall ./bindings/python
+test-python: python-wheel
+	$(PY_PIP) install --no-index --no-deps --force-reinstall $(PY_WHEEL)
 	cd bindings/python && status=0 && COVEO_UA_TEST_INSTALLED=1 $(PY_VENV)/bin/python -m pytest $(PYTEST_FLAGS) tests || status=$$?; \
 	if [ "$$status" -eq 5 ]; then echo "test-python: pytest collected no tests" >&2; exit 1; fi; \
 	exit "$$status"
+
+test-python-wheel: python-wheel
+	PYTHON='$(PYTHON)' packaging/test-python-wheel.sh $(PY_WHEEL)
 
 demo-python:
 	PYTHONPATH=$(CURDIR)/bindings/python/src $(PYTHON) examples/python/send_event.py

@@ -11,7 +11,7 @@
 TEST_TARGETS += test-sanitize fuzz-smoke
 
 CLANG ?= clang
-SANITIZE_DIR := $(CURDIR)/target/sanitize
+SANITIZE_DIR := $(TARGET_DIR)/sanitize
 # -O1 keeps stack traces readable; recover=undefined off so UBSan findings fail.
 SANITIZE_FLAGS := -std=c99 -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointer \
 	-fsanitize=address,undefined -fno-sanitize-recover=undefined
@@ -19,18 +19,15 @@ SANITIZE_FLAGS := -std=c99 -Wall -Wextra -pedantic -g -O1 -fno-omit-frame-pointe
 # std runtime) are still reachable at exit, which LeakSanitizer does not report.
 SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:detect_stack_use_after_return=1:strict_init_order=1 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
-SANITIZE_SOURCES := $(sort $(wildcard tests/c/*.c)) examples/c/emulator_control.c
-SANITIZE_HEADERS := $(wildcard tests/c/*.h) examples/c/emulator_control.h include/coveo_ua.h
 SANITIZE_LINK := -L$(RELEASE_DIR) -lcoveo_ua -Wl,-rpath,$(RELEASE_DIR)
-SANITIZE_VERSION := $(shell sed -n 's/^version = "\(.*\)"$$/\1/p' Cargo.toml | head -n 1)
 
 $(SANITIZE_DIR):
 	mkdir -p $@
 
-$(SANITIZE_DIR)/test_c: $(SANITIZE_SOURCES) $(SANITIZE_HEADERS) | build $(SANITIZE_DIR)
+$(SANITIZE_DIR)/test_c: $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build $(SANITIZE_DIR)
 	@command -v $(CLANG) >/dev/null || { echo "sanitize: $(CLANG) is missing (scripts/install-deps.sh installs clang)" >&2; exit 1; }
-	$(CLANG) $(SANITIZE_FLAGS) -DCOVEO_UA_EXPECTED_VERSION='"$(SANITIZE_VERSION)"' \
-		-Iinclude -Iexamples/c $(SANITIZE_SOURCES) -o $@ $(SANITIZE_LINK) -pthread
+	$(CLANG) $(SANITIZE_FLAGS) -DCOVEO_UA_EXPECTED_VERSION='"$(COVEO_UA_VERSION)"' \
+		-Iinclude -Iexamples/c $(C_TEST_SOURCES) -o $@ $(SANITIZE_LINK) -pthread
 
 # A program that leaks one ua_options on purpose: LeakSanitizer must report it,
 # otherwise a clean run of the tests would prove nothing (e.g. LSan disabled

@@ -4,7 +4,10 @@
 #   PREFIX (required), LIBDIR (default $PREFIX/lib), INCLUDEDIR (default
 #   $PREFIX/include), DESTDIR (staging root, default none), VERSION (required),
 #   LIB_SO, LIB_A (the built libraries), LIBS_PRIVATE (system libraries the
-#   static library needs, as linker flags).
+#   static library needs, as linker flags), RELOCATABLE (1: the pkg-config
+#   file finds the prefix from its own place, ${pcfiledir}/../.., so the tree
+#   can be moved or unpacked anywhere; needs the default LIBDIR and INCLUDEDIR;
+#   used by `make dist`).
 #
 # Layout:
 #   $INCLUDEDIR/coveo_ua.h, coveo_ua.hpp
@@ -22,9 +25,13 @@ repo=$(dirname "$here")
 LIBDIR=${LIBDIR:-$PREFIX/lib}
 INCLUDEDIR=${INCLUDEDIR:-$PREFIX/include}
 DESTDIR=${DESTDIR:-}
-LIB_SO=${LIB_SO:-$repo/target/release/libcoveo_ua.so}
-LIB_A=${LIB_A:-$repo/target/release/libcoveo_ua.a}
+# The release build: $CARGO_TARGET_DIR (relative: to the repository) or target/.
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir=$repo/$target_dir ;; esac
+LIB_SO=${LIB_SO:-$target_dir/release/libcoveo_ua.so}
+LIB_A=${LIB_A:-$target_dir/release/libcoveo_ua.a}
 LIBS_PRIVATE=${LIBS_PRIVATE:-}
+RELOCATABLE=${RELOCATABLE:-0}
 
 # The C ABI contract's version: a new contract means a new SONAME.
 SOVERSION=0
@@ -37,6 +44,10 @@ done
 case "$PREFIX$LIBDIR$INCLUDEDIR" in
     *[!A-Za-z0-9/._+-]*) echo "install: paths with spaces or special characters are not supported" >&2; exit 1 ;;
 esac
+if [ "$RELOCATABLE" = 1 ] && { [ "$LIBDIR" != "$PREFIX/lib" ] || [ "$INCLUDEDIR" != "$PREFIX/include" ]; }; then
+    echo "install: RELOCATABLE=1 needs LIBDIR=\$PREFIX/lib and INCLUDEDIR=\$PREFIX/include" >&2
+    exit 1
+fi
 
 lib=$DESTDIR$LIBDIR
 inc=$DESTDIR$INCLUDEDIR
@@ -85,6 +96,11 @@ substitute() {
     chmod 644 "$2"
 }
 substitute "$here/coveo_ua.pc.in" "$lib/pkgconfig/coveo_ua.pc"
+if [ "$RELOCATABLE" = 1 ]; then
+    # shellcheck disable=SC2016  # ${...} are pkg-config variables
+    sed -i -e 's|^prefix=.*|prefix=${pcfiledir}/../..|' -e 's|^libdir=.*|libdir=${prefix}/lib|' \
+        -e 's|^includedir=.*|includedir=${prefix}/include|' "$lib/pkgconfig/coveo_ua.pc"
+fi
 substitute "$here/cmake/coveo_uaConfig.cmake.in" "$lib/cmake/coveo_ua/coveo_uaConfig.cmake"
 substitute "$here/cmake/coveo_uaConfigVersion.cmake.in" "$lib/cmake/coveo_ua/coveo_uaConfigVersion.cmake"
 

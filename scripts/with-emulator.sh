@@ -5,7 +5,12 @@
 # Extra emulator flags can be passed in UA_EMULATOR_ARGS.
 set -euo pipefail
 
-bin=${UA_EMULATOR_BIN:-target/release/ua-emulator}
+# Default: the release build, in $CARGO_TARGET_DIR (relative: to the
+# repository) or target/ of the repository.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+target_dir=${CARGO_TARGET_DIR:-target}
+case "$target_dir" in /*) ;; *) target_dir=$repo/$target_dir ;; esac
+bin=${UA_EMULATOR_BIN:-$target_dir/release/ua-emulator}
 org=${UA_ORG:-demo-org}
 key=${UA_TOKEN:-xx-demo-key}
 [ -x "$bin" ] || { echo "with-emulator: $bin not found; run 'make build' first" >&2; exit 1; }

@@ -5,9 +5,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BENCHES = REPO / "benches"
-RELEASE = REPO / "target" / "release"
+# Cargo's output folder: $CARGO_TARGET_DIR (relative: to the repository), else target/.
+TARGET = REPO / (os.environ.get("CARGO_TARGET_DIR") or "target")
+RELEASE = TARGET / "release"
 # Everything the benchmark builds or writes goes here (target/ is ignored by git).
-OUT = REPO / "target" / "bench"
+OUT = TARGET / "bench"
 
 TOKEN = "xx-bench-key"
 ORG = "bench-org"

@@ -2,13 +2,18 @@ package coveoua
 
 // The declarations come from the real header, never from a copy, so the Go
 // side cannot drift from the C contract without failing to compile.
-// The library is found in the workspace's release directory; an rpath keeps
-// test binaries and examples runnable without LD_LIBRARY_PATH. Flags given in
-// CGO_LDFLAGS come first on the link line, so `-L/other/dir` there wins.
+//
+// Where the header and libcoveo_ua come from depends on a build tag:
+//   - by default (cgo_pkgconfig.go), from pkg-config's coveo_ua: after
+//     `make install PREFIX=/some/prefix` (or unpacking `make dist`'s tarball),
+//     PKG_CONFIG_PATH=/some/prefix/lib/pkgconfig is all a module needs to build;
+//   - with -tags coveoua_intree (cgo_intree.go), from this checkout's include/
+//     and target/release/, with an rpath: what the repository's own tests,
+//     benchmarks and examples use (the Makefile sets the tag).
+// Flags given in CGO_LDFLAGS come first on the link line, so `-L/other/dir`
+// there wins in both cases.
 
 /*
-#cgo CFLAGS: -I${SRCDIR}/../../include
-#cgo LDFLAGS: -L${SRCDIR}/../../target/release -lcoveo_ua -Wl,-rpath,${SRCDIR}/../../target/release
 #include "coveo_ua.h"
 */
 import "C"

@@ -34,8 +34,10 @@
 //	defer queue.Close(shutdownCtx)
 //	err = queue.EnqueueCustom(event) // nil, or why it was not taken
 //
-// Linking: the package includes ../../include/coveo_ua.h and links
-// ../../target/release/libcoveo_ua.so (with an rpath to that directory);
-// build the library first with `make build`. Flags in CGO_LDFLAGS come first,
-// so `CGO_LDFLAGS=-L/some/dir` links another copy.
+// Linking: by default through pkg-config (coveo_ua.pc, installed by
+// `make install PREFIX=...`; set PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig). With
+// the build tag coveoua_intree, ../../include/coveo_ua.h and
+// ../../target/release/libcoveo_ua.so of the checkout (with an rpath), as the
+// repository's own tests use. Flags in CGO_LDFLAGS come first, so
+// `CGO_LDFLAGS=-L/some/dir` links another copy.
 package coveoua

@@ -5,10 +5,12 @@ Search order (first hit wins):
 1. the path in the environment variable ``COVEO_UA_LIBRARY`` (when set, it
    must name an existing file: a wrong path is an error, not a fallback, so a
    typo never silently loads some other copy);
-2. a copy shipped inside this package, ``coveo_ua/_lib/<file name>``;
+2. the copy shipped inside this package, ``coveo_ua/_lib/<file name>``: what
+   ``pip install ./bindings/python`` (or the wheel) installs, built by cargo
+   when the package was built;
 3. ``target/release/<file name>`` in the nearest enclosing directory, walking
-   up from this package (a source checkout, or a venv created under
-   ``target/``).
+   up from this package: the source tree used in place (``PYTHONPATH`` set to
+   ``bindings/python/src`` of a checkout after ``make build``).
 
 Otherwise importing :mod:`coveo_ua` raises :class:`ImportError` that says what
 to do.
@@ -67,9 +69,10 @@ def find_library() -> Path:
         return built
     raise ImportError(
         f"coveo_ua cannot find its native library {library_file_name()}. "
-        f"Build it with `make build` (or `cargo build --release`) in the coveo-ua "
-        f"checkout, then set {ENV_VAR}=/path/to/coveo-ua/target/release/"
-        f"{library_file_name()}, or copy the file into {bundled.parent}/."
+        f"Install the package with pip (`pip install ./bindings/python` in a "
+        f"coveo-ua checkout builds the library and ships it inside), or build it "
+        f"with `make build` (or `cargo build --release`) and set "
+        f"{ENV_VAR}=/path/to/coveo-ua/target/release/{library_file_name()}."
     )
 
 

@@ -1,0 +1,91 @@
+"""Builds the native library into the package, with setuptools-rust.
+
+The Rust crate is the repository's root package (``../../Cargo.toml``, lib
+``coveo_ua``); setuptools-rust runs ``cargo rustc --lib --release`` on it and
+the resulting ``libcoveo_ua.so`` lands in the package as
+``coveo_ua/_lib/libcoveo_ua.so``, where ``coveo_ua._library`` looks for it.
+The package itself is pure Python (ctypes): the wheel works with any Python 3
+but only on the platform the library was built for, so it is tagged
+``py3-none-<platform>``.
+
+Everything else (name, version, packages) is in pyproject.toml.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Tuple
+
+from setuptools import setup
+from setuptools.command.bdist_wheel import bdist_wheel
+from setuptools_rust import Binding, RustExtension, Strip
+from setuptools_rust.build import build_rust
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+CRATE_MANIFEST = os.path.join(HERE, "..", "..", "Cargo.toml")
+
+
+def library_file_name() -> str:
+    """The platform's file name of the library (as coveo_ua._library expects)."""
+    if sys.platform == "darwin":
+        return "libcoveo_ua.dylib"
+    if sys.platform == "win32":
+        return "coveo_ua.dll"
+    return "libcoveo_ua.so"
+
+
+class build_rust_plain_library(build_rust):
+    """Gives the library its plain name, not a Python extension's
+    (``libcoveo_ua.cpython-311-x86_64-linux-gnu.so``): it is a C library
+    loaded with ctypes, the same for every Python version."""
+
+    def get_dylib_ext_path(self, ext: RustExtension, target_fname: str) -> str:
+        path = super().get_dylib_ext_path(ext, target_fname)
+        return os.path.join(os.path.dirname(path), library_file_name())
+
+    def build_extension(self, ext, *args, **kwargs):  # type: ignore[no-untyped-def]
+        # setuptools-rust pairs cargo's crate kinds with its file names by
+        # position; make sure the one it picked is the shared library.
+        dylib_paths, artifact_dir = super().build_extension(ext, *args, **kwargs)
+        for _, path in dylib_paths:
+            if os.path.basename(path) != library_file_name():
+                raise RuntimeError(f"coveo-ua: cargo's shared library should be {library_file_name()}, got {path}")
+        return dylib_paths, artifact_dir
+
+
+class bdist_wheel_any_python(bdist_wheel):
+    """py3-none-<platform>: no Python ABI is involved, the platform is."""
+
+    def get_tag(self) -> Tuple[str, str, str]:
+        _, _, platform = super().get_tag()
+        return "py3", "none", platform
+
+
+if not os.path.isfile(CRATE_MANIFEST):
+    sys.exit(
+        f"coveo-ua: {os.path.normpath(CRATE_MANIFEST)} not found. The Python package "
+        "builds the library from the coveo-ua repository it lives in: install it "
+        "from a checkout (pip install ./bindings/python) or from a built wheel."
+    )
+
+setup(
+    rust_extensions=[
+        RustExtension(
+            "coveo_ua._lib.libcoveo_ua",
+            path=CRATE_MANIFEST,
+            binding=Binding.NoBinding,
+            # The crate types of Cargo.toml, passed explicitly: otherwise
+            # setuptools-rust asks for a cdylib alone, which cargo treats as
+            # another build of the library. With the same crate types, profile
+            # and features, a release build made by `make build` (same target
+            # folder, CARGO_TARGET_DIR included) is reused as it is.
+            args=["--crate-type", "cdylib,staticlib,rlib"],
+            cargo_manifest_args=["--locked"],
+            # Local symbols only; the exported ua_* functions stay.
+            strip=Strip.All,
+        )
+    ],
+    cmdclass={"build_rust": build_rust_plain_library, "bdist_wheel": bdist_wheel_any_python},
+    zip_safe=False,
+)
