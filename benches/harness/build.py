@@ -79,6 +79,17 @@ def coveo_c():
                  f"-Wl,-rpath,{lib.parent}", "-pthread"])
 
 
+def coveo_queue():
+    """bench_queue: the delivery queue (ua_queue_*) from C."""
+    lib = library()
+    header = paths.REPO / "include" / "coveo_ua.h"
+    if not header.is_file():
+        raise Missing(f"{header} not found (the library's generated C header)")
+    return _gcc(["bench_queue.c"], "bench_queue",
+                [f"-I{header.parent}", f"-L{lib.parent}", "-lcoveo_ua",
+                 f"-Wl,-rpath,{lib.parent}", "-pthread"])
+
+
 def _go(cmd_dir: str, out_name: str):
     need_tool("go", "install Go >= 1.22")
     env = dict(os.environ, CGO_ENABLED="1")
