@@ -32,6 +32,7 @@
  * ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING, read after the flush
  * (or the close, for the memory mode).
  */
+#define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <pthread.h>
 
 #include "coveo_ua.h"
@@ -269,7 +270,17 @@ struct enq_worker {
     long nbatches;
     long errors;
     pthread_barrier_t *b;
+    /* Pass 1, this thread only: its CPU time, and its context switches
+     * (voluntary: it blocked, e.g. on the queue's lock; involuntary: preempted). */
+    uint64_t thread_cpu_ns;
+    long vcsw, ivcsw;
 };
+
+static uint64_t thread_cpu_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
 
 /* Pass 1: one clock pair around every call. */
 __attribute__((noinline)) long bench_enqueue_per_call(ua_queue *q, const char *body, long n, uint64_t *lat) {
@@ -302,7 +313,14 @@ static void *enq_work(void *arg) {
     struct enq_worker *w = arg;
     pthread_barrier_wait(w->b); /* main reads the clocks */
     pthread_barrier_wait(w->b); /* go: pass 1 */
+    struct rusage r0, r1;
+    getrusage(RUSAGE_THREAD, &r0);
+    uint64_t c0 = thread_cpu_ns();
     w->errors += bench_enqueue_per_call(w->q, w->body, w->n, w->lat);
+    w->thread_cpu_ns = thread_cpu_ns() - c0;
+    getrusage(RUSAGE_THREAD, &r1);
+    w->vcsw = r1.ru_nvcsw - r0.ru_nvcsw;
+    w->ivcsw = r1.ru_nivcsw - r0.ru_nivcsw;
     pthread_barrier_wait(w->b); /* pass 1 done */
     pthread_barrier_wait(w->b); /* go: pass 2 */
     w->errors += bench_enqueue_batched(w->q, w->body, w->n, w->batch, w->batch_lat, &w->nbatches);
@@ -310,9 +328,12 @@ static void *enq_work(void *arg) {
     return NULL;
 }
 
-static int mode_enqueue(const struct qargs *a, const char *body) {
+static int mode_enqueue(const struct qargs *a, const char *body, size_t body_len) {
     long total = a->warmup + 2 * a->events;
-    ua_queue *q = make_queue(a, a->endpoint, total + 16, (uint64_t)4 << 30, 0);
+    /* Room for the whole run and a quarter more, in events and in bytes (a
+     * spool's segments are a 16th of the capacity in bytes, 64 KiB to 4 MiB). */
+    uint64_t cap_bytes = (uint64_t)total * (body_len + 21) * 5 / 4 + 65536;
+    ua_queue *q = make_queue(a, a->endpoint, total + total / 4 + 16, cap_bytes, 0);
     long warm_errors = 0;
     for (long i = 0; i < a->warmup; i++) warm_errors += enqueue_one(q, body);
     if (ua_queue_flush(q, 60000) != UA_OK) bench_die("the warm-up's flush did not finish within 60 s");
@@ -330,7 +351,8 @@ static int mode_enqueue(const struct qargs *a, const char *body) {
     long off = 0, boff = 0;
     for (int i = 0; i < n; i++) {
         long share = a->events / n + (i < a->events % n ? 1 : 0);
-        w[i] = (struct enq_worker){q, body, share, a->batch, lat + off, blat + boff, 0, 0, &b};
+        w[i] = (struct enq_worker){.q = q, .body = body, .n = share, .batch = a->batch, .lat = lat + off,
+                                   .batch_lat = blat + boff, .b = &b};
         off += share;
         boff += share / a->batch + 1;
         if (pthread_create(&tid[i], NULL, enq_work, &w[i]) != 0) bench_die("pthread_create failed");
@@ -346,10 +368,14 @@ static int mode_enqueue(const struct qargs *a, const char *body) {
     pthread_barrier_wait(&b);
     pthread_barrier_wait(&b);
     uint64_t t3 = bench_now_ns();
-    long errors = 0;
+    long errors = 0, vcsw = 0, ivcsw = 0;
+    uint64_t tcpu = 0;
     for (int i = 0; i < n; i++) {
         pthread_join(tid[i], NULL);
         errors += w[i].errors;
+        tcpu += w[i].thread_cpu_ns;
+        vcsw += w[i].vcsw;
+        ivcsw += w[i].ivcsw;
     }
     /* Gather the batch figures into one array. */
     long nb = 0;
@@ -383,13 +409,16 @@ static int mode_enqueue(const struct qargs *a, const char *body) {
         "\"events\":%ld,\"errors\":%ld,\"seconds\":%.6f,\"events_per_s\":%.1f,"
         "\"p50_ns\":%.0f,\"p90_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f,\"max_ns\":%.0f,\"mean_ns\":%.1f,"
         "\"batch\":%ld,\"batches\":%ld,\"batch_p50_ns\":%.1f,\"batch_p99_ns\":%.1f,\"batch_pass_seconds\":%.6f,"
-        "\"clock_pair_ns\":%.0f,\"cpu_us_per_event\":%.3f,\"cpu_user_us_per_event\":%.3f,"
+        "\"clock_pair_ns\":%.0f,\"thread_cpu_ns_per_call\":%.1f,\"vcsw_per_1000\":%.2f,\"ivcsw_per_1000\":%.2f,"
+        "\"capacity_bytes\":%llu,\"cpu_us_per_event\":%.3f,\"cpu_user_us_per_event\":%.3f,"
         "\"cpu_sys_us_per_event\":%.3f,\"pending_after_loops\":%llu,\"delivered_during_loops\":%llu,"
         "\"drain_s\":%.3f,\"flush\":\"%s\",\"close\":\"%s\",\"expected_delivered\":%ld,\"undelivered\":%ld,"
         "\"maxrss_kb\":%ld,\"version\":\"%s\",",
         a->label, n, a->workers, a->spool_dir ? "true" : "false", a->latency_ms, a->events, errors + warm_errors,
         secs, secs > 0 ? (double)a->events / secs : 0.0, p50, p90, p99, p999, pmax, mean, a->batch, nb, b50, b99,
-        (double)(t3 - t2) / 1e9, clock_ns, bench_per(cpu.user_us + cpu.sys_us, a->events),
+        (double)(t3 - t2) / 1e9, clock_ns, (double)tcpu / (double)a->events, 1000.0 * (double)vcsw / (double)a->events,
+        1000.0 * (double)ivcsw / (double)a->events, (unsigned long long)cap_bytes,
+        bench_per(cpu.user_us + cpu.sys_us, a->events),
         bench_per(cpu.user_us, a->events), bench_per(cpu.sys_us, a->events),
         (unsigned long long)before_flush.pending, (unsigned long long)before_flush.delivered,
         (double)(f1 - f0) / 1e9, ua_code_name(fc), ua_code_name(cc), expected, undelivered, bench_maxrss_kb(),
@@ -578,8 +607,9 @@ static int mode_memory(const struct qargs *a, const char *body) {
 int main(int argc, char **argv) {
     struct qargs a;
     parse(argc, argv, &a);
-    char *body = bench_read_file(a.event_file, NULL);
-    if (!strcmp(a.mode, "enqueue")) return mode_enqueue(&a, body);
+    size_t body_len = 0;
+    char *body = bench_read_file(a.event_file, &body_len);
+    if (!strcmp(a.mode, "enqueue")) return mode_enqueue(&a, body, body_len);
     if (!strcmp(a.mode, "throughput")) return mode_throughput(&a, body);
     if (!strcmp(a.mode, "outage")) return mode_outage(&a, body);
     if (!strcmp(a.mode, "memory")) return mode_memory(&a, body);
