@@ -78,10 +78,10 @@ def sanity_problems(result: dict) -> list:
     return problems
 
 
-def median_result(results: list) -> dict:
+def median_result(results: list, metrics=METRICS) -> dict:
     """Per-metric median over rounds of one row (other fields from the first)."""
     merged = dict(results[0])
-    for m in METRICS:
+    for m in metrics:
         values = [r[m] for r in results if m in r]
         if values:
             merged[m] = statistics.median(values)
