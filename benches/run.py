@@ -77,7 +77,7 @@ def build_all() -> dict:
                      ("go-coveoua", build.go_coveoua), ("py-requests", build.python_requests),
                      ("py-coveo", build.python_coveo), ("emulator", build.emulator),
                      ("floor-loadgen", build.loadgen), ("checks", build.checks),
-                     ("queue-c", build.coveo_queue)]:
+                     ("queue-c", build.coveo_queue), ("queue-rs", build.rust_queue)]:
         log(f"building {name}")
         try:
             progs[name] = fn()
@@ -194,7 +194,8 @@ def queue_section(a, progs, files) -> dict:
                     f"batch {r['batch_p50_ns']:,.0f} ns/call, drain {r['drain_s']:.2f} s")
 
         warm = 20 if a.smoke else 1000
-        out["enqueue"] = run_rounds(queue_rows.enqueue_rows(prog, url, ev, a.queue_events, warm), a.rounds,
+        out["enqueue"] = run_rounds(queue_rows.enqueue_rows(prog, progs.get("queue-rs"), url, ev, a.queue_events,
+                                                            warm), a.rounds,
                                     check=queue_rows.problems, before=fresh,
                                     metrics=queue_rows.ENQUEUE_METRICS, describe=enq_line)
         queue_rows.remove_spools()
@@ -447,6 +448,9 @@ def queue_method_text(a) -> str:
         "passes (`PUT /_emulator/latency`), and on time again before the flush, so the drain takes seconds, "
         f"not minutes. Spool: `target/bench/spool/<row>` (the repository's target filesystem), fsync interval "
         f"at its default (1 s). Each enqueue row ran {a.rounds} time(s), interleaved; medians per metric.",
+        "- Rust rows: `benches/queue.rs` (built by rustc against the workspace's release rlib) times "
+        "`coveo_ua::Queue::enqueue` the same way (`Instant::now()` around each call, then batches), on "
+        "its main thread, service normal: the difference from the C rows is what the C boundary adds.",
         "- Delivered events/s: the emulator answers 50 ms late; a queue with W workers (capacity = the events) "
         "is handed W / 0.05 s x 2 s of events at once, timed from the first enqueue to the return of "
         f"`ua_queue_flush`; {a.rounds} round(s), median.",

@@ -90,6 +90,22 @@ def coveo_queue():
                  f"-Wl,-rpath,{lib.parent}", "-pthread"])
 
 
+def rust_queue():
+    """bench_queue_rs (benches/queue.rs): coveo_ua::Queue from Rust, compiled by
+    rustc against the workspace's release rlib and its dependencies (so it
+    needs no Cargo target, and uses the same build as the C rows)."""
+    need_tool("rustc", "install Rust")
+    rlib = paths.RELEASE / "libcoveo_ua.rlib"
+    if not rlib.is_file():
+        raise Missing(f"{rlib} not found: run 'make build'")
+    paths.OUT.mkdir(parents=True, exist_ok=True)
+    out = paths.OUT / "bench_queue_rs"
+    _run(["rustc", "--edition", "2021", "-C", "opt-level=3", "-C", "debuginfo=1", str(paths.BENCHES / "queue.rs"),
+          "-o", str(out), "--extern", f"coveo_ua={rlib}", "-L", f"dependency={paths.RELEASE / 'deps'}"],
+         what="benches/queue.rs")
+    return out
+
+
 def _go(cmd_dir: str, out_name: str):
     need_tool("go", "install Go >= 1.22")
     env = dict(os.environ, CGO_ENABLED="1")

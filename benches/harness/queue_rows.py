@@ -58,12 +58,18 @@ def enqueue_key(threads: int, spool: bool, slow: bool) -> str:
     return f"enqueue-{threads}t-{'spool' if spool else 'memory'}-{'slow' if slow else 'normal'}"
 
 
+def rust_key(spool: bool) -> str:
+    return f"rust-enqueue-{'spool' if spool else 'memory'}-normal"
+
+
 def spool_dir(key: str):
     # target/bench is on the same filesystem as the repository's target dir.
     return paths.OUT / "spool" / key
 
 
-def enqueue_rows(prog, url, event_file, events: int, warmup: int) -> list:
+def enqueue_rows(prog, rust_prog, url, event_file, events: int, warmup: int) -> list:
+    """The C rows (threads x store x service), then the Rust rows (1 thread,
+    service normal), which show what the C boundary adds."""
     rows = []
     for slow in (False, True):
         for spool in (False, True):
@@ -77,6 +83,16 @@ def enqueue_rows(prog, url, event_file, events: int, warmup: int) -> list:
                 if slow:
                     cmd += ["--latency-ms", str(SLOW_MS)]
                 rows.append(Row(key, key, "queue-enqueue", cmd, pin=None, timeout_s=240))
+    for spool in (False, True):
+        key = rust_key(spool)
+        if isinstance(rust_prog, Exception):
+            rows.append(Row(key, key, "queue-enqueue", [], missing=str(rust_prog)))
+            continue
+        cmd = [str(rust_prog), "--endpoint", url, "--token", paths.TOKEN, "--event-file", str(event_file),
+               "--events", str(events), "--warmup", str(warmup), "--label", key]
+        if spool:
+            cmd += ["--spool-dir", str(spool_dir(key))]
+        rows.append(Row(key, key, "queue-enqueue", cmd, pin=None, timeout_s=240))
     return rows
 
 
@@ -225,14 +241,18 @@ def extra_ratios(res: dict) -> list:
             out.append((f"queue: enqueue median, {t} thread{'s' if t > 1 else ''}, {'spool' if spool else 'no spool'}, "
                         f"service +{SLOW_MS} ms vs normal",
                         ratio(p50(enqueue_key(t, spool, True)), p50(enqueue_key(t, spool, False)))))
+    for spool in (False, True):
+        out.append((f"queue: enqueue median, C ua_queue_enqueue vs Rust Queue::enqueue ({'spool' if spool else 'no spool'}"
+                    ", 1 thread, service normal)",
+                    ratio(p50(enqueue_key(1, spool, False)), p50(rust_key(spool)))))
     out.append(("queue: enqueue median, spool vs no spool (1 thread, service normal)",
                 ratio(p50(enqueue_key(1, True, False)), p50(enqueue_key(1, False, False)))))
     out.append(("queue: enqueue median per call, 4 threads vs 1 (no spool, service normal; 2 CPUs)",
                 ratio(p50(enqueue_key(4, False, False)), p50(enqueue_key(1, False, False)))))
     o = q.get("outage")
     if _ok(o):
-        out.append(("queue: outage, HTTP requests during the window / events pending",
-                    o["window_requests"] / o["events"]))
+        out.append(("queue: outage, HTTP requests during the window per 1,000 events pending (shown as x)",
+                    1000.0 * o["window_requests"] / o["events"]))
     return out
 
 
@@ -244,29 +264,30 @@ def sections(res: dict, table, markdown: bool) -> list:
     out = []
     e = q.get("enqueue", {})
     rows = []
-    for slow in (False, True):
-        for spool in (False, True):
-            for t in THREADS:
-                k = enqueue_key(t, spool, slow)
-                r = e.get(k)
-                first = [str(t), "spool" if spool else "memory", f"+{SLOW_MS} ms" if slow else "normal"]
-                if not _ok(r):
-                    rows.append(first + [_why(r)] + [""] * 10)
-                    continue
-                c = r["counters"]
-                drained = r["pending_after_loops"]
-                rows.append(first + [
-                    _n(r["p50_ns"]), _n(r["p99_ns"]), _n(r["p999_ns"]), _n(r["mean_ns"]),
-                    _n(r["batch_p50_ns"]), _n(r["thread_cpu_ns_per_call"]),
-                    f"{r['vcsw_per_1000']:.2f} + {r['ivcsw_per_1000']:.2f}", _n(r["events_per_s"]),
-                    f"{r['drain_s']:.2f} ({_n(drained / r['drain_s'] if r['drain_s'] else None)}/s)",
-                    f"{c['delivered']:,} / {c['enqueued']:,} + {c['recovered']} (F {c['failed']}, P {c['pending']})",
-                ])
-    body = table(["threads", "store", "service", "p50 ns", "p99 ns", "p99.9 ns", "mean ns",
+    keys = [("C", t, spool, slow, enqueue_key(t, spool, slow))
+            for slow in (False, True) for spool in (False, True) for t in THREADS]
+    keys += [("Rust", 1, spool, False, rust_key(spool)) for spool in (False, True)]
+    for lang, t, spool, slow, k in keys:
+        r = e.get(k)
+        first = [lang, str(t), "spool" if spool else "memory", f"+{SLOW_MS} ms" if slow else "normal"]
+        if not _ok(r):
+            rows.append(first + [_why(r)] + [""] * 10)
+            continue
+        c = r["counters"]
+        drained = r.get("pending_after_loops")
+        csw = (f"{r['vcsw_per_1000']:.2f} + {r['ivcsw_per_1000']:.2f}" if "vcsw_per_1000" in r else "-")
+        rows.append(first + [
+            _n(r["p50_ns"]), _n(r["p99_ns"]), _n(r["p999_ns"]), _n(r["mean_ns"]),
+            _n(r["batch_p50_ns"]), _n(r.get("thread_cpu_ns_per_call")), csw, _n(r["events_per_s"]),
+            f"{r['drain_s']:.2f}" + (f" ({_n(drained / r['drain_s'])}/s)" if drained and r["drain_s"] else ""),
+            f"{c['delivered']:,} / {c['enqueued']:,} + {c['recovered']} (F {c['failed']}, P {c['pending']})",
+        ])
+    body = table(["from", "threads", "store", "service", "p50 ns", "p99 ns", "p99.9 ns", "mean ns",
                   "batch median ns/call", "thread CPU ns/call", "context switches /1000 calls (vol + invol)",
                   "enqueues/s (all threads)", "drain s (events/s)", "delivered / enqueued + recovered"],
                  rows, markdown)
-    out.append(("Delivery queue: host cost of ua_queue_enqueue from C (300-byte custom event, local checks on)", body))
+    out.append(("Delivery queue: host cost of ua_queue_enqueue from C, and of Queue::enqueue from Rust "
+                "(300-byte custom event, local checks on)", body))
 
     t = q.get("throughput", {})
     rows = []
