@@ -321,7 +321,10 @@ def sections(res: dict, table, markdown: bool) -> list:
                 ["UA_COUNTER_ATTEMPTS at the window's end", f"{o['window_attempts']:,}"],
                 ["requests per pending event during the window", f"{o['window_requests'] / o['events']:.4f}"],
                 ["first burst (before the first pause, 50 ms samples)", burst],
-                ["probes that failed (pauses after the first)", str(o["failed_probes"])],
+                ["probes", f"{o['failed_probes']} during the window (each failed and lengthened the pause), then "
+                           + ("1 after it that succeeded (delivery resumed; one request per event after the window)"
+                              if o["after_window_requests"] == o["events"] else
+                              f"{o['after_window_requests'] - o['events']} more requests than events after it")],
                 ["pauses (time since the window opened: length)", pauses or "-"],
                 ["from the window's end to every event delivered", f"{o['recovery_s']:.1f} s"],
                 ["requests after the window", f"{o['after_window_requests']:,}"],
