@@ -271,18 +271,18 @@ def sections(res: dict, table, markdown: bool) -> list:
         r = e.get(k)
         first = [lang, str(t), "spool" if spool else "memory", f"+{SLOW_MS} ms" if slow else "normal"]
         if not _ok(r):
-            rows.append(first + [_why(r)] + [""] * 10)
+            rows.append(first + [_why(r)] + [""] * 11)
             continue
         c = r["counters"]
         drained = r.get("pending_after_loops")
         csw = (f"{r['vcsw_per_1000']:.2f} + {r['ivcsw_per_1000']:.2f}" if "vcsw_per_1000" in r else "-")
         rows.append(first + [
-            _n(r["p50_ns"]), _n(r["p99_ns"]), _n(r["p999_ns"]), _n(r["mean_ns"]),
+            _n(r["p50_ns"]), " / ".join(f"{v:,}" for v in r.get("p50_ns_all", [])), _n(r["p99_ns"]), _n(r["p999_ns"]), _n(r["mean_ns"]),
             _n(r["batch_p50_ns"]), _n(r.get("thread_cpu_ns_per_call")), csw, _n(r["events_per_s"]),
             f"{r['drain_s']:.2f}" + (f" ({_n(drained / r['drain_s'])}/s)" if drained and r["drain_s"] else ""),
             f"{c['delivered']:,} / {c['enqueued']:,} + {c['recovered']} (F {c['failed']}, P {c['pending']})",
         ])
-    body = table(["from", "threads", "store", "service", "p50 ns", "p99 ns", "p99.9 ns", "mean ns",
+    body = table(["from", "threads", "store", "service", "p50 ns", "p50 ns of each round", "p99 ns", "p99.9 ns", "mean ns",
                   "batch median ns/call", "thread CPU ns/call", "context switches /1000 calls (vol + invol)",
                   "enqueues/s (all threads)", "drain s (events/s)", "delivered / enqueued + recovered"],
                  rows, markdown)

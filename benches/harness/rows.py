@@ -87,4 +87,6 @@ def median_result(results: list, metrics=METRICS) -> dict:
             merged[m] = statistics.median(values)
     merged["rounds"] = len(results)
     merged["events_per_s_all"] = [round(r.get("events_per_s", 0)) for r in results]
+    if all("p50_ns" in r for r in results):
+        merged["p50_ns_all"] = [round(r["p50_ns"]) for r in results]
     return merged
