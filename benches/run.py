@@ -12,12 +12,13 @@ target/bench and fails if any row did not run.
 
 import argparse
 import os
+import shutil
 import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import build, events, machine, paths, profile, report  # noqa: E402
+from harness import build, events, machine, paths, profile, queue_rows, report  # noqa: E402
 from harness.rows import Row, RowFailed, median_result, run_program, sanity_problems  # noqa: E402
 from harness.server import Server, ServerError  # noqa: E402
 
@@ -47,12 +48,19 @@ def parse_args():
     ap.add_argument("--no-profile", action="store_true", help="skip the callgrind instruction profile")
     ap.add_argument("--allow-missing", action="store_true",
                     help="run the rows whose prerequisites exist, mark the others 'not run', exit 0")
+    ap.add_argument("--queue-events", type=int,
+                    help="timed enqueues per pass of each queue enqueue row (default 30000; smoke 200)")
+    ap.add_argument("--queue-only", action="store_true",
+                    help="run only the delivery queue's rows (report: target/bench/BENCHMARKS-queue.md)")
     ap.add_argument("--output", help="report file (default BENCHMARKS.md; smoke: target/bench/BENCHMARKS-smoke.md)")
     a = ap.parse_args()
     a.events = a.events or (200 if a.smoke else 50_000)
     a.rounds = a.rounds or (1 if a.smoke else 3)
     a.memory_events = a.memory_events or (400 if a.smoke else 1_000_000)
+    a.queue_events = a.queue_events or (200 if a.smoke else 30_000)
     a.server = a.server or ("emulator" if a.smoke else "auto")
+    if a.queue_only and not a.output:
+        a.output = str(paths.OUT / ("BENCHMARKS-queue-smoke.md" if a.smoke else "BENCHMARKS-queue.md"))
     a.output = a.output or str(paths.OUT / "BENCHMARKS-smoke.md" if a.smoke else paths.REPO / "BENCHMARKS.md")
     return a
 
@@ -68,7 +76,8 @@ def build_all() -> dict:
                      ("coveo-c", build.coveo_c), ("go-nethttp", build.go_nethttp),
                      ("go-coveoua", build.go_coveoua), ("py-requests", build.python_requests),
                      ("py-coveo", build.python_coveo), ("emulator", build.emulator),
-                     ("floor-loadgen", build.loadgen), ("checks", build.checks)]:
+                     ("floor-loadgen", build.loadgen), ("checks", build.checks),
+                     ("queue-c", build.coveo_queue), ("queue-rs", build.rust_queue)]:
         log(f"building {name}")
         try:
             progs[name] = fn()
@@ -115,23 +124,28 @@ def sync_rows(a, progs, url, files, pin) -> list:
     return rows
 
 
-def run_rounds(rows: list, rounds: int) -> dict:
-    """Runs each row `rounds` times (interleaved); keeps the per-metric median."""
+def run_rounds(rows: list, rounds: int, check=sanity_problems, before=None, metrics=None, describe=None) -> dict:
+    """Runs each row `rounds` times (interleaved); keeps the per-metric median.
+    `check(result)` lists what is wrong with a result, `before(row)` runs
+    before each run, `describe(result)` is the progress line."""
     got = {r.key: [] for r in rows}
     failed = {}
+    describe = describe or (lambda r: f"{r.get('events_per_s', 0):,.0f} events/s, "
+                                      f"{r.get('cpu_us_per_event', 0):.2f} us CPU/event")
     for i in range(rounds):
         for row in rows:
             if row.missing or row.key in failed:
                 continue
             try:
+                if before:
+                    before(row)
                 result = run_program(row)[-1]
-                problems = sanity_problems(result)
+                problems = check(result)
                 if problems:
                     raise RowFailed(f"{row.key}: " + "; ".join(problems))
                 got[row.key].append(result)
-                log(f"round {i + 1}/{rounds} {row.key}: {result.get('events_per_s', 0):,.0f} events/s, "
-                    f"{result.get('cpu_us_per_event', 0):.2f} us CPU/event")
-            except RowFailed as e:
+                log(f"round {i + 1}/{rounds} {row.key}: {describe(result)}")
+            except (RowFailed, OSError) as e:
                 failed[row.key] = str(e)
                 log(f"FAILED {e}")
     out = {}
@@ -141,7 +155,85 @@ def run_rounds(rows: list, rounds: int) -> dict:
         elif row.key in failed:
             out[row.key] = {"failed": failed[row.key]}
         else:
-            out[row.key] = median_result(got[row.key])
+            out[row.key] = median_result(got[row.key], metrics) if metrics else median_result(got[row.key])
+    return out
+
+
+def queue_section(a, progs, files) -> dict:
+    """The delivery queue's rows (issue 9), against a dedicated emulator
+    (latency, fault windows and stats are needed), nothing pinned: the
+    enqueuing threads, the queue's workers and the emulator float over every
+    CPU, as in a host."""
+    prog = progs.get("queue-c")
+    hosts = {key: {"planned": "planned (needs the binding's queue)"} for key, _, _ in queue_rows.HOST_ROWS}
+    if isinstance(prog, Exception) or isinstance(progs.get("emulator"), Exception):
+        why = str(prog if isinstance(prog, Exception) else progs["emulator"])
+        return {"enqueue": {k: {"missing": why} for k in
+                            [queue_rows.enqueue_key(t, s, w) for w in (False, True) for s in (False, True)
+                             for t in queue_rows.THREADS]},
+                "throughput": {w: {"missing": why} for w in queue_rows.WORKERS},
+                "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts}
+    srv = Server("emulator", progs["emulator"], name="queue-emulator")
+    out = {"hosts": hosts}
+    ev = files["300B"]
+    try:
+        url = srv.start()
+        log(f"queue rows: emulator at {url}")
+
+        # No janitor here: its control connections would show in the rows'
+        # connection counts. The event log is emptied before each run instead
+        # (the largest run leaves about 61,000 events in it).
+        def fresh(row):
+            srv.reset_faults_and_latency()
+            srv.clear_event_log()
+            if "--spool-dir" in row.cmd:
+                shutil.rmtree(row.cmd[row.cmd.index("--spool-dir") + 1], ignore_errors=True)
+
+        def enq_line(r):
+            return (f"p50 {r['p50_ns']:,.0f} ns, p99 {r['p99_ns']:,.0f} ns, mean {r['mean_ns']:,.0f} ns, "
+                    f"batch {r['batch_p50_ns']:,.0f} ns/call, drain {r['drain_s']:.2f} s")
+
+        warm = 20 if a.smoke else 1000
+        out["enqueue"] = run_rounds(queue_rows.enqueue_rows(prog, progs.get("queue-rs"), url, ev, a.queue_events,
+                                                            warm), a.rounds,
+                                    check=queue_rows.problems, before=fresh,
+                                    metrics=queue_rows.ENQUEUE_METRICS, describe=enq_line)
+        queue_rows.remove_spools()
+
+        secs = 0.1 if a.smoke else 2.0
+        got = run_rounds(queue_rows.throughput_rows(prog, url, ev, secs), a.rounds, check=queue_rows.problems,
+                         before=fresh, metrics=queue_rows.THROUGHPUT_METRICS,
+                         describe=lambda r: f"{r['events_per_s']:,.1f} events/s of {r['round_trip_limit']:,.0f} "
+                                            f"({r['seconds']:.2f} s, {r['server_connections']} connections)")
+        out["throughput"] = {w: got[f"throughput-{w}"] for w in queue_rows.WORKERS}
+
+        if a.smoke:
+            orow = queue_rows.outage_row(prog, url, ev, 200, 1500, "200,1000")
+        else:
+            orow = queue_rows.outage_row(prog, url, ev, 10_000, 30_000, None)
+        log(f"queue outage row: {orow.cmd[orow.cmd.index('--window-ms') + 1]} ms window")
+        got = run_rounds([orow], 1, check=queue_rows.problems, before=fresh, metrics=("seconds",),
+                         describe=lambda r: f"{r['window_requests']} requests in the window, "
+                                            f"{r['failed_probes']} failed probes, all delivered "
+                                            f"{r['recovery_s']:.1f} s after it")
+        out["outage"] = got["outage"]
+
+        mrow = (queue_rows.memory_row(prog, ev, 20_000, 1_000, 2_000) if a.smoke
+                else queue_rows.memory_row(prog, ev, 1_000_000, 10_000, 100_000))
+        got = run_rounds([mrow], 1, check=queue_rows.problems, metrics=("seconds",),
+                         describe=lambda r: f"VmRSS {r['rss_kb_when_full']:,} KiB when full, "
+                                            f"{list(r['rss_kb_at'].values())[-1]:,} KiB at the end")
+        out["memory"] = got["queue-memory"]
+        srv.check_alive()
+    except ServerError as e:
+        log(f"queue rows: {e}")
+        for k in ("enqueue", "throughput"):
+            out.setdefault(k, {})
+        out.setdefault("outage", {"failed": str(e)})
+        out.setdefault("memory", {"failed": str(e)})
+    finally:
+        srv.stop()
+        queue_rows.remove_spools()
     return out
 
 
@@ -175,6 +267,8 @@ def main() -> int:
     cpus = sorted(os.sched_getaffinity(0))
     pin = {cpus[-1]} if a.pin == "same" and len(cpus) > 1 else None
     progs = build_all()
+    if a.queue_only:
+        return queue_only(a, info, progs, t_start)
     missing = {k: v for k, v in progs.items() if isinstance(v, Exception)}
     if missing and not a.allow_missing:
         for k, v in missing.items():
@@ -293,6 +387,11 @@ def main() -> int:
     finally:
         srv.stop()
 
+    # The delivery queue (issue 9): its own emulator, after the other rows.
+    info["loadavg_queue_start"] = machine.loadavg()
+    res["queue"] = queue_section(a, progs, files)
+    info["loadavg_queue_end"] = machine.loadavg()
+
     try:
         res["library_size"] = build.stripped_library_size()
     except build.Missing:
@@ -309,6 +408,62 @@ def main() -> int:
         f.write(report.markdown(res, TITLES, method))
     log(f"wrote {a.output} ({time.monotonic() - t_start:.0f} s in all)")
     return verdict(a, res)
+
+
+def queue_only(a, info, progs, t_start) -> int:
+    """--queue-only: the delivery queue's rows alone, in their own report."""
+    files = events.write_events(paths.OUT)
+    res = {"machine": info, "sync": {}}
+    info["server"] = "ua-emulator (the queue rows need its latency, fault windows and stats)"
+    info["loadavg_queue_start"] = machine.loadavg()
+    res["queue"] = queue_section(a, progs, files)
+    info["loadavg_queue_end"] = info["loadavg_end"] = machine.loadavg()
+    info["library"] = next((r.get("version") for r in res["queue"].get("enqueue", {}).values() if "version" in r), "?")
+    print(report.terminal(res, TITLES))
+    with open(a.output, "w", encoding="utf-8") as f:
+        f.write(report.markdown(res, TITLES, queue_method_text(a)))
+    log(f"wrote {a.output} ({time.monotonic() - t_start:.0f} s in all)")
+    return verdict(a, res)
+
+
+def queue_method_text(a) -> str:
+    return "\n".join([
+        "- Delivery queue rows (`benches/c/bench_queue.c`, one JSON line per run) run against their own "
+        "`ua-emulator` (fault windows, `PUT /_emulator/latency` and `/_emulator/stats` are needed), with "
+        "nothing pinned: the enqueuing threads, the queue's 8 workers and the emulator float over both CPUs, "
+        "as in a host. Load average at the start and end of these rows is in the header.",
+        f"- Enqueue cost: after a warm-up ({20 if a.smoke else 1000:,} events, flushed), each thread calls "
+        f"`ua_queue_enqueue(q, UA_EVENT_CUSTOM, json)` on the 300-byte event, {a.queue_events:,} calls in all "
+        "per pass, local checks on. Pass 1 reads `clock_gettime(CLOCK_MONOTONIC)` just before and just after "
+        "every call (the figures include one clock pair, whose median cost is measured and shown in the "
+        "run's JSON as `clock_pair_ns`, 20-30 ns here); pass 2 reads the clock once per batch of 100 calls, "
+        "and its median batch (ns/call) checks that the clock does not distort the per-call figures (a batch "
+        "mean carries its share of the tail, so it sits above the per-call median). \"Thread CPU\" is "
+        "CLOCK_THREAD_CPUTIME_ID of the enqueuing threads over pass 1 divided by the calls (their own CPU, "
+        "however often they were preempted), and their context switches come from getrusage(RUSAGE_THREAD). "
+        "The queue holds every event of the run (capacity: 1.25 x warm-up + both passes, in events and in "
+        "bytes, so spool segments are about 1.5 MiB, a 16th of it), 8 workers deliver meanwhile; "
+        "the flush (\"drain\") and close come after both passes, untimed, and the counters read after the "
+        "flush must show every event delivered. \"+50 ms\": the emulator answers 50 ms late during both "
+        "passes (`PUT /_emulator/latency`), and on time again before the flush, so the drain takes seconds, "
+        f"not minutes. Spool: `target/bench/spool/<row>` (the repository's target filesystem), fsync interval "
+        f"at its default (1 s). Each enqueue row ran {a.rounds} time(s), interleaved; medians per metric.",
+        "- Rust rows: `benches/queue.rs` (built by rustc against the workspace's release rlib) times "
+        "`coveo_ua::Queue::enqueue` the same way (`Instant::now()` around each call, then batches), on "
+        "its main thread, service normal: the difference from the C rows is what the C boundary adds.",
+        "- Delivered events/s: the emulator answers 50 ms late; a queue with W workers (capacity = the events) "
+        "is handed W / 0.05 s x 2 s of events at once, timed from the first enqueue to the return of "
+        f"`ua_queue_flush`; {a.rounds} round(s), median.",
+        "- Outage: 10,000 events enqueued right after posting the window rule `{\"duration_ms\":30000,"
+        "\"status\":503}`; `/_emulator/stats` is read every 50 ms until the window has closed "
+        "(requests_by_kind.custom and faults_applied before and after), the queue's log callback timestamps "
+        "each pause; then `ua_queue_flush` until all are delivered. Default backoff (1 s .. 30 s, equal jitter)."
+        if not a.smoke else "- Outage (smoke): 200 events, a 1.5 s 503 window, backoff 200 ms .. 1 s.",
+        "- Queue memory: the queue's endpoint is a loopback port nothing listens on (connections refused), "
+        "capacity 10,000 events; 1,000,000 `ua_queue_enqueue` calls in a loop, VmRSS from /proc/self/status "
+        "every 100,000 calls; then `ua_queue_close(q, 0)` fails what it held (UA_QUEUE_CLOSED)."
+        if not a.smoke else "- Queue memory (smoke): 20,000 attempts into a 1,000-event queue.",
+    ])
 
 
 def method_text(a, pin) -> str:
@@ -341,6 +496,7 @@ def method_text(a, pin) -> str:
         "user-space instructions per event (the kernel's share is not counted).",
         "- System calls per event: `strace -f -c` of a 200-event and a 2,200-event run of the same program; "
         "the difference divided by 2,000, so start-up and warm-up cancel out.",
+        queue_method_text(a),
     ])
 
 
@@ -348,7 +504,7 @@ def verdict(a, res) -> int:
     """Exit status: a row that did not run fails the smoke (and the bench,
     unless --allow-missing); speed never fails anything."""
     bad = []
-    for key, r in list(res.get("sync", {}).items()) + [(f"threads-{k}", v) for k, v in res.get("threads", {}).items()] \
+    for key, r in [] if a.queue_only else list(res.get("sync", {}).items()) + [(f"threads-{k}", v) for k, v in res.get("threads", {}).items()] \
             + [("memory", res.get("memory") or {"failed": "not run"})] \
             + [(f"checks-{k}", v) for k, v in res.get("checks", {}).items()]:
         if "failed" in r or ("missing" in r and not a.allow_missing):
@@ -357,6 +513,12 @@ def verdict(a, res) -> int:
         for key, r in res.get("checks", {}).items():
             if "ns_per_event" in r and not r["ns_per_event"] > 0:
                 bad.append(f"checks-{key}: ns_per_event is not positive")
+    q = res.get("queue") or {}
+    for key, r in list(q.get("enqueue", {}).items()) + [(f"throughput-{w}", v) for w, v in q.get("throughput", {}).items()] \
+            + [("outage", q.get("outage") or {"failed": "not run"}),
+               ("queue-memory", q.get("memory") or {"failed": "not run"})]:
+        if "failed" in r or ("missing" in r and not a.allow_missing):
+            bad.append(f"{key}: {(r.get('failed') or r.get('missing')).splitlines()[0]}")
     for line in bad:
         print(f"bench: row did not run: {line}", file=sys.stderr)
     if bad:

@@ -79,6 +79,33 @@ def coveo_c():
                  f"-Wl,-rpath,{lib.parent}", "-pthread"])
 
 
+def coveo_queue():
+    """bench_queue: the delivery queue (ua_queue_*) from C."""
+    lib = library()
+    header = paths.REPO / "include" / "coveo_ua.h"
+    if not header.is_file():
+        raise Missing(f"{header} not found (the library's generated C header)")
+    return _gcc(["bench_queue.c"], "bench_queue",
+                [f"-I{header.parent}", f"-L{lib.parent}", "-lcoveo_ua",
+                 f"-Wl,-rpath,{lib.parent}", "-pthread"])
+
+
+def rust_queue():
+    """bench_queue_rs (benches/queue.rs): coveo_ua::Queue from Rust, compiled by
+    rustc against the workspace's release rlib and its dependencies (so it
+    needs no Cargo target, and uses the same build as the C rows)."""
+    need_tool("rustc", "install Rust")
+    rlib = paths.RELEASE / "libcoveo_ua.rlib"
+    if not rlib.is_file():
+        raise Missing(f"{rlib} not found: run 'make build'")
+    paths.OUT.mkdir(parents=True, exist_ok=True)
+    out = paths.OUT / "bench_queue_rs"
+    _run(["rustc", "--edition", "2021", "-C", "opt-level=3", "-C", "debuginfo=1", str(paths.BENCHES / "queue.rs"),
+          "-o", str(out), "--extern", f"coveo_ua={rlib}", "-L", f"dependency={paths.RELEASE / 'deps'}"],
+         what="benches/queue.rs")
+    return out
+
+
 def _go(cmd_dir: str, out_name: str):
     need_tool("go", "install Go >= 1.22")
     env = dict(os.environ, CGO_ENABLED="1")

@@ -1,6 +1,8 @@
 """Turns the measured rows into ratios, PASS/MISS verdicts against the
 project's targets, a plain-text table for the terminal, and BENCHMARKS.md."""
 
+from . import queue_rows
+
 SYNC_COLUMNS = ("events/s", "p50 us", "p99 us", "CPU us/event", "user + sys us", "events")
 
 
@@ -43,7 +45,7 @@ def targets(res: dict) -> list:
         ("Go coveoua vs net/http, events/s", _ratio(_get(s, "go-coveoua", "events_per_s"), _get(s, "go-nethttp", "events_per_s")), ">=", 1.0, "x"),
         ("checks before sending, 300 B event", _get(checks, "300B", "ns_per_event"), "<", 2000.0, "ns"),
         ("RSS growth, coveo-ua C, first to last sample", growth, "<=", 1024, "KiB"),
-    ]
+    ] + queue_rows.targets(res)
 
 
 def extra_ratios(res: dict) -> list:
@@ -67,7 +69,7 @@ def extra_ratios(res: dict) -> list:
     if prof.get("coveo-c") and prof.get("curl"):
         out.append(("instructions/event, coveo-ua C vs libcurl (callgrind)",
                     _ratio(prof["coveo-c"]["ir_per_event"], prof["curl"]["ir_per_event"])))
-    return out
+    return out + queue_rows.extra_ratios(res)
 
 
 def verdict(value, cmp, target) -> str:
@@ -114,8 +116,9 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
     out = []
     s = res.get("sync", {})
     rows = [[titles.get(k, k)] + _sync_cells(s[k]) for k in s]
-    out.append(("Single thread, synchronous, keep-alive: one 300-byte custom event per request",
-                _table(["client"] + list(SYNC_COLUMNS), rows, markdown)))
+    if rows:
+        out.append(("Single thread, synchronous, keep-alive: one 300-byte custom event per request",
+                    _table(["client"] + list(SYNC_COLUMNS), rows, markdown)))
     t = res.get("threads", {})
     if t:
         rows = [[f"{n} thread{'s' if n > 1 else ''}"] + _sync_cells(t[n]) for n in sorted(t)]
@@ -149,6 +152,7 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
         mem_rows.append(["libcoveo_ua.so stripped (strip --strip-all of a copy)", f"{size['stripped_bytes']:,} bytes"])
     if mem_rows:
         out.append(("Memory and size", _table(["what", "value"], mem_rows, markdown)))
+    out += queue_rows.sections(res, _table, markdown)
     rows = []
     for what, value, cmp, target, unit in targets(res):
         shown = "-" if value is None else (f"{value:.2f}" if unit == "x" else _num(value))
@@ -217,6 +221,8 @@ def markdown(res: dict, titles: dict, method: str) -> str:
             ["CPU", f"{m['cpu']} ({m['nproc']} CPUs, `nproc`)"],
             ["kernel", m["kernel"]],
             ["load average at start / end", f"{m['loadavg_start']} / {m.get('loadavg_end', '?')}"],
+            ["load average at start / end of the queue rows",
+             f"{m.get('loadavg_queue_start', '?')} / {m.get('loadavg_queue_end', '?')}"],
             ["coveo-ua (ua_version)", m.get("library", "?")],
             ["rustc", m["rustc"]],
             ["gcc", m["gcc"]],

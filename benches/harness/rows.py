@@ -78,13 +78,15 @@ def sanity_problems(result: dict) -> list:
     return problems
 
 
-def median_result(results: list) -> dict:
+def median_result(results: list, metrics=METRICS) -> dict:
     """Per-metric median over rounds of one row (other fields from the first)."""
     merged = dict(results[0])
-    for m in METRICS:
+    for m in metrics:
         values = [r[m] for r in results if m in r]
         if values:
             merged[m] = statistics.median(values)
     merged["rounds"] = len(results)
     merged["events_per_s_all"] = [round(r.get("events_per_s", 0)) for r in results]
+    if all("p50_ns" in r for r in results):
+        merged["p50_ns_all"] = [round(r["p50_ns"]) for r in results]
     return merged

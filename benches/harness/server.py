@@ -33,12 +33,12 @@ def set_affinity(pid: int, cpus) -> None:
 class Server:
     """One running server process. `kind` is "emulator" or "mini"."""
 
-    def __init__(self, kind: str, binary: Path):
+    def __init__(self, kind: str, binary: Path, name: str = ""):
         self.kind = kind
         self.binary = binary
         self.proc = None
         self.url = None
-        self._log = paths.OUT / f"server-{kind}.out"
+        self._log = paths.OUT / f"server-{name or kind}.out"
         self._janitor = None
         self._janitor_stop = threading.Event()
 
@@ -76,11 +76,19 @@ class Server:
         if self.proc is None or self.proc.poll() is not None:
             raise ServerError(f"{self.kind} server is not running:\n{self._log.read_text()[-2000:]}")
 
-    def _control(self, method: str, path: str) -> None:
+    def _control(self, method: str, path: str, body: bytes = None) -> bytes:
         base = self.url.split("/rest/ua")[0]
-        req = urllib.request.Request(base + path, method=method)
+        req = urllib.request.Request(base + path, method=method, data=body,
+                                     headers={"Content-Type": "application/json"} if body else {})
         with urllib.request.urlopen(req, timeout=5) as resp:
-            resp.read()
+            return resp.read()
+
+    def reset_faults_and_latency(self) -> None:
+        """Back to a healthy emulator: no fault rules, no added latency (the
+        queue rows set both; a row that died half-way must not leave them)."""
+        if self.kind == "emulator":
+            self._control("DELETE", "/_emulator/faults")
+            self._control("PUT", "/_emulator/latency", b'{"latency_ms":0}')
 
     def clear_event_log(self) -> None:
         """Empties the emulator's in-memory log of accepted events, so a long

@@ -1,0 +1,395 @@
+"""The delivery queue's rows (issue 9): what bench_queue runs, how its results
+are checked, and their part of the report.
+
+Four C rows (bench_queue --mode enqueue | throughput | outage | memory), run
+against a dedicated ua-emulator (its latency, fault windows and stats are
+needed, so never the minimal server), and two host rows that other parts will
+add once the Go and Python bindings have queues (HOST_ROWS).
+"""
+
+import os
+import shutil
+import socket
+from typing import Optional
+
+from . import paths
+from .rows import Row
+
+# Per-call enqueue figures kept as the median over rounds.
+ENQUEUE_METRICS = ("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns", "batch_p50_ns", "batch_p99_ns",
+                   "thread_cpu_ns_per_call", "vcsw_per_1000", "ivcsw_per_1000", "cpu_us_per_event",
+                   "events_per_s", "drain_s", "seconds", "clock_pair_ns")
+THROUGHPUT_METRICS = ("events_per_s", "seconds", "cpu_us_per_event")
+
+THREADS = (1, 4)
+WORKERS = (1, 4, 16, 64)
+SLOW_MS = 50  # the added latency of the "slow service" rows and of the throughput rows
+
+# Rows another engineer adds once the bindings have queues; the driver shows
+# them as planned (never a failure). To add one: give it a `build` function in
+# harness/build.py and a command in run.py's queue_host_rows(), with the same
+# JSON line as bench_queue --mode enqueue (p50_ns, p99_ns, events, errors).
+HOST_ROWS = [
+    ("go-queue", "Go coveoua Queue.Enqueue, ns/call", "benches/go/cmd/queue (to write)"),
+    ("go-posthog", "Go posthog-go Client.Enqueue, ns/call (reference)", "benches/go/cmd/posthog (to write)"),
+    ("py-queue", "Python coveo_ua Queue.enqueue_custom, ns/call", "benches/python/bench_py.py --mode queue (to write)"),
+    ("py-requests-post", "Python requests.Session.post, per call (reference)", "bench_py.py --mode requests"),
+    ("py-client-send", "Python coveo_ua Client.send_custom, blocking, per call", "bench_py.py --mode coveo_ua"),
+]
+HOST_TARGETS = [
+    # (what, key, reference key, comparison, target): filled in once the rows exist.
+    ("Go Queue.Enqueue vs posthog-go Enqueue, ns/call", "go-queue", "go-posthog", "<=", 1.0),
+    ("Python Queue.enqueue_custom vs requests.Session.post, time/call", "py-queue", "py-requests-post", "<=", None),
+    ("Python Queue.enqueue_custom vs Client.send_custom, time/call", "py-queue", "py-client-send", "<=", None),
+]
+
+
+def closed_port_endpoint() -> str:
+    """A loopback URL nothing listens on: a port the kernel handed out, then
+    closed (connections to it are refused)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return f"http://127.0.0.1:{port}/rest/ua"
+
+
+def enqueue_key(threads: int, spool: bool, slow: bool) -> str:
+    return f"enqueue-{threads}t-{'spool' if spool else 'memory'}-{'slow' if slow else 'normal'}"
+
+
+def rust_key(spool: bool) -> str:
+    return f"rust-enqueue-{'spool' if spool else 'memory'}-normal"
+
+
+def spool_dir(key: str):
+    # target/bench is on the same filesystem as the repository's target dir.
+    return paths.OUT / "spool" / key
+
+
+def enqueue_rows(prog, rust_prog, url, event_file, events: int, warmup: int) -> list:
+    """The C rows (threads x store x service), then the Rust rows (1 thread,
+    service normal), which show what the C boundary adds."""
+    rows = []
+    for slow in (False, True):
+        for spool in (False, True):
+            for t in THREADS:
+                key = enqueue_key(t, spool, slow)
+                cmd = [str(prog), "--mode", "enqueue", "--endpoint", url, "--token", paths.TOKEN,
+                       "--event-file", str(event_file), "--events", str(events), "--warmup", str(warmup),
+                       "--threads", str(t), "--label", key]
+                if spool:
+                    cmd += ["--spool-dir", str(spool_dir(key))]
+                if slow:
+                    cmd += ["--latency-ms", str(SLOW_MS)]
+                rows.append(Row(key, key, "queue-enqueue", cmd, pin=None, timeout_s=240))
+    for spool in (False, True):
+        key = rust_key(spool)
+        if isinstance(rust_prog, Exception):
+            rows.append(Row(key, key, "queue-enqueue", [], missing=str(rust_prog)))
+            continue
+        cmd = [str(rust_prog), "--endpoint", url, "--token", paths.TOKEN, "--event-file", str(event_file),
+               "--events", str(events), "--warmup", str(warmup), "--label", key]
+        if spool:
+            cmd += ["--spool-dir", str(spool_dir(key))]
+        rows.append(Row(key, key, "queue-enqueue", cmd, pin=None, timeout_s=240))
+    return rows
+
+
+def throughput_rows(prog, url, event_file, seconds: float) -> list:
+    rows = []
+    for w in WORKERS:
+        n = max(2 * w, int(round(w / (SLOW_MS / 1000.0) * seconds)))
+        cmd = [str(prog), "--mode", "throughput", "--endpoint", url, "--token", paths.TOKEN,
+               "--event-file", str(event_file), "--events", str(n), "--workers", str(w),
+               "--latency-ms", str(SLOW_MS), "--label", f"throughput-{w}"]
+        rows.append(Row(f"throughput-{w}", f"{w} workers", "queue-throughput", cmd, pin=None, timeout_s=240))
+    return rows
+
+
+def outage_row(prog, url, event_file, events: int, window_ms: int, backoff: Optional[str]) -> Row:
+    cmd = [str(prog), "--mode", "outage", "--endpoint", url, "--token", paths.TOKEN,
+           "--event-file", str(event_file), "--events", str(events), "--capacity", str(max(10_000, events)),
+           "--window-ms", str(window_ms), "--label", "outage"]
+    if backoff:
+        cmd += ["--backoff-ms", backoff]
+    return Row("outage", "outage", "queue-outage", cmd, pin=None, timeout_s=window_ms / 1000 + 150)
+
+
+def memory_row(prog, event_file, attempts: int, capacity: int, every: int) -> Row:
+    cmd = [str(prog), "--mode", "memory", "--endpoint", closed_port_endpoint(), "--token", paths.TOKEN,
+           "--event-file", str(event_file), "--attempts", str(attempts), "--capacity", str(capacity),
+           "--rss-every", str(every), "--label", "queue-memory"]
+    return Row("queue-memory", "queue-memory", "queue-memory", cmd, pin=None, timeout_s=240)
+
+
+def problems(result: dict) -> list:
+    """What makes a queue row's result nonsense (never how fast it was)."""
+    out = []
+    mode = result.get("mode")
+    if not result.get("identity_ok"):
+        out.append(f"counter identity broken: {result.get('counters')}")
+    if result.get("errors", 0) != 0:
+        out.append(f"{result.get('errors')} enqueues were refused")
+    if mode in ("enqueue", "throughput", "outage"):
+        if result.get("flush") != "UA_OK":
+            out.append(f"flush returned {result.get('flush')}")
+        if result.get("undelivered", 1) != 0:
+            out.append(f"{result.get('undelivered')} events were not delivered")
+        if not result.get("events_per_s", 0) > 0:
+            out.append("events/s is not positive")
+    if mode == "enqueue":
+        if not result.get("p50_ns", 0) > 0 or result.get("p99_ns", 0) < result.get("p50_ns", 0):
+            out.append("per-call percentiles are not sane")
+        c = result.get("counters", {})
+        if c.get("delivered") != result.get("expected_delivered"):
+            out.append(f"delivered {c.get('delivered')} of {result.get('expected_delivered')}")
+    if mode == "outage":
+        if result.get("window_requests", 0) < 1:
+            out.append("the emulator saw no request during the outage window")
+        if result.get("delivered_in_window", 1) != 0:
+            out.append("events were delivered while the service answered 503")
+    if mode == "memory":
+        if result.get("taken") != result.get("capacity"):
+            out.append(f"the queue took {result.get('taken')} events, capacity {result.get('capacity')}")
+        rss = result.get("rss_kb_at") or {}
+        if not rss or min(rss.values()) <= 0:
+            out.append("no VmRSS samples")
+        if result.get("counters", {}).get("delivered", 1) != 0:
+            out.append("events were delivered to a closed port")
+    return out
+
+
+def remove_spools() -> None:
+    shutil.rmtree(paths.OUT / "spool", ignore_errors=True)
+
+
+# ---- the report ----
+
+def _ok(r) -> bool:
+    return bool(r) and "failed" not in r and "missing" not in r
+
+
+def _why(r) -> str:
+    if not r:
+        return "not run"
+    return ("FAILED: " if "failed" in r else "not run: ") + (r.get("failed") or r.get("missing", "")).splitlines()[0][:90]
+
+
+def _n(v, digits=0) -> str:
+    if v is None:
+        return "-"
+    if abs(v) >= 1000:
+        return f"{v:,.0f}"
+    return f"{v:.{digits}f}"
+
+
+def rss_growth_after_full(mem: dict):
+    """KiB between the first VmRSS sample taken with the queue full and the last."""
+    rss = {int(k): v for k, v in (mem.get("rss_kb_at") or {}).items()}
+    full_at = mem.get("full_at", -1)
+    marks = sorted(k for k in rss if full_at >= 0 and k > full_at)
+    if len(marks) < 2:
+        return None
+    return rss[marks[-1]] - rss[marks[0]]
+
+
+def targets(res: dict) -> list:
+    """(what, value, comparison, target, unit) rows for the ratios table."""
+    q = res.get("queue") or {}
+    e = q.get("enqueue", {})
+    out = []
+    for slow in (False, True):
+        svc = f"service +{SLOW_MS} ms" if slow else "service normal"
+        r = e.get(enqueue_key(1, False, slow))
+        out.append((f"queue: ua_queue_enqueue median, 1 thread, no spool, {svc}",
+                    r.get("p50_ns") if _ok(r) else None, "<=", 1000.0, "ns"))
+        r = e.get(enqueue_key(1, True, slow))
+        out.append((f"queue: ua_queue_enqueue median, 1 thread, spool, {svc}",
+                    r.get("p50_ns") if _ok(r) else None, "<=", 5000.0, "ns"))
+    t = q.get("throughput", {})
+    for w in WORKERS:
+        r = t.get(w)
+        ratio = r["events_per_s"] / r["round_trip_limit"] if _ok(r) and r.get("round_trip_limit") else None
+        out.append((f"queue: delivered events/s, {w} worker{'s' if w > 1 else ''}, +{SLOW_MS} ms, vs {w}/0.05 s",
+                    ratio, ">=", 0.9, "x"))
+    o = q.get("outage")
+    if o is not None:
+        out.append(("queue: outage, events delivered after the window / pending",
+                    o["counters"]["delivered"] / o["events"] if _ok(o) else None, ">=", 1.0, "x"))
+    m = q.get("memory")
+    if m is not None:
+        out.append(("queue: RSS growth, full queue, first sample after full to last",
+                    rss_growth_after_full(m) if _ok(m) else None, "<=", 1024, "KiB"))
+    return out
+
+
+def extra_ratios(res: dict) -> list:
+    q = res.get("queue") or {}
+    e = q.get("enqueue", {})
+    out = []
+
+    def p50(k):
+        r = e.get(k)
+        return r.get("p50_ns") if _ok(r) else None
+
+    def ratio(a, b):
+        return a / b if a is not None and b else None
+
+    for t in THREADS:
+        for spool in (False, True):
+            out.append((f"queue: enqueue median, {t} thread{'s' if t > 1 else ''}, {'spool' if spool else 'no spool'}, "
+                        f"service +{SLOW_MS} ms vs normal",
+                        ratio(p50(enqueue_key(t, spool, True)), p50(enqueue_key(t, spool, False)))))
+    for spool in (False, True):
+        out.append((f"queue: enqueue median, C ua_queue_enqueue vs Rust Queue::enqueue ({'spool' if spool else 'no spool'}"
+                    ", 1 thread, service normal)",
+                    ratio(p50(enqueue_key(1, spool, False)), p50(rust_key(spool)))))
+    out.append(("queue: enqueue median, spool vs no spool (1 thread, service normal)",
+                ratio(p50(enqueue_key(1, True, False)), p50(enqueue_key(1, False, False)))))
+    out.append(("queue: enqueue median per call, 4 threads vs 1 (no spool, service normal; 2 CPUs)",
+                ratio(p50(enqueue_key(4, False, False)), p50(enqueue_key(1, False, False)))))
+    o = q.get("outage")
+    if _ok(o):
+        out.append(("queue: outage, HTTP requests during the window per 1,000 events pending (shown as x)",
+                    1000.0 * o["window_requests"] / o["events"]))
+    return out
+
+
+def sections(res: dict, table, markdown: bool) -> list:
+    """(heading, body) pairs; `table(header, rows, markdown)` draws a table."""
+    q = res.get("queue")
+    if q is None:
+        return []
+    out = []
+    e = q.get("enqueue", {})
+    rows = []
+    keys = [("C", t, spool, slow, enqueue_key(t, spool, slow))
+            for slow in (False, True) for spool in (False, True) for t in THREADS]
+    keys += [("Rust", 1, spool, False, rust_key(spool)) for spool in (False, True)]
+    for lang, t, spool, slow, k in keys:
+        r = e.get(k)
+        first = [lang, str(t), "spool" if spool else "memory", f"+{SLOW_MS} ms" if slow else "normal"]
+        if not _ok(r):
+            rows.append(first + [_why(r)] + [""] * 11)
+            continue
+        c = r["counters"]
+        drained = r.get("pending_after_loops")
+        csw = (f"{r['vcsw_per_1000']:.2f} + {r['ivcsw_per_1000']:.2f}" if "vcsw_per_1000" in r else "-")
+        rows.append(first + [
+            _n(r["p50_ns"]), " / ".join(f"{v:,}" for v in r.get("p50_ns_all", [])), _n(r["p99_ns"]), _n(r["p999_ns"]), _n(r["mean_ns"]),
+            _n(r["batch_p50_ns"]), _n(r.get("thread_cpu_ns_per_call")), csw, _n(r["events_per_s"]),
+            f"{r['drain_s']:.2f}" + (f" ({_n(drained / r['drain_s'])}/s)" if drained and r["drain_s"] else ""),
+            f"{c['delivered']:,} / {c['enqueued']:,} + {c['recovered']} (F {c['failed']}, P {c['pending']})",
+        ])
+    body = table(["from", "threads", "store", "service", "p50 ns", "p50 ns of each round", "p99 ns", "p99.9 ns", "mean ns",
+                  "batch median ns/call", "thread CPU ns/call", "context switches /1000 calls (vol + invol)",
+                  "enqueues/s (all threads)", "drain s (events/s)", "delivered / enqueued + recovered"],
+                 rows, markdown)
+    out.append(("Delivery queue: host cost of ua_queue_enqueue from C, and of Queue::enqueue from Rust "
+                "(300-byte custom event, local checks on)", body))
+
+    t = q.get("throughput", {})
+    rows = []
+    for w in WORKERS:
+        r = t.get(w)
+        if not _ok(r):
+            rows.append([str(w), _why(r)] + [""] * 7)
+            continue
+        rows.append([str(w), f"{r['events']:,}", f"{r['seconds']:.2f}", _n(r["events_per_s"], 1),
+                     _n(0.9 * r["round_trip_limit"], 0), f"{r['events_per_s'] / r['round_trip_limit']:.3f}",
+                     f"{r['server_requests']:,}", str(r.get("server_connections", "-")),
+                     " / ".join(str(x) for x in r.get("events_per_s_all", []))])
+    out.append((f"Delivery queue: delivered events/s, emulator answering {SLOW_MS} ms late",
+                table(["workers", "events", "seconds (first enqueue to flush)", "events/s",
+                       "target (0.9 x workers / 0.05 s)", "vs round-trip limit", "requests seen",
+                       "connections", "events/s of each round"], rows, markdown)))
+
+    o = q.get("outage")
+    if o is not None:
+        if not _ok(o):
+            rows = [["outage row", _why(o)]]
+        else:
+            c = o["counters"]
+            pauses = ", ".join(f"{at / 1000:.1f} s: {ms / 1000:.1f} s" for at, ms in o["pause_log"])
+            burst = initial_burst(o)
+            rows = [
+                ["events pending when the window opened", f"{o['events']:,} (enqueued in {o['enqueue_seconds'] * 1000:.1f} ms)"],
+                ["503 window", f"{o['window_ms'] / 1000:.0f} s (`{{\"duration_ms\":{o['window_ms']},\"status\":503}}`)"],
+                ["HTTP requests the service saw during the window (requests_by_kind.custom)", f"{o['window_requests']:,}"],
+                ["of them answered by the window (faults_applied)", f"{o['window_faults_applied']:,}"],
+                ["UA_COUNTER_ATTEMPTS at the window's end", f"{o['window_attempts']:,}"],
+                ["requests per pending event during the window", f"{o['window_requests'] / o['events']:.4f}"],
+                ["first burst (before the first pause, 50 ms samples)", burst],
+                ["probes", f"{o['failed_probes']} during the window (each failed and lengthened the pause), then "
+                           + ("1 after it that succeeded (delivery resumed; one request per event after the window)"
+                              if o["after_window_requests"] == o["events"] else
+                              f"{o['after_window_requests'] - o['events']} more requests than events after it")],
+                ["pauses (time since the window opened: length)", pauses or "-"],
+                ["from the window's end to every event delivered", f"{o['recovery_s']:.1f} s"],
+                ["requests after the window", f"{o['after_window_requests']:,}"],
+                ["events the emulator accepted", f"{o['server_accepted']:,}"],
+                ["counters after the flush",
+                 f"enqueued {c['enqueued']:,}, delivered {c['delivered']:,}, failed {c['failed']}, "
+                 f"pending {c['pending']}, attempts {c['attempts']:,}; identity "
+                 f"{'holds' if o['identity_ok'] else 'BROKEN'}"],
+            ]
+        out.append(("Delivery queue: a 30 s outage (503) with 10,000 events pending, default backoff (1 s .. 30 s)"
+                    if o.get("window_ms", 30000) == 30000 else "Delivery queue: an outage (503 window)",
+                    table(["what", "value"], rows, markdown)))
+
+    m = q.get("memory")
+    if m is not None:
+        if not _ok(m):
+            rows = [["memory row", _why(m)]]
+        else:
+            c = m["counters"]
+            rows = [["VmRSS before the first enqueue", f"{m['rss_kb_start']:,} KiB"],
+                    [f"VmRSS when the queue was full ({m['full_at']:,} taken)", f"{m['rss_kb_when_full']:,} KiB"]]
+            for k, v in sorted(m["rss_kb_at"].items(), key=lambda kv: int(kv[0])):
+                rows.append([f"VmRSS after {int(k):,} attempts", f"{v:,} KiB"])
+            rows += [["ru_maxrss", f"{m['maxrss_kb']:,} KiB"],
+                     ["time per refused attempt (UA_QUEUE_FULL, local checks included)",
+                      f"{m['ns_per_refused_attempt']:,.0f} ns"],
+                     ["requests the workers tried meanwhile (connections refused)",
+                      f"{m['attempts_counter_before_close']:,}"],
+                     ["counters after ua_queue_close(q, 0)",
+                      f"enqueued {c['enqueued']:,}, refused {c['refused']:,}, failed {c['failed']:,} "
+                      f"(UA_QUEUE_CLOSED at the close), delivered {c['delivered']}; identity "
+                      f"{'holds' if m['identity_ok'] else 'BROKEN'}"]]
+        out.append((f"Delivery queue: memory, {m.get('attempts', 0):,} enqueue attempts into a "
+                    f"{m.get('capacity', 0):,}-event queue, service down (closed port)",
+                    table(["what", "value"], rows, markdown)))
+
+    h = q.get("hosts", {})
+    rows = [[title, h.get(key, {}).get("planned", "-"), where] for key, title, where in HOST_ROWS]
+    out.append(("Delivery queue from the hosts (planned: rows added once the bindings have queues)",
+                table(["row", "status", "program"], rows, markdown)))
+
+    out.append(("Spool store", spool_store_text()))
+    return out
+
+
+def initial_burst(o: dict) -> str:
+    """Requests in the samples up to the first pause, and those after it that
+    were not probes (retries already scheduled when the queue paused)."""
+    if not o.get("pause_log"):
+        return f"{o['window_requests']} (no pause logged)"
+    first = o["pause_log"][0][0]
+    before = sum(n for at, n in o["request_timeline"] if at <= first + 50)
+    late = o["window_requests"] - before - o["failed_probes"]
+    return (f"{before} requests by {first + 50} ms (8 workers, each with the client's retries), "
+            f"then about {max(0, late)} more retries already scheduled when the queue paused at {first} ms")
+
+
+SPOOL_STORE = paths.BENCHES / "spool-store.md"
+
+
+def spool_store_text() -> str:
+    """The spool store decision (SQLite, redb or the append-only file): measured
+    apart from `make bench` (/work/scratch/spool-bench); its summary lives in
+    benches/spool-store.md, which the report copies verbatim."""
+    try:
+        return SPOOL_STORE.read_text(encoding="utf-8").strip()
+    except OSError:
+        return f"(no {SPOOL_STORE.relative_to(paths.REPO)})"
