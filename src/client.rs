@@ -118,7 +118,7 @@ impl Client {
             event_json,
             deadline,
             &mut SystemClock::start(),
-            || true,
+            |_| true,
         )
     }
 
@@ -143,7 +143,7 @@ impl Client {
         kind: EventKind,
         event_json: &str,
         clock: &mut impl Clock,
-        keep_going: impl FnMut() -> bool,
+        keep_going: impl FnMut(bool) -> bool,
     ) -> SendResult {
         self.post_with_retries(kind, event_json, self.deadline, clock, keep_going)
     }
@@ -161,7 +161,7 @@ impl Client {
         event_json: &str,
         deadline: Duration,
         clock: &mut impl Clock,
-        keep_going: impl FnMut() -> bool,
+        keep_going: impl FnMut(bool) -> bool,
     ) -> SendResult {
         let kind_index = kind as usize - 1;
         let finished = retry::run(

@@ -114,7 +114,8 @@ pub struct Finished<T> {
 
 /// Runs `attempt` until it is final, retries run out, the deadline leaves no
 /// room for another wait, or `keep_going` says to stop before a retry (a
-/// queue that has paused, or is shutting down). `attempt` receives the time it
+/// queue that has paused, or is shutting down). `keep_going(true)` is asked
+/// right after an attempt failed, `keep_going(false)` again after the wait. `attempt` receives the time it
 /// may take.
 pub fn run<T: Attempt>(
     policy: &Policy,
@@ -122,7 +123,7 @@ pub fn run<T: Attempt>(
     attempt_timeout: Duration,
     clock: &mut impl Clock,
     jitter: &mut impl Jitter,
-    mut keep_going: impl FnMut() -> bool,
+    mut keep_going: impl FnMut(bool) -> bool,
     mut attempt: impl FnMut(Duration) -> T,
 ) -> Finished<T> {
     let mut attempts = 0u32;
@@ -139,7 +140,7 @@ pub fn run<T: Attempt>(
             Verdict::Retry { retry_after } => retry_after,
         };
         let retry_index = attempts - 1;
-        if retry_index >= policy.max_retries || !keep_going() {
+        if retry_index >= policy.max_retries || !keep_going(true) {
             return Finished { last, attempts };
         }
         let wait = retry_after.unwrap_or_else(|| policy.draw_wait(retry_index, jitter));
@@ -148,6 +149,10 @@ pub fn run<T: Attempt>(
             return Finished { last, attempts };
         }
         clock.sleep(wait);
+        // The reason to stop may have come during the wait.
+        if !keep_going(false) {
+            return Finished { last, attempts };
+        }
     }
 }
 
@@ -261,7 +266,7 @@ mod tests {
             MS(timeout_ms),
             &mut clock,
             &mut jitter,
-            || true,
+            |_| true,
             |_| {
                 let o = outcomes[i.min(outcomes.len() - 1)];
                 i += 1;
@@ -349,7 +354,7 @@ mod tests {
             MS(800),
             &mut clock,
             &mut jitter,
-            || true,
+            |_| true,
             |b| {
                 budgets.push(b);
                 Fake::Fail
@@ -386,7 +391,7 @@ mod tests {
             MS(2000),
             &mut clock,
             &mut jitter,
-            || true,
+            |_| true,
             |b| {
                 budgets.push(b);
                 t.set(t.get() + b);
@@ -408,13 +413,13 @@ mod tests {
             MS(100),
             &mut clock,
             &mut jitter,
-            || {
+            |_| {
                 asked += 1;
                 asked < 2
             },
             |_| Fake::Fail,
         );
-        assert_eq!(f.attempts, 2, "one retry allowed, then told to stop");
+        assert_eq!(f.attempts, 1, "told to stop during the wait: no retry");
         assert_eq!(clock.sleeps.len(), 1);
     }
 

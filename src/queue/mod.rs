@@ -154,6 +154,9 @@ struct State {
     wakes_pending: usize,
     /// Threads in `flush` or `close`, waiting for events to settle.
     settle_waiters: usize,
+    /// The smallest `seq` any of them waits to see settled (`u64::MAX`:
+    /// everything), so a settled event wakes them only when it can matter.
+    settle_goal: u64,
     /// Events failed for good whose callback has not returned yet: a flush
     /// waits for them too, so its caller has heard of every failure.
     reporting: usize,
@@ -297,10 +300,39 @@ impl Shared {
         trouble
     }
 
+    /// Wakes flush and close when what they wait for may have come: every
+    /// event before the smallest goal settled and heard of.
     fn wake_settle_waiters(&self, st: &State) {
-        if st.settle_waiters > 0 {
+        let goal_met = st.reporting == 0
+            && st
+                .oldest_unsettled()
+                .is_none_or(|seq| st.settle_goal != u64::MAX && seq >= st.settle_goal);
+        if st.settle_waiters > 0 && goal_met {
             self.settle.notify_all();
         }
+    }
+
+    /// Waits on the settle condition until `deadline` at most, as one waiter
+    /// for `goal` (see `State::settle_goal`).
+    fn wait_to_settle<'a>(
+        &'a self,
+        mut st: MutexGuard<'a, State>,
+        goal: u64,
+        deadline: Instant,
+    ) -> MutexGuard<'a, State> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        st.settle_waiters += 1;
+        st.settle_goal = st.settle_goal.min(goal);
+        st = self
+            .settle
+            .wait_timeout(st, left)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|p| p.into_inner().0);
+        st.settle_waiters -= 1;
+        if st.settle_waiters == 0 {
+            st.settle_goal = u64::MAX;
+        }
+        st
     }
 }
 
@@ -361,6 +393,7 @@ impl Queue {
             idle: 0,
             wakes_pending: 0,
             settle_waiters: 0,
+            settle_goal: u64::MAX,
             reporting: 0,
             workers_alive: 0,
             spool: None,
@@ -549,14 +582,7 @@ impl Queue {
                     ),
                 ));
             }
-            st.settle_waiters += 1;
-            st = self
-                .shared
-                .settle
-                .wait_timeout(st, deadline - now)
-                .map(|(g, _)| g)
-                .unwrap_or_else(|p| p.into_inner().0);
-            st.settle_waiters -= 1;
+            st = self.shared.wait_to_settle(st, target, deadline);
         }
     }
 

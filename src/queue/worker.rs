@@ -125,7 +125,8 @@ fn run(shared: &Shared) {
         st = shared.lock();
     }
     st.workers_alive -= 1;
-    shared.wake_settle_waiters(&st);
+    // A close may be waiting for the workers to end.
+    shared.settle.notify_all();
 }
 
 /// Waits for an event this worker may send now; `None` when the queue stops.
@@ -207,13 +208,17 @@ fn deliver(shared: &Shared, event: Event, probe: bool) -> After {
             started: Instant::now(),
             shared,
         };
-        // Called only after an attempt failed transiently: once a short run
-        // of such failures is seen across the queue, no send retries any more
-        // and the pause that follows comes sooner.
+        // Asked after an attempt failed transiently and again after the wait:
+        // once a short run of such failures is seen across the queue, no send
+        // retries any more and the pause that follows comes sooner.
         shared
             .client
-            .send_checked(event.kind, &event.json, &mut clock, || {
-                let run = shared.failure_run.fetch_add(1, Ordering::Relaxed) + 1;
+            .send_checked(event.kind, &event.json, &mut clock, |just_failed| {
+                let run = if just_failed {
+                    shared.failure_run.fetch_add(1, Ordering::Relaxed) + 1
+                } else {
+                    shared.failure_run.load(Ordering::Relaxed)
+                };
                 !probe && !shared.halted.load(Ordering::Relaxed) && run < FAILURE_RUN
             })
     };
@@ -367,13 +372,7 @@ pub(super) fn close(
         if now >= deadline {
             break;
         }
-        st.settle_waiters += 1;
-        st = shared
-            .settle
-            .wait_timeout(st, deadline - now)
-            .map(|(g, _)| g)
-            .unwrap_or_else(|p| p.into_inner().0);
-        st.settle_waiters -= 1;
+        st = shared.wait_to_settle(st, u64::MAX, deadline);
     }
     // What is not settled when delivery ends counts as left, even if a
     // request already in flight still lands in the moment before it is cut.
@@ -381,6 +380,8 @@ pub(super) fn close(
     st.phase = Phase::Stopped;
     shared.halted.store(true, Ordering::Relaxed);
     shared.work.notify_all();
+    // Flushes waiting on other threads return now (the queue is closed).
+    shared.settle.notify_all();
     drop(st);
     shared.stop.raise();
     shared.client.shut_down();
@@ -392,13 +393,7 @@ pub(super) fn close(
         if now >= grace {
             break;
         }
-        st.settle_waiters += 1;
-        st = shared
-            .settle
-            .wait_timeout(st, grace - now)
-            .map(|(g, _)| g)
-            .unwrap_or_else(|p| p.into_inner().0);
-        st.settle_waiters -= 1;
+        st = shared.wait_to_settle(st, u64::MAX, grace);
     }
     let workers_done = st.workers_alive == 0;
     // What no worker holds: kept in the spool, or failed as closed.
