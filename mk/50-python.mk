@@ -25,3 +25,4 @@ test-python: build $(PY_VENV)/bin/python
 
 demo-python:
 	PYTHONPATH=$(CURDIR)/bindings/python/src $(PYTHON) examples/python/send_event.py
+	PYTHONPATH=$(CURDIR)/bindings/python/src $(PYTHON) examples/python/queue_demo.py
