@@ -123,14 +123,13 @@ def make_queue(emu: Emulator) -> Iterator[Callable[..., Any]]:
     def make(endpoint: Optional[str] = None, token: str = TOKEN, **options: Any) -> Any:
         settings = dict(QUEUE_OPTIONS)
         settings.update(options)
-        queue = Queue(token, endpoint or emu.url, **settings)
-        made.append(queue)
-        return queue
+        made.append(Queue(token, endpoint or emu.url, **settings))
+        return made[-1]
 
     yield make
-    for queue in made:
-        queue.close()
-        assert_counter_identity(queue.counters)
+    for each in made:
+        each.close()
+        assert_counter_identity(each.counters)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:

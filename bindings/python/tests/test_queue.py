@@ -15,7 +15,6 @@ from typing import Any, List
 
 import pytest
 
-import coveo_ua
 from coveo_ua import (
     Client,
     EventKind,
