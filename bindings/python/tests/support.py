@@ -122,8 +122,19 @@ class Emulator:
         self.control("PUT", "latency", {"latency_ms": latency_ms})
 
     def refuse_connections(self, refuse_ms: int) -> None:
-        """Closes the listener for `refuse_ms`: connections are refused, then it listens again."""
+        """Closes the listener for `refuse_ms`: connections are refused, then
+        it listens again. Returns once a connection has been refused, so what
+        the caller does next meets the window."""
         self.control("POST", "outage", {"refuse_ms": refuse_ms})
+        host, port = self.root[len("http://") :].rsplit(":", 1)
+        end = time.monotonic() + refuse_ms / 1000
+        while time.monotonic() < end:
+            try:
+                socket.create_connection((host, int(port)), timeout=CONTROL_TIMEOUT_S).close()
+            except ConnectionRefusedError:
+                return
+            time.sleep(0.001)
+        raise AssertionError(f"the emulator kept accepting connections during a {refuse_ms} ms outage")
 
     def logged_values(self) -> List[str]:
         """The eventValue of every accepted event, oldest first."""
