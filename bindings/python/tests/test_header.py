@@ -7,13 +7,15 @@ any drift between it and the ctypes declarations or the exception classes fail.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
+import logging
 import re
 from typing import Any, Dict, List, Tuple
 
 import pytest
 
 import coveo_ua
-from coveo_ua import _ffi, errors
+from coveo_ua import _callbacks, _ffi, errors
 from support import HEADER
 
 # C type spelled in the header (normalized) -> the ctypes type the binding must use.
@@ -205,3 +207,19 @@ def test_event_kind_values_match_the_header() -> None:
     constants = parse_constants(_header_text())
     kinds = {name[len("UA_EVENT_") :]: value for name, value in constants.items() if name.startswith("UA_EVENT_")}
     assert kinds == {kind.name: kind.value for kind in coveo_ua.EventKind}
+
+
+def test_queue_counters_are_the_headers_counters() -> None:
+    constants = parse_constants(_header_text())
+    counters = {n[len("UA_COUNTER_") :].lower(): v for n, v in constants.items() if n.startswith("UA_COUNTER_")}
+    assert counters == coveo_ua.queue.COUNTER_NUMBERS
+    assert [f.name for f in dataclasses.fields(coveo_ua.QueueCounters)] == list(counters)
+
+
+def test_log_levels_map_every_header_level() -> None:
+    constants = parse_constants(_header_text())
+    levels = {v: n[len("UA_LOG_") :] for n, v in constants.items() if n.startswith("UA_LOG_")}
+    python_names = {"ERROR": "ERROR", "WARN": "WARNING", "INFO": "INFO", "DEBUG": "DEBUG"}
+    assert {v: logging.getLevelName(p) for v, p in _callbacks._LEVELS.items()} == {
+        v: python_names[name] for v, name in levels.items()
+    }
