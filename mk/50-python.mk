@@ -46,3 +46,4 @@ test-python-wheel: python-wheel
 
 demo-python:
 	PYTHONPATH=$(CURDIR)/bindings/python/src $(PYTHON) examples/python/send_event.py
+	PYTHONPATH=$(CURDIR)/bindings/python/src $(PYTHON) examples/python/queue_demo.py

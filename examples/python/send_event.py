@@ -9,38 +9,11 @@ UA_ORG name the service. The failure cases use the emulator's control API
 
 from __future__ import annotations
 
-import json
-import os
 import sys
-import urllib.request
 from typing import Any, Dict
 
 from coveo_ua import Client, UAError
-
-
-def required_env(name: str) -> str:
-    value = os.environ.get(name)
-    if not value:
-        sys.exit(f"send_event.py: set {name} (scripts/with-emulator.sh exports it)")
-    return value
-
-
-ENDPOINT = required_env("UA_ENDPOINT")
-TOKEN = required_env("UA_TOKEN")
-ORG = required_env("UA_ORG")
-CONTROL = ENDPOINT[: -len("/rest/ua")] + "/_emulator" if ENDPOINT.endswith("/rest/ua") else None
-
-
-def emulator(method: str, path: str, rule: "Dict[str, Any] | None" = None) -> None:
-    """Calls the emulator's control API (not part of the real service)."""
-    if CONTROL is None:
-        sys.exit("send_event.py: UA_ENDPOINT must end in /rest/ua to reach the emulator's control API")
-    data = json.dumps(rule).encode() if rule is not None else None
-    request = urllib.request.Request(
-        f"{CONTROL}/{path}", data=data, method=method, headers={"Content-Type": "application/json"}
-    )
-    with urllib.request.urlopen(request, timeout=10):
-        pass
+from demo_env import ENDPOINT, ORG, TOKEN, emulator
 
 
 def event(value: str) -> Dict[str, Any]:

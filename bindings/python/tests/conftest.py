@@ -14,11 +14,20 @@ import signal
 import subprocess
 import threading
 from pathlib import Path
-from typing import Any, Iterator, Optional
+from typing import Any, Callable, Iterator, List, Optional
 
 import pytest
 
-from support import OAUTH_TOKEN, ORG, READONLY_TOKEN, RELEASE_DIR, TOKEN, Emulator
+from support import (
+    OAUTH_TOKEN,
+    ORG,
+    QUEUE_OPTIONS,
+    READONLY_TOKEN,
+    RELEASE_DIR,
+    TOKEN,
+    Emulator,
+    assert_counter_identity,
+)
 
 # The library must be known before any test module imports coveo_ua.
 os.environ.setdefault("COVEO_UA_LIBRARY", str(RELEASE_DIR / "libcoveo_ua.so"))
@@ -91,12 +100,36 @@ def emulator() -> Iterator[Emulator]:
 
 @pytest.fixture
 def emu(emulator: Emulator) -> Iterator[Emulator]:
-    """The session emulator with no fault rules, an empty event log and its counters at zero."""
+    """The session emulator with no fault rules, no added latency, an empty
+    event log and its counters at zero."""
     emulator.clear_faults()
+    emulator.set_latency(0)
     emulator.clear_events()
     emulator.clear_stats()
     yield emulator
     emulator.clear_faults()
+    emulator.set_latency(0)
+
+
+@pytest.fixture
+def make_queue(emu: Emulator) -> Iterator[Callable[..., Any]]:
+    """Makes coveo_ua.Queue objects (QUEUE_OPTIONS, the emulator's endpoint,
+    TOKEN unless given); at the end of the test each is closed and its
+    counters must keep the identity."""
+    from coveo_ua import Queue
+
+    made: List[Any] = []
+
+    def make(endpoint: Optional[str] = None, token: str = TOKEN, **options: Any) -> Any:
+        settings = dict(QUEUE_OPTIONS)
+        settings.update(options)
+        made.append(Queue(token, endpoint or emu.url, **settings))
+        return made[-1]
+
+    yield make
+    for each in made:
+        each.close()
+        assert_counter_identity(each.counters)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int) -> None:

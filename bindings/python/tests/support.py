@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import base64
 import json
+import socket
 import subprocess
+import threading
 import time
 import urllib.request
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Dict, List, Optional, Tuple
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 RELEASE_DIR = REPO_ROOT / "target" / "release"
@@ -25,6 +27,9 @@ OAUTH_TOKEN = "oauth-token-without-org"
 CONTROL_TIMEOUT_S = 10.0
 
 FAST_RETRIES: Dict[str, Any] = {"timeout": 10.0, "deadline": 30.0, "max_retries": 2, "backoff": (0.005, 0.02)}
+# A queue's pause starts short so outages in tests cost little time; close
+# without a timeout (the fixture's teardown) gives up quickly.
+QUEUE_OPTIONS: Dict[str, Any] = {**FAST_RETRIES, "queue_backoff": (0.02, 0.2), "close_timeout": 1.0}
 
 
 def custom_event(value: str = "v") -> Dict[str, Any]:
@@ -112,6 +117,29 @@ class Emulator:
     def clear_stats(self) -> None:
         self.control("DELETE", "stats")
 
+    def set_latency(self, latency_ms: int) -> None:
+        """Every service request waits `latency_ms` first (0: none)."""
+        self.control("PUT", "latency", {"latency_ms": latency_ms})
+
+    def refuse_connections(self, refuse_ms: int) -> None:
+        """Closes the listener for `refuse_ms`: connections are refused, then
+        it listens again. Returns once a connection has been refused, so what
+        the caller does next meets the window."""
+        self.control("POST", "outage", {"refuse_ms": refuse_ms})
+        host, port = self.root[len("http://") :].rsplit(":", 1)
+        end = time.monotonic() + refuse_ms / 1000
+        while time.monotonic() < end:
+            try:
+                socket.create_connection((host, int(port)), timeout=CONTROL_TIMEOUT_S).close()
+            except ConnectionRefusedError:
+                return
+            time.sleep(0.001)
+        raise AssertionError(f"the emulator kept accepting connections during a {refuse_ms} ms outage")
+
+    def logged_values(self) -> List[str]:
+        """The eventValue of every accepted event, oldest first."""
+        return [e["body"].get("eventValue") for e in self.events()]
+
     def wait_for_requests(self, count: int, deadline_s: float = 15.0) -> None:
         """Waits until the emulator has seen at least `count` API requests."""
         end = time.monotonic() + deadline_s
@@ -119,3 +147,38 @@ class Emulator:
             if time.monotonic() > end:
                 raise AssertionError(f"the emulator did not see {count} requests within {deadline_s} s")
             time.sleep(0.01)
+
+
+def closed_port_endpoint() -> str:
+    """An endpoint on a port that was just free: connecting there is refused."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = int(probe.getsockname()[1])
+    return f"http://127.0.0.1:{port}/rest/ua"
+
+
+def assert_counter_identity(counters: Any) -> None:
+    """ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING: nothing dropped uncounted."""
+    taken = counters.enqueued + counters.recovered
+    settled = counters.delivered + counters.failed + counters.pending
+    assert taken == settled, f"counter identity broken: {counters}"
+
+
+#: What an on_failure call got: (kind, a text of the event, error).
+Failure = Tuple[Any, str, Any]
+
+
+class FailureLog:
+    """An on_failure that records (kind, eventValue, error); thread-safe."""
+
+    def __init__(self) -> None:
+        self.calls: List[Failure] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, kind: Any, event_json: str, error: Any) -> None:
+        with self._lock:
+            self.calls.append((kind, json.loads(event_json).get("eventValue"), error))
+
+    def values(self) -> List[str]:
+        with self._lock:
+            return sorted(value for _, value, _ in self.calls)

@@ -1,6 +1,6 @@
 """Every failing code, produced for real through the library and the emulator.
 
-Each scenario drives a real send (or a real option call) into one code and
+Each scenario drives a real send, enqueue or option call into one code and
 checks the exception class and its attributes. A coverage test makes a code
 added to the library without a scenario here fail.
 """
@@ -8,21 +8,31 @@ added to the library without a scenario here fail.
 from __future__ import annotations
 
 import pickle
-import socket
+import tempfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, Optional, Tuple
 
 import pytest
 
 import coveo_ua
-from coveo_ua import Client, EventKind, UAError
+from coveo_ua import Client, EventKind, Queue, UAError
 
-from support import FAST_RETRIES, OAUTH_TOKEN, READONLY_TOKEN, TOKEN, custom_event, search_event, search_token, Emulator
+from support import (
+    FAST_RETRIES,
+    OAUTH_TOKEN,
+    QUEUE_OPTIONS,
+    READONLY_TOKEN,
+    TOKEN,
+    Emulator,
+    closed_port_endpoint,
+    custom_event,
+    search_event,
+    search_token,
+)
 
 # UA_OK is success (tested in test_client.py); UA_INTERNAL is a caught panic,
-# which no input is supposed to produce. The queue's codes (104-106) have no
-# producer yet: the delivery queue they belong to is not in the library.
-NOT_TRIGGERABLE = {"UA_OK", "UA_INTERNAL", "UA_QUEUE_FULL", "UA_QUEUE_CLOSED", "UA_SPOOL_FAILED"}
+# which no input is supposed to produce.
+NOT_TRIGGERABLE = {"UA_OK", "UA_INTERNAL"}
 
 
 @dataclass
@@ -54,13 +64,6 @@ def _send_after_fault(emu: Emulator, rule: Dict[str, Any], **options: Any) -> No
     _send_once(emu, custom_event(), **options)
 
 
-def _closed_port() -> int:
-    # A port that was just free: nothing listens there, so connecting is refused.
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _search_with_other_hub(emu: Emulator) -> None:
     event = search_event()
     event["originLevel1"] = "hub-b"
@@ -69,8 +72,38 @@ def _search_with_other_hub(emu: Emulator) -> None:
 
 
 def _connection_refused(emu: Emulator) -> None:
-    with Client(TOKEN, f"http://127.0.0.1:{_closed_port()}/rest/ua", max_retries=1, backoff=(0.001, 0.002)) as client:
+    with Client(TOKEN, closed_port_endpoint(), max_retries=1, backoff=(0.001, 0.002)) as client:
         client.send_custom(custom_event())
+
+
+def _queue_over_capacity(emu: Emulator) -> None:
+    # Nothing reaches a closed port: the first event stays and fills the queue.
+    with Queue(TOKEN, closed_port_endpoint(), **{**QUEUE_OPTIONS, "capacity": (1, 1 << 20), "close_timeout": 0.05}) as q:
+        q.enqueue_custom(custom_event("held"))
+        q.enqueue_custom(custom_event("no room"))
+
+
+def _enqueue_while_closing(emu: Emulator) -> None:
+    # The events a close gives up reach on_failure on the closing thread,
+    # where the C queue is closed but not freed: its own refusal comes back.
+    refusals = []
+
+    def on_failure(kind: Any, event_json: str, error: UAError) -> None:
+        try:
+            queue.enqueue(kind, event_json)
+        except UAError as refusal:
+            refusals.append(refusal)
+
+    queue = Queue(TOKEN, closed_port_endpoint(), **QUEUE_OPTIONS, on_failure=on_failure)
+    queue.enqueue_custom(custom_event("given up"))
+    assert queue.close(0.05) is False
+    assert refusals, "on_failure never ran for the event the close gave up"
+    raise refusals[0]
+
+
+def _spool_held_by_another_queue(emu: Emulator) -> None:
+    with tempfile.TemporaryDirectory() as spool, Queue(TOKEN, emu.url, **QUEUE_OPTIONS, spool_dir=spool):
+        Queue(TOKEN, emu.url, **QUEUE_OPTIONS, spool_dir=spool)
 
 
 # code name -> (what triggers it, what the error must carry)
@@ -148,6 +181,12 @@ SCENARIOS: Dict[str, Tuple[Callable[[Emulator], None], Expect]] = {
     "UA_TIMEOUT": (
         lambda emu: _send_after_fault(emu, {"action": "stall", "delay_ms": 20000}, timeout=0.3, max_retries=0),
         Expect(http_status=0, attempts=1, may_retry=False),
+    ),
+    "UA_QUEUE_FULL": (_queue_over_capacity, Expect(http_status=0, attempts=0, message_has="the queue is full")),
+    "UA_QUEUE_CLOSED": (_enqueue_while_closing, Expect(http_status=0, attempts=0, message_has="the queue is closed")),
+    "UA_SPOOL_FAILED": (
+        _spool_held_by_another_queue,
+        Expect(http_status=0, attempts=0, message_has="another live queue"),
     ),
 }
 

@@ -7,26 +7,41 @@ any drift between it and the ctypes declarations or the exception classes fail.
 from __future__ import annotations
 
 import ctypes
+import dataclasses
+import logging
 import re
 from typing import Any, Dict, List, Tuple
 
 import pytest
 
 import coveo_ua
-from coveo_ua import _ffi, errors
+from coveo_ua import _callbacks, _ffi, errors
 from support import HEADER
 
 # C type spelled in the header (normalized) -> the ctypes type the binding must use.
-_OPAQUE = {"ua_options": _ffi.UaOptions, "ua_client": _ffi.UaClient, "ua_result": _ffi.UaResult}
+_OPAQUE = {
+    "ua_options": _ffi.UaOptions,
+    "ua_client": _ffi.UaClient,
+    "ua_result": _ffi.UaResult,
+    "ua_queue": _ffi.UaQueue,
+}
 _SCALARS: Dict[str, Any] = {
     "void": None,
     "ua_code": ctypes.c_int32,
     "ua_event_kind": ctypes.c_int32,
+    "ua_counter": ctypes.c_int32,
     "int32_t": ctypes.c_int32,
     "uint32_t": ctypes.c_uint32,
     "uint16_t": ctypes.c_uint16,
+    "uint64_t": ctypes.c_uint64,
     "bool": ctypes.c_bool,
     "char*": ctypes.c_char_p,
+}
+# Function pointer typedefs -> the CFUNCTYPE the binding declares for them
+# (their own signatures are checked against the header too).
+_CALLBACKS: Dict[str, Any] = {
+    "ua_failure_callback": _ffi.FailureCallback,
+    "ua_log_callback": _ffi.LogCallback,
 }
 
 
@@ -53,6 +68,10 @@ def _ctypes_for(normalized: str) -> Any:
     base = normalized.rstrip("*")
     if base == "char" and stars == 1:
         return ctypes.c_char_p
+    if base == "void" and stars == 1:
+        return ctypes.c_void_p
+    if base in _CALLBACKS and stars == 0:
+        return _CALLBACKS[base]
     if base in _OPAQUE:
         assert stars >= 1, f"opaque type {base} used by value"
         result: Any = _OPAQUE[base]
@@ -82,6 +101,17 @@ def parse_prototypes(source: str) -> Dict[str, Tuple[str, List[str]]]:
                 param_types.append(_normalize_type(spelled))
         prototypes[name] = (_normalize_type(returns), param_types)
     return prototypes
+
+
+def parse_callback_typedefs(source: str) -> Dict[str, Tuple[str, List[str]]]:
+    """Every `typedef R (*ua_x)(params);`: name -> (return type, [parameter types])."""
+    flat = " ".join(_without_comments(source).split())
+    pattern = re.compile(r"typedef\s+([\w\s\*]+?)\s*\(\s*\*\s*(ua_\w+)\s*\)\s*\(([^()]*)\)\s*;")
+    typedefs: Dict[str, Tuple[str, List[str]]] = {}
+    for match in pattern.finditer(flat):
+        params = [_normalize_type(re.sub(r"\b\w+\s*$", "", p.strip())) for p in match.group(3).split(",")]
+        typedefs[match.group(2)] = (_normalize_type(match.group(1)), params)
+    return typedefs
 
 
 def parse_constants(source: str) -> Dict[str, int]:
@@ -121,6 +151,17 @@ def test_every_header_function_is_declared_with_matching_types() -> None:
         assert argtypes == expected, f"{name}: argtypes {argtypes} vs header {params}"
         function = getattr(_ffi.lib, name)
         assert function.restype == restype and function.argtypes == argtypes, f"{name} not declared on lib"
+
+
+def test_every_callback_type_matches_its_typedef() -> None:
+    typedefs = parse_callback_typedefs(_header_text())
+    assert sorted(typedefs) == sorted(_CALLBACKS), f"callback typedefs in the header: {sorted(typedefs)}"
+    for name, (returns, params) in typedefs.items():
+        declared = _CALLBACKS[name]
+        assert declared._restype_ == _ctypes_for(returns), f"{name}: returns {declared._restype_} vs {returns!r}"
+        assert list(declared._argtypes_) == [_ctypes_for(p) for p in params], f"{name}: {declared._argtypes_} vs {params}"
+        # CDLL-style (not PyDLL): the callback takes the GIL itself when called from C.
+        assert not declared._flags_ & ctypes._FUNCFLAG_PYTHONAPI  # type: ignore[attr-defined]
 
 
 def test_no_declared_function_is_missing_from_the_header() -> None:
@@ -166,3 +207,19 @@ def test_event_kind_values_match_the_header() -> None:
     constants = parse_constants(_header_text())
     kinds = {name[len("UA_EVENT_") :]: value for name, value in constants.items() if name.startswith("UA_EVENT_")}
     assert kinds == {kind.name: kind.value for kind in coveo_ua.EventKind}
+
+
+def test_queue_counters_are_the_headers_counters() -> None:
+    constants = parse_constants(_header_text())
+    counters = {n[len("UA_COUNTER_") :].lower(): v for n, v in constants.items() if n.startswith("UA_COUNTER_")}
+    assert counters == coveo_ua.queue.COUNTER_NUMBERS
+    assert [f.name for f in dataclasses.fields(coveo_ua.QueueCounters)] == list(counters)
+
+
+def test_log_levels_map_every_header_level() -> None:
+    constants = parse_constants(_header_text())
+    levels = {v: n[len("UA_LOG_") :] for n, v in constants.items() if n.startswith("UA_LOG_")}
+    python_names = {"ERROR": "ERROR", "WARN": "WARNING", "INFO": "INFO", "DEBUG": "DEBUG"}
+    assert {v: logging.getLevelName(p) for v, p in _callbacks._LEVELS.items()} == {
+        v: python_names[name] for v, name in levels.items()
+    }

@@ -8,6 +8,14 @@ A thin ctypes binding of the native library libcoveo_ua::
         result = client.send_custom({"eventType": "t", "eventValue": "v", "language": "en"})
         print(result.http_status, result.visitor_id)
 
+``Queue`` hands events off in microseconds to the library's delivery queue,
+whose worker threads deliver them (see docs/python.md and docs/queue.md)::
+
+    from coveo_ua import Queue
+
+    with Queue("xx-api-key", org="my-org", on_failure=print) as queue:
+        queue.enqueue_custom({"eventType": "t", "eventValue": "v", "language": "en"})
+
 Every failure raises a UAError: the subclass of its result code (one class
 per failing code of the C contract, each with ``code``, ``name`` and
 ``transient``), or UAError itself for a code this binding does not know (see
@@ -20,6 +28,7 @@ from ._ffi import LIBRARY_PATH, lib, text
 from .client import BatchLike, Client, ClientClosedError, EventKind, EventLike, KindLike, Result
 from .errors import *  # noqa: F401,F403 (one exception class per failing code)
 from .errors import CODE_VALUES, CODES, ERROR_CLASS_NAMES, ERROR_CLASSES, UAError, code_name, describe, error_class
+from .queue import Queue, QueueCounters
 
 #: The version of this Python package.
 __version__ = "0.1.0"
@@ -41,6 +50,8 @@ __all__ = [
     "EventKind",
     "EventLike",
     "KindLike",
+    "Queue",
+    "QueueCounters",
     "Result",
     "UAError",
     "__version__",

@@ -19,6 +19,7 @@ from typing import Any, Mapping, Tuple
 from ._codes import InvalidArgumentError
 
 _MAX_U32 = 2**32 - 1
+_MAX_U64 = 2**64 - 1
 _INT32_RANGE = range(-(2**31), 2**31)
 
 
@@ -48,8 +49,9 @@ def c_text(what: str, value: Any) -> bytes:
     return data
 
 
-def milliseconds(what: str, seconds: Any) -> int:
-    """Seconds as the whole milliseconds of a uint32, rounded up (0.0001 s is 1 ms)."""
+def milliseconds(what: str, seconds: Any, bits: int = 32) -> int:
+    """Seconds as the whole milliseconds of a uint32 (or uint64 with
+    ``bits=64``), rounded up (0.0001 s is 1 ms)."""
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)):
         raise InvalidArgumentError(f"{what} must be a number of seconds (int or float), got {type(seconds).__name__}")
     if not math.isfinite(seconds) or seconds < 0:
@@ -58,9 +60,10 @@ def milliseconds(what: str, seconds: Any) -> int:
             f" milliseconds), got {seconds!r}"
         )
     ms = math.ceil(seconds * 1000)
-    if ms > _MAX_U32:
+    limit = _MAX_U64 if bits == 64 else _MAX_U32
+    if ms > limit:
         raise InvalidArgumentError(
-            f"{what} {seconds!r} s does not fit the C option's uint32 count of milliseconds (at most {_MAX_U32} ms)"
+            f"{what} {seconds!r} s does not fit the C option's uint{bits} count of milliseconds (at most {limit} ms)"
         )
     return ms
 
@@ -74,6 +77,15 @@ def uint32(what: str, value: Any) -> int:
     return value
 
 
+def uint64(what: str, value: Any) -> int:
+    """An int that fits a C uint64."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidArgumentError(f"{what} must be an int, got {type(value).__name__}")
+    if not 0 <= value <= _MAX_U64:
+        raise InvalidArgumentError(f"{what} {value} does not fit the C option's uint64 (0 to {_MAX_U64})")
+    return value
+
+
 def flag(what: str, value: Any) -> bool:
     """A bool, and only a bool (1 or "yes" would be a guess)."""
     if not isinstance(value, bool):
@@ -81,13 +93,22 @@ def flag(what: str, value: Any) -> bool:
     return value
 
 
-def backoff_ms(backoff: Any) -> Tuple[int, int]:
+def backoff_ms(backoff: Any, what: str = "backoff") -> Tuple[int, int]:
     """``(base, max)`` seconds as the two millisecond arguments of the C setter."""
     try:
         base, maximum = backoff
     except (TypeError, ValueError):
-        raise InvalidArgumentError(f"backoff must be a pair (base, max) of seconds, got {backoff!r}") from None
-    return milliseconds("backoff base", base), milliseconds("backoff max", maximum)
+        raise InvalidArgumentError(f"{what} must be a pair (base, max) of seconds, got {backoff!r}") from None
+    return milliseconds(f"{what} base", base), milliseconds(f"{what} max", maximum)
+
+
+def capacity_args(capacity: Any) -> Tuple[int, int]:
+    """``(max_events, max_bytes)`` as the uint32 and uint64 arguments of the C setter."""
+    try:
+        events, size = capacity
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(f"capacity must be a pair (max_events, max_bytes), got {capacity!r}") from None
+    return uint32("capacity max_events", events), uint64("capacity max_bytes", size)
 
 
 def kind_value(kind: Any) -> int:

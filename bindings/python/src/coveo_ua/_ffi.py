@@ -26,13 +26,26 @@ class UaResult(ctypes.Structure):
     """Opaque ``ua_result`` (only ever handled through a pointer)."""
 
 
+class UaQueue(ctypes.Structure):
+    """Opaque ``ua_queue`` (only ever handled through a pointer)."""
+
+
 OptionsPtr = ctypes.POINTER(UaOptions)
 ClientPtr = ctypes.POINTER(UaClient)
 ResultPtr = ctypes.POINTER(UaResult)
+QueuePtr = ctypes.POINTER(UaQueue)
 
-# ua_code and ua_event_kind are int32_t in every signature.
+# ua_code, ua_event_kind and ua_counter are int32_t in every signature.
 CODE = ctypes.c_int32
 KIND = ctypes.c_int32
+COUNTER = ctypes.c_int32
+
+#: ``ua_failure_callback``: (user_data, kind, event_json, result). CFUNCTYPE
+#: callbacks take the GIL when the library calls them from its threads; the
+#: binding passes NULL user_data (its trampolines are closures).
+FailureCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, KIND, ctypes.c_char_p, ResultPtr)
+#: ``ua_log_callback``: (user_data, level, message).
+LogCallback = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int32, ctypes.c_char_p)
 
 # One entry per exported function: name -> (restype, argtypes).
 # `const char *` results are declared c_char_p: ctypes copies them into a
@@ -64,6 +77,21 @@ SIGNATURES: Dict[str, Signature] = {
         CODE,
         [ClientPtr, KIND, ctypes.c_char_p, ctypes.c_uint32, ctypes.POINTER(ResultPtr)],
     ),
+    "ua_queue_new": (CODE, [OptionsPtr, ctypes.POINTER(QueuePtr)]),
+    "ua_queue_enqueue": (CODE, [QueuePtr, KIND, ctypes.c_char_p]),
+    "ua_queue_enqueue_with_result": (CODE, [QueuePtr, KIND, ctypes.c_char_p, ctypes.POINTER(ResultPtr)]),
+    "ua_queue_flush": (CODE, [QueuePtr, ctypes.c_uint32]),
+    "ua_queue_close": (CODE, [QueuePtr, ctypes.c_uint32]),
+    "ua_queue_free": (None, [QueuePtr]),
+    "ua_queue_counter": (ctypes.c_uint64, [QueuePtr, COUNTER]),
+    "ua_options_set_queue_capacity": (CODE, [OptionsPtr, ctypes.c_uint32, ctypes.c_uint64]),
+    "ua_options_set_queue_workers": (CODE, [OptionsPtr, ctypes.c_uint32]),
+    "ua_options_set_queue_max_age_ms": (CODE, [OptionsPtr, ctypes.c_uint64]),
+    "ua_options_set_spool_dir": (CODE, [OptionsPtr, ctypes.c_char_p]),
+    "ua_options_set_spool_fsync_interval_ms": (CODE, [OptionsPtr, ctypes.c_uint32]),
+    "ua_options_set_queue_backoff_ms": (CODE, [OptionsPtr, ctypes.c_uint32, ctypes.c_uint32]),
+    "ua_options_set_failure_callback": (CODE, [OptionsPtr, FailureCallback, ctypes.c_void_p]),
+    "ua_options_set_log_callback": (CODE, [OptionsPtr, LogCallback, ctypes.c_void_p, ctypes.c_int32]),
     "ua_result_code": (CODE, [ResultPtr]),
     "ua_result_http_status": (ctypes.c_uint16, [ResultPtr]),
     "ua_result_attempts": (ctypes.c_uint32, [ResultPtr]),

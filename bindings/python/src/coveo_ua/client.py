@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import ctypes
-import os
 import threading
 from dataclasses import dataclass
-from typing import Any, List, Mapping, Optional, Sequence, Tuple, Union
+from typing import Any, Mapping, Optional, Sequence, Tuple, Union
 
-from ._args import EventKind, backoff_ms, c_text, event_json, flag, kind_value, milliseconds, uint32
+from ._args import EventKind, event_json, kind_value, milliseconds
 from ._ffi import ClientPtr, ResultPtr, lib, text
-from .errors import OK, describe, make_error
+from ._native import PathLike, build, client_settings, error_from_result
+from .errors import OK
 
 #: What ``Client.send`` accepts as a kind: an EventKind, its name in any case
 #: ("search", "click", "custom", "view", "search_batch"), or a raw number
@@ -23,9 +23,6 @@ EventLike = Union[Mapping[str, Any], str, bytes, bytearray, memoryview]
 #: (serialized as one compact JSON array) or the array's JSON text as str or
 #: bytes (sent unchanged).
 BatchLike = Union[Sequence[Mapping[str, Any]], str, bytes, bytearray, memoryview]
-PathLike = Union[str, "os.PathLike[str]"]
-# The option setters to call in order: (setter, its arguments after the options).
-_Settings = List[Tuple[Any, Tuple[Any, ...]]]
 
 
 @dataclass(frozen=True)
@@ -90,28 +87,10 @@ class Client:
         self._handle: Optional[Any] = None
         self._in_flight = 0
         self._closed = False
-        # Converted in full first: a Python type error leaves nothing to free.
-        settings: _Settings = [(lib.ua_options_set_token, (c_text("token", token),))]
-        if endpoint is not None:
-            settings.append((lib.ua_options_set_endpoint, (c_text("endpoint", endpoint),)))
-        if org is not None:
-            settings.append((lib.ua_options_set_org, (c_text("org", org),)))
-        if timeout is not None:
-            settings.append((lib.ua_options_set_timeout_ms, (milliseconds("timeout", timeout),)))
-        if deadline is not None:
-            settings.append((lib.ua_options_set_deadline_ms, (milliseconds("deadline", deadline),)))
-        if max_retries is not None:
-            settings.append((lib.ua_options_set_max_retries, (uint32("max_retries", max_retries),)))
-        if backoff is not None:
-            settings.append((lib.ua_options_set_retry_backoff_ms, backoff_ms(backoff)))
-        if user_agent is not None:
-            settings.append((lib.ua_options_set_user_agent, (c_text("user_agent", user_agent),)))
-        settings.append((lib.ua_options_set_local_checks, (flag("local_checks", local_checks),)))
-        if ca_file is not None:
-            settings.append((lib.ua_options_set_ca_file, (c_text("ca_file", ca_file),)))
-        if proxy is not None:
-            settings.append((lib.ua_options_set_proxy, (c_text("proxy", proxy),)))
-        self._handle = _new_client(settings)
+        settings = client_settings(
+            token, endpoint, org, timeout, deadline, max_retries, backoff, user_agent, local_checks, ca_file, proxy
+        )
+        self._handle = build(settings, lib.ua_client_new, ClientPtr)
 
     # -- sending -----------------------------------------------------------
 
@@ -229,30 +208,6 @@ class Client:
             lib.ua_client_free(handle)
 
 
-def _new_client(settings: _Settings) -> Any:
-    """Makes a ua_client from `settings`; the options live only inside this call."""
-    options = lib.ua_options_new()
-    if not options:
-        raise MemoryError("ua_options_new returned NULL (out of memory)")
-    try:
-        for setter, args in settings:
-            _raise_if_refused(setter(options, *args), options)
-        handle = ClientPtr()
-        _raise_if_refused(lib.ua_client_new(options, ctypes.byref(handle)), options)
-        if not handle:
-            raise MemoryError("ua_client_new reported success but returned no client")
-        return handle
-    finally:
-        lib.ua_options_free(options)
-
-
-def _raise_if_refused(code: int, options: Any) -> None:
-    """Raises the exception of `code` with the library's own words for it."""
-    if code != OK:
-        # Read before the next call on the options, which replaces the text.
-        raise make_error(code, text(lib.ua_options_last_error(options)) or describe(code))
-
-
 def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
     result = ResultPtr()
     if deadline_ms:
@@ -260,27 +215,15 @@ def _send(handle: Any, kind: int, data: bytes, deadline_ms: int) -> Result:
     else:
         code = lib.ua_send_event(handle, kind, data, ctypes.byref(result))
     try:
+        if code != OK:
+            raise error_from_result(code, result)
         if not result:
-            if code == OK:
-                return Result(http_status=0, attempts=0, visitor_id=None, body=None)
-            raise make_error(code, describe(code))
-        status = int(lib.ua_result_http_status(result))
-        attempts = int(lib.ua_result_attempts(result))
-        body = text(lib.ua_result_body(result))
-        if code == OK:
-            return Result(
-                http_status=status,
-                attempts=attempts,
-                visitor_id=text(lib.ua_result_visitor_id(result)),
-                body=body,
-            )
-        raise make_error(
-            code,
-            text(lib.ua_result_message(result)) or describe(code),
-            http_status=status,
-            error_type=text(lib.ua_result_error_type(result)),
-            attempts=attempts,
-            body=body,
+            return Result(http_status=0, attempts=0, visitor_id=None, body=None)
+        return Result(
+            http_status=int(lib.ua_result_http_status(result)),
+            attempts=int(lib.ua_result_attempts(result)),
+            visitor_id=text(lib.ua_result_visitor_id(result)),
+            body=text(lib.ua_result_body(result)),
         )
     finally:
         lib.ua_result_free(result)

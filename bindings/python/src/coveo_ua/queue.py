@@ -1,0 +1,387 @@
+"""The Queue: hands events to libcoveo_ua's background delivery queue.
+
+See docs/queue.md for what the library's queue guarantees (delivery,
+retries and the shared pause, the spool, close, fork); this module is the
+Python face of it and documents only what the binding adds.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import logging
+import threading
+from dataclasses import dataclass
+from typing import Any, Optional, Tuple, Union
+
+from . import _lifetime
+from ._args import EventKind, backoff_ms, c_text, capacity_args, event_json, kind_value, milliseconds, uint32
+from ._callbacks import OnFailure, failure_trampoline, inside_callback_of, log_trampoline, max_log_level
+from ._ffi import QueuePtr, ResultPtr, lib
+from ._native import PathLike, build, client_settings, error_from_result
+from .client import BatchLike, EventLike, KindLike
+from .errors import OK, InvalidArgumentError, QueueClosedError, UATimeoutError, describe, make_error
+
+#: The logger a Queue reports to unless given another.
+LOGGER_NAME = "coveo_ua.queue"
+#: Seconds a close without a timeout (leaving a ``with`` block, interpreter
+#: exit) lets the queue deliver: the library's own grace when a queue is
+#: freed without a close.
+DEFAULT_CLOSE_TIMEOUT = 2.0
+
+#: The C contract's UA_COUNTER_* number of each QueueCounters field.
+COUNTER_NUMBERS = {
+    "enqueued": 1,
+    "delivered": 2,
+    "failed": 3,
+    "refused": 4,
+    "pending": 5,
+    "attempts": 6,
+    "recovered": 7,
+}
+# The counters that only grow and, with pending, make the identity.
+_FLOWS = tuple(COUNTER_NUMBERS[n] for n in ("enqueued", "delivered", "failed", "recovered"))
+# Bounds the re-reads of a snapshot while events move (see _read_counters).
+_SNAPSHOT_TRIES = 100
+
+
+@dataclass(frozen=True)
+class QueueCounters:
+    """A Queue's counters (the library's ``UA_COUNTER_*``), read together:
+    ``enqueued + recovered == delivered + failed + pending`` holds in every
+    snapshot."""
+
+    #: Enqueues that took the event.
+    enqueued: int
+    #: Events the service accepted.
+    delivered: int
+    #: Events failed for good, each reported once to on_failure.
+    failed: int
+    #: Enqueues that raised (checks, full, closed, spool).
+    refused: int
+    #: Events taken and not yet delivered or failed.
+    pending: int
+    #: HTTP requests the workers made.
+    attempts: int
+    #: Events found in the spool when the queue was made, left by an earlier one.
+    recovered: int
+
+
+class Queue:
+    """A background delivery queue over one ``ua_queue``: ``enqueue`` checks
+    an event and hands it off in microseconds, the library's worker threads
+    deliver it, and every event ends delivered, failed (``on_failure``) or,
+    with a spool, kept on disk for the next Queue on the directory.
+
+    ``token``, ``endpoint``, ``org`` and the keyword options up to ``proxy``
+    are Client's. The queue's own, None keeping the library's default:
+    ``capacity=(max_events, max_bytes)``; ``workers`` (threads, each with one
+    request in flight); ``max_age`` (seconds an event is tried again through
+    an outage); ``queue_backoff=(base, max)`` (seconds of the whole queue's
+    pause while the service fails); ``spool_dir`` (a directory making the
+    queue durable) and ``spool_fsync_interval`` (seconds).
+
+    ``on_failure(kind, event_json, error)`` hears of every event failed for
+    good: ``kind`` an EventKind, ``event_json`` the event's JSON text, ``error``
+    the UAError subclass of the failure with its details (QueueClosedError
+    for an event a close gave up). It runs on one of the library's threads,
+    or on the thread closing the queue; it may enqueue, but a flush or close
+    of this queue from it raises RuntimeError, and it must not wait for the
+    thread closing the queue. An exception it raises is logged and dropped:
+    the worker goes on.
+
+    The library's messages go to ``logger`` (default ``logging.getLogger(
+    "coveo_ua.queue")``) at their levels (error, warning, info, debug), and
+    only those its effective level lets through when the Queue is made (the
+    library is asked for no more).
+
+    ``close_timeout`` (default 2 s) is what leaving a ``with`` block, close()
+    without an argument and the interpreter's exit let the queue deliver.
+    An open Queue stays alive until it is closed (the module holds it, as a
+    thread is held while it runs); at interpreter exit every open Queue is
+    closed and freed. A value refused by the library raises its exception
+    with the library's message (InvalidArgumentError, or SpoolFailedError
+    when the spool cannot be created or is held by another live queue).
+    """
+
+    def __init__(
+        self,
+        token: str,
+        endpoint: Optional[str] = None,
+        org: Optional[str] = None,
+        *,
+        timeout: Optional[float] = None,
+        deadline: Optional[float] = None,
+        max_retries: Optional[int] = None,
+        backoff: Optional[Tuple[float, float]] = None,
+        user_agent: Optional[str] = None,
+        local_checks: bool = True,
+        ca_file: Optional[PathLike] = None,
+        proxy: Optional[str] = None,
+        capacity: Optional[Tuple[int, int]] = None,
+        workers: Optional[int] = None,
+        max_age: Optional[float] = None,
+        queue_backoff: Optional[Tuple[float, float]] = None,
+        spool_dir: Optional[PathLike] = None,
+        spool_fsync_interval: Optional[float] = None,
+        on_failure: Optional[OnFailure] = None,
+        logger: Optional[logging.Logger] = None,
+        close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
+    ) -> None:
+        self._handle: Optional[Any] = None
+        self._cond = threading.Condition()
+        self._close_lock = threading.Lock()
+        self._in_flight = 0
+        self._forked = False
+        self._closed_ok: Optional[bool] = None
+        self._final: Optional[QueueCounters] = None
+        settings = client_settings(
+            token, endpoint, org, timeout, deadline, max_retries, backoff, user_agent, local_checks, ca_file, proxy
+        )
+        if capacity is not None:
+            settings.append((lib.ua_options_set_queue_capacity, capacity_args(capacity)))
+        if workers is not None:
+            settings.append((lib.ua_options_set_queue_workers, (uint32("workers", workers),)))
+        if max_age is not None:
+            settings.append((lib.ua_options_set_queue_max_age_ms, (milliseconds("max_age", max_age, bits=64),)))
+        if queue_backoff is not None:
+            settings.append((lib.ua_options_set_queue_backoff_ms, backoff_ms(queue_backoff, "queue_backoff")))
+        if spool_dir is not None:
+            settings.append((lib.ua_options_set_spool_dir, (c_text("spool_dir", spool_dir),)))
+        if spool_fsync_interval is not None:
+            interval = milliseconds("spool_fsync_interval", spool_fsync_interval)
+            settings.append((lib.ua_options_set_spool_fsync_interval_ms, (interval,)))
+        if on_failure is not None and not callable(on_failure):
+            raise InvalidArgumentError(f"on_failure must be callable, got {type(on_failure).__name__}")
+        if logger is None:
+            logger = logging.getLogger(LOGGER_NAME)
+        elif not isinstance(logger, logging.Logger):
+            raise InvalidArgumentError(f"logger must be a logging.Logger, got {type(logger).__name__}")
+        self._close_ms = milliseconds("close_timeout", close_timeout)
+        # The trampolines name this token, not the Queue: no cycle through
+        # them keeps a closed Queue from being collected.
+        self._token = object()
+        self._on_failure_c = None if on_failure is None else failure_trampoline(self._token, on_failure, logger)
+        level = max_log_level(logger)
+        self._log_c = None if level is None else log_trampoline(self._token, logger)
+        if self._on_failure_c is not None:
+            settings.append((lib.ua_options_set_failure_callback, (self._on_failure_c, None)))
+        if self._log_c is not None:
+            settings.append((lib.ua_options_set_log_callback, (self._log_c, None, level)))
+        handle = build(settings, lib.ua_queue_new, QueuePtr)
+        if not _lifetime.adopt(self):
+            lib.ua_queue_free(handle)
+            raise RuntimeError("cannot make a coveo_ua.Queue at interpreter shutdown")
+        self._handle = handle
+
+    # -- enqueueing ----------------------------------------------------------
+
+    def enqueue(self, kind: KindLike, event: Union[EventLike, BatchLike]) -> None:
+        """Checks the event (local checks on) and hands it to the queue; never
+        waits for the network or a worker.
+
+        ``kind`` and ``event`` are what Client.send takes. A refusal raises at
+        once the UAError subclass of its code with the library's message:
+        the check's (MissingParameterError...), QueueFullError,
+        QueueClosedError (after close, and in a forked child), SpoolFailedError
+        or InvalidArgumentError.
+        """
+        kind_number = kind_value(kind)
+        data = event_json(kind_number, event)
+        refusal = ResultPtr()
+        handle = self._enter()
+        try:
+            code = lib.ua_queue_enqueue_with_result(handle, kind_number, data, ctypes.byref(refusal))
+        finally:
+            self._leave()
+        if code != OK:
+            try:
+                raise error_from_result(code, refusal)
+            finally:
+                lib.ua_result_free(refusal)
+
+    def enqueue_search(self, event: EventLike) -> None:
+        """Enqueues a search event (see enqueue)."""
+        self.enqueue(EventKind.SEARCH, event)
+
+    def enqueue_click(self, event: EventLike) -> None:
+        """Enqueues a click event (see enqueue)."""
+        self.enqueue(EventKind.CLICK, event)
+
+    def enqueue_custom(self, event: EventLike) -> None:
+        """Enqueues a custom event (see enqueue)."""
+        self.enqueue(EventKind.CUSTOM, event)
+
+    def enqueue_view(self, event: EventLike) -> None:
+        """Enqueues a view event (see enqueue)."""
+        self.enqueue(EventKind.VIEW, event)
+
+    def enqueue_search_batch(self, events: BatchLike) -> None:
+        """Enqueues search events delivered in one request (what
+        Client.send_search_batch takes; a refused item refuses the batch)."""
+        self.enqueue(EventKind.SEARCH_BATCH, events)
+
+    # -- waiting -------------------------------------------------------------
+
+    def flush(self, timeout: float) -> bool:
+        """Waits up to ``timeout`` seconds until every event enqueued before
+        the call is delivered or failed (on_failure returned): True, or False
+        when the time ran out first.
+
+        Raises QueueClosedError when the queue is closed with events left (in
+        its spool), and in a forked child; RuntimeError from one of this
+        queue's own callbacks. The GIL is released while it waits.
+        """
+        timeout_ms = milliseconds("timeout", timeout)
+        self._refuse_from_own_callback("flush")
+        with self._cond:
+            if self._handle is None and self._final is not None:
+                if self._final.pending:
+                    raise _closed_error()
+                return True
+        handle = self._enter()
+        try:
+            code = lib.ua_queue_flush(handle, timeout_ms)
+        finally:
+            self._leave()
+        if code == UATimeoutError.code:
+            return False
+        if code != OK:
+            raise make_error(code, describe(code))
+        return True
+
+    def close(self, timeout: Optional[float] = None) -> bool:
+        """Stops taking events, delivers for at most ``timeout`` seconds (the
+        queue's close_timeout when None), stops the workers and frees the C
+        queue: True when nothing was left, False otherwise (each left event
+        went to on_failure with QueueClosedError, or, with a spool, stays
+        there for the next Queue on the directory).
+
+        A second close returns the first one's answer at once. After close,
+        enqueue raises QueueClosedError (not counted), counters keep their
+        final values, flush answers as above. Raises QueueClosedError in a
+        forked child and RuntimeError from one of this queue's own callbacks.
+        """
+        timeout_ms = self._close_ms if timeout is None else milliseconds("timeout", timeout)
+        self._refuse_from_own_callback("close")
+        with self._close_lock:
+            if self._closed_ok is not None:
+                return self._closed_ok
+            handle = self._enter()
+            try:
+                code = lib.ua_queue_close(handle, timeout_ms)
+            finally:
+                self._leave()
+            if code not in (OK, UATimeoutError.code):
+                raise make_error(code, describe(code))
+            final = _read_counters(handle)
+            with self._cond:
+                self._handle = None
+                # Calls already in the C queue return at once now that it is
+                # closed; none may be inside it when it is freed.
+                while self._in_flight:
+                    self._cond.wait()
+            lib.ua_queue_free(handle)
+            # No callback runs once ua_queue_free returned: the trampolines may go.
+            self._on_failure_c = self._log_c = None
+            self._final, self._closed_ok = final, code == OK
+            _lifetime.release(self)
+            return self._closed_ok
+
+    # -- state ---------------------------------------------------------------
+
+    @property
+    def counters(self) -> QueueCounters:
+        """The counters now (final once closed). QueueClosedError in a forked child."""
+        with self._cond:
+            if self._final is not None:
+                return self._final
+        if self._forked:
+            raise _closed_error()
+        handle = self._enter()
+        try:
+            return _read_counters(handle)
+        finally:
+            self._leave()
+
+    @property
+    def closed(self) -> bool:
+        """True once close() returned."""
+        return self._closed_ok is not None
+
+    def __enter__(self) -> "Queue":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        state = "closed" if self.closed else ("forked" if self._forked else "open")
+        return f"<coveo_ua.Queue {state}>"
+
+    # -- internals -----------------------------------------------------------
+
+    def _enter(self) -> Any:
+        with self._cond:
+            handle = self._handle
+            if handle is None:
+                raise _closed_error()
+            self._in_flight += 1
+            return handle
+
+    def _leave(self) -> None:
+        with self._cond:
+            self._in_flight -= 1
+            if self._handle is None and self._in_flight == 0:
+                self._cond.notify_all()
+
+    def _refuse_from_own_callback(self, what: str) -> None:
+        if inside_callback_of(self._token):
+            raise RuntimeError(
+                f"cannot {what} a coveo_ua.Queue from its own on_failure or log callback: it would wait for itself"
+            )
+
+    def _close_at_exit(self) -> None:
+        """Closes with close_timeout at interpreter exit (see _lifetime)."""
+        self.close()
+
+    def _after_fork_in_child(self) -> None:
+        # A parent's thread may have held these at the fork. The C queue
+        # refuses everything here itself and is never freed in the child.
+        self._cond = threading.Condition()
+        self._close_lock = threading.Lock()
+        self._in_flight = 0
+        self._forked = True
+
+
+def _closed_error() -> QueueClosedError:
+    """QueueClosedError where the C queue cannot say it (freed, or a forked child's counters)."""
+    return QueueClosedError(describe(QueueClosedError.code), code=QueueClosedError.code)
+
+
+def _read_counters(handle: Any) -> QueueCounters:
+    """Every counter, as one snapshot.
+
+    ua_queue_counter reads one counter per call and events move between
+    calls. enqueued, delivered, failed and recovered only grow: when they
+    read the same before and after pending, nothing moved in between and
+    pending is the one matching them.
+    """
+    read = lib.ua_queue_counter
+    for _ in range(_SNAPSHOT_TRIES):
+        flows = [int(read(handle, number)) for number in _FLOWS]
+        pending = int(read(handle, COUNTER_NUMBERS["pending"]))
+        if [int(read(handle, number)) for number in _FLOWS] == flows:
+            break
+    enqueued, delivered, failed, recovered = flows
+    return QueueCounters(
+        enqueued=enqueued,
+        delivered=delivered,
+        failed=failed,
+        refused=int(read(handle, COUNTER_NUMBERS["refused"])),
+        pending=pending,
+        attempts=int(read(handle, COUNTER_NUMBERS["attempts"])),
+        recovered=recovered,
+    )
+
+
+__all__ = ["COUNTER_NUMBERS", "DEFAULT_CLOSE_TIMEOUT", "LOGGER_NAME", "Queue", "QueueCounters"]
