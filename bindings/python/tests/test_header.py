@@ -34,6 +34,7 @@ _SCALARS: Dict[str, Any] = {
     "uint32_t": ctypes.c_uint32,
     "uint16_t": ctypes.c_uint16,
     "uint64_t": ctypes.c_uint64,
+    "size_t": ctypes.c_size_t,
     "bool": ctypes.c_bool,
     "char*": ctypes.c_char_p,
 }
@@ -78,9 +79,10 @@ def _ctypes_for(normalized: str) -> Any:
         for _ in range(stars):
             result = ctypes.POINTER(result)
         return result
-    assert stars == 0, f"unexpected pointer type {normalized!r}"
     assert base in _SCALARS, f"the test does not know the C type {base!r}"
-    return _SCALARS[base]
+    assert stars <= 1, f"unexpected pointer type {normalized!r}"
+    # A pointer to a scalar: an array the library fills (ua_queue_counters).
+    return ctypes.POINTER(_SCALARS[base]) if stars else _SCALARS[base]
 
 
 def parse_prototypes(source: str) -> Dict[str, Tuple[str, List[str]]]:

@@ -84,6 +84,7 @@ SIGNATURES: Dict[str, Signature] = {
     "ua_queue_close": (CODE, [QueuePtr, ctypes.c_uint32]),
     "ua_queue_free": (None, [QueuePtr]),
     "ua_queue_counter": (ctypes.c_uint64, [QueuePtr, COUNTER]),
+    "ua_queue_counters": (CODE, [QueuePtr, ctypes.POINTER(ctypes.c_uint64), ctypes.c_size_t]),
     "ua_options_set_queue_capacity": (CODE, [OptionsPtr, ctypes.c_uint32, ctypes.c_uint64]),
     "ua_options_set_queue_workers": (CODE, [OptionsPtr, ctypes.c_uint32]),
     "ua_options_set_queue_max_age_ms": (CODE, [OptionsPtr, ctypes.c_uint64]),

@@ -38,10 +38,6 @@ COUNTER_NUMBERS = {
     "attempts": 6,
     "recovered": 7,
 }
-# The counters that only grow and, with pending, make the identity.
-_FLOWS = tuple(COUNTER_NUMBERS[n] for n in ("enqueued", "delivered", "failed", "recovered"))
-# Bounds the re-reads of a snapshot while events move (see _read_counters).
-_SNAPSHOT_TRIES = 100
 
 
 @dataclass(frozen=True)
@@ -359,29 +355,10 @@ def _closed_error() -> QueueClosedError:
 
 
 def _read_counters(handle: Any) -> QueueCounters:
-    """Every counter, as one snapshot.
-
-    ua_queue_counter reads one counter per call and events move between
-    calls. enqueued, delivered, failed and recovered only grow: when they
-    read the same before and after pending, nothing moved in between and
-    pending is the one matching them.
-    """
-    read = lib.ua_queue_counter
-    for _ in range(_SNAPSHOT_TRIES):
-        flows = [int(read(handle, number)) for number in _FLOWS]
-        pending = int(read(handle, COUNTER_NUMBERS["pending"]))
-        if [int(read(handle, number)) for number in _FLOWS] == flows:
-            break
-    enqueued, delivered, failed, recovered = flows
-    return QueueCounters(
-        enqueued=enqueued,
-        delivered=delivered,
-        failed=failed,
-        refused=int(read(handle, COUNTER_NUMBERS["refused"])),
-        pending=pending,
-        attempts=int(read(handle, COUNTER_NUMBERS["attempts"])),
-        recovered=recovered,
-    )
+    """Every counter, read by the library at one moment (so they add up)."""
+    values = (ctypes.c_uint64 * len(COUNTER_NUMBERS))()
+    lib.ua_queue_counters(handle, values, len(values))
+    return QueueCounters(**{name: int(values[number - 1]) for name, number in COUNTER_NUMBERS.items()})
 
 
 __all__ = ["COUNTER_NUMBERS", "DEFAULT_CLOSE_TIMEOUT", "LOGGER_NAME", "Queue", "QueueCounters"]
