@@ -24,29 +24,19 @@ use ureq::unversioned::transport::NextTimeout;
 /// How long a resolved name is reused.
 const TTL: Duration = Duration::from_secs(30);
 
-/// A resolver that answers IP literals directly and caches names for [`TTL`].
+/// The names a client resolved, each until its [`TTL`] passes.
 #[derive(Debug, Default)]
 pub struct CachingResolver {
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
 }
 
-/// One [`CachingResolver`] shared by the agents of a client, so a name is
+/// The resolver of a client's agents: answers IP literals and `localhost`
+/// directly and shares one [`CachingResolver`] among the agents, so a name is
 /// looked up once for all of them.
 #[derive(Clone, Debug, Default)]
 pub struct SharedResolver(pub std::sync::Arc<CachingResolver>);
 
 impl Resolver for SharedResolver {
-    fn resolve(
-        &self,
-        uri: &Uri,
-        config: &Config,
-        timeout: NextTimeout,
-    ) -> Result<ResolvedSocketAddrs, ureq::Error> {
-        self.0.resolve(uri, config, timeout)
-    }
-}
-
-impl Resolver for CachingResolver {
     fn resolve(
         &self,
         uri: &Uri,
@@ -82,7 +72,7 @@ impl Resolver for CachingResolver {
             return Ok(out);
         }
         let key = format!("{host}:{port}");
-        if let Some(hit) = self.cached(&key) {
+        if let Some(hit) = self.0.cached(&key) {
             return Ok(hit);
         }
         let found = lookup(key.clone(), *timeout.after, timeout.reason)?;
@@ -93,7 +83,7 @@ impl Resolver for CachingResolver {
         if out.is_empty() {
             return Err(ureq::Error::HostNotFound);
         }
-        if let Ok(mut cache) = self.cache.lock() {
+        if let Ok(mut cache) = self.0.cache.lock() {
             // A client talks to one or two hosts; the bound only guards against misuse.
             if cache.len() > 64 {
                 cache.clear();
@@ -104,11 +94,11 @@ impl Resolver for CachingResolver {
     }
 }
 
-impl CachingResolver {
+impl SharedResolver {
     /// Drops `addr` from every cached name (a name left with no address is
     /// looked up again at its next use).
     pub(crate) fn forget(&self, addr: SocketAddr) {
-        let Ok(mut cache) = self.cache.lock() else {
+        let Ok(mut cache) = self.0.cache.lock() else {
             return;
         };
         cache.retain(|_, (_, addrs)| {
@@ -122,7 +112,9 @@ impl CachingResolver {
             !addrs.is_empty()
         });
     }
+}
 
+impl CachingResolver {
     fn cached(&self, key: &str) -> Option<ResolvedSocketAddrs> {
         let cache = self.cache.lock().ok()?;
         let (until, addrs) = cache.get(key)?;
@@ -156,7 +148,7 @@ fn lookup(
 mod tests {
     use super::*;
 
-    fn resolve(r: &CachingResolver, url: &str) -> Result<Vec<SocketAddr>, ureq::Error> {
+    fn resolve(r: &SharedResolver, url: &str) -> Result<Vec<SocketAddr>, ureq::Error> {
         let uri: Uri = url.parse().unwrap();
         let config = Config::builder().build();
         let t = NextTimeout {
@@ -171,7 +163,7 @@ mod tests {
 
     #[test]
     fn ip_literals_need_no_lookup() {
-        let r = CachingResolver::default();
+        let r = SharedResolver::default();
         assert_eq!(
             resolve(&r, "http://127.0.0.1:8080/x").unwrap(),
             ["127.0.0.1:8080".parse::<SocketAddr>().unwrap()]
@@ -180,23 +172,23 @@ mod tests {
             resolve(&r, "https://[::1]/x").unwrap(),
             ["[::1]:443".parse::<SocketAddr>().unwrap()]
         );
-        assert!(r.cache.lock().unwrap().is_empty());
+        assert!(r.0.cache.lock().unwrap().is_empty());
     }
 
     #[test]
     fn localhost_is_loopback_without_asking_dns() {
-        let r = CachingResolver::default();
+        let r = SharedResolver::default();
         for url in ["http://localhost:9/x", "http://LOCALHOST.:9/x"] {
             let addrs = resolve(&r, url).unwrap();
             assert_eq!(addrs[0], "127.0.0.1:9".parse::<SocketAddr>().unwrap());
             assert!(addrs.iter().all(|a| a.ip().is_loopback() && a.port() == 9));
         }
-        assert!(r.cache.lock().unwrap().is_empty());
+        assert!(r.0.cache.lock().unwrap().is_empty());
     }
 
     #[test]
     fn names_are_served_from_the_cache_until_they_expire() {
-        let r = CachingResolver::default();
+        let r = SharedResolver::default();
         let mut seeded = r.empty();
         seeded.push("127.0.0.9:9".parse().unwrap());
         let key = "cached.invalid:9".to_string();
@@ -212,13 +204,13 @@ mod tests {
         let expired = Instant::now()
             .checked_sub(Duration::from_secs(1))
             .expect("uptime over 1 s");
-        r.cache.lock().unwrap().insert(key, (expired, seeded));
+        r.0.cache.lock().unwrap().insert(key, (expired, seeded));
         assert!(resolve(&r, "http://cached.invalid:9/x").is_err());
     }
 
     #[test]
     fn a_failed_address_is_forgotten() {
-        let r = CachingResolver::default();
+        let r = SharedResolver::default();
         let dead: SocketAddr = "127.0.0.9:9".parse().unwrap();
         let live: SocketAddr = "127.0.0.10:9".parse().unwrap();
         let mut both = r.empty();
@@ -238,7 +230,7 @@ mod tests {
         r.forget(dead);
         assert_eq!(resolve(&r, "http://a.invalid:9/x").unwrap(), [live]);
         // Nothing left for b: it is looked up again (and .invalid never resolves).
-        assert!(!r.cache.lock().unwrap().contains_key("b.invalid:9"));
+        assert!(!r.0.cache.lock().unwrap().contains_key("b.invalid:9"));
         r.forget("127.0.0.11:9".parse().unwrap());
         assert_eq!(resolve(&r, "http://a.invalid:9/x").unwrap(), [live]);
     }

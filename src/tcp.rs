@@ -63,7 +63,7 @@ impl<In: Transport> Connector<In> for FastTcpConnector {
             details.addrs.iter().copied(),
             time_limit(details.timeout),
             details.timeout.reason,
-            |dead| self.resolver.0.forget(dead),
+            |dead| self.resolver.forget(dead),
         )?;
         if details.config.no_delay() {
             stream.set_nodelay(true)?;

@@ -196,10 +196,7 @@ fn an_event_the_service_refuses_fails_once_with_its_code() {
     let failures = recording_failures(&mut o);
     let queue = Queue::new(&o).unwrap();
     queue
-        .enqueue(
-            EventKind::Custom,
-            r#"{"eventValue":"no type","language":"en"}"#,
-        )
+        .enqueue(EventKind::Custom, REFUSED_BY_THE_SERVICE)
         .unwrap();
     queue
         .enqueue(EventKind::Custom, &valued_event("fine"))

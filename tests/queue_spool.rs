@@ -294,10 +294,7 @@ fn failed_events_go_to_the_dead_letter_file() {
     o.set_local_checks(false);
     let queue = Queue::new(&o).unwrap();
     queue
-        .enqueue(
-            EventKind::Custom,
-            r#"{"eventValue":"no type","language":"en"}"#,
-        )
+        .enqueue(EventKind::Custom, REFUSED_BY_THE_SERVICE)
         .unwrap();
     queue.flush(Duration::from_secs(10)).unwrap();
     assert_eq!(queue.counters().failed, 1);
@@ -307,7 +304,7 @@ fn failed_events_go_to_the_dead_letter_file() {
     assert_eq!(line["code"], "UA_MISSING_PARAMETER");
     assert_eq!(line["type"], "MissingParameter");
     assert_eq!(line["http_status"], 400);
-    assert_eq!(line["event"], r#"{"eventValue":"no type","language":"en"}"#);
+    assert_eq!(line["event"], REFUSED_BY_THE_SERVICE);
     assert!(line["time"].as_str().unwrap().ends_with('Z'));
     queue.close(Duration::from_secs(5)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);

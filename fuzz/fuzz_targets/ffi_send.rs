@@ -11,7 +11,6 @@ mod support;
 
 use coveo_ua::ffi::*;
 use libfuzzer_sys::fuzz_target;
-use std::ffi::CString;
 use std::sync::OnceLock;
 
 /// The client, built once: the address of a `ua_client`, shared read-only.
@@ -34,17 +33,9 @@ fn client() -> *const ua_client {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [a, b, c, d, flags, rest @ ..] = data else {
+    let Some((kind, json, flags)) = support::kind_json_flags(data, 6) else {
         return;
     };
-    // Mostly valid kinds, sometimes any 32-bit number.
-    let kind = if flags & 1 == 1 {
-        i32::from_le_bytes([*a, *b, *c, *d])
-    } else {
-        i32::from(*a % 6)
-    };
-    let json_bytes: Vec<u8> = rest.iter().copied().take_while(|b| *b != 0).collect();
-    let json = CString::new(json_bytes).unwrap();
     let json_ptr = if flags & 2 == 2 {
         std::ptr::null()
     } else {

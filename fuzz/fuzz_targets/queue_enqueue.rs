@@ -12,7 +12,7 @@ mod support;
 
 use coveo_ua::ffi::*;
 use libfuzzer_sys::fuzz_target;
-use std::ffi::{CStr, CString};
+use std::ffi::CStr;
 use std::sync::OnceLock;
 
 static QUEUE: OnceLock<usize> = OnceLock::new();
@@ -38,21 +38,9 @@ fn counter(q: *mut ua_queue, c: ua_counter) -> u64 {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let [a, b, c, d, flags, rest @ ..] = data else {
+    let Some((kind, json, _flags)) = support::kind_json_flags(data, 7) else {
         return;
     };
-    let kind = if flags & 1 == 1 {
-        i32::from_le_bytes([*a, *b, *c, *d])
-    } else {
-        i32::from(*a % 7)
-    };
-    let json = CString::new(
-        rest.iter()
-            .copied()
-            .filter(|&x| x != 0)
-            .collect::<Vec<u8>>(),
-    )
-    .unwrap();
     let q = queue();
     let (refused, enqueued) = (
         counter(q, UA_COUNTER_REFUSED),

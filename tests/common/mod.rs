@@ -18,7 +18,7 @@ pub use raw::{read_request, RawServer, TcpService};
 #[allow(unused_imports)]
 pub use reconcile::{
     assert_counter_identity, logged_values, marked_event, marker_counts, reconcile, valued_event,
-    Tally,
+    Tally, REFUSED_BY_THE_SERVICE,
 };
 
 use coveo_ua::{Client, Options};

@@ -75,6 +75,11 @@ pub fn valued_event(id: &str) -> String {
     format!(r#"{{"eventType":"queue","eventValue":"{id}","language":"en"}}"#)
 }
 
+/// A custom event that passes no check of the service (no `eventType`): with
+/// local checks off it reaches the service, which refuses it with
+/// `MissingParameter`.
+pub const REFUSED_BY_THE_SERVICE: &str = r#"{"eventValue":"no type","language":"en"}"#;
+
 /// How many times the emulator recorded each `eventValue`.
 pub fn logged_values(emu: &Emulator) -> HashMap<String, usize> {
     let mut seen = HashMap::new();

@@ -22,3 +22,19 @@ pub fn options_for_a_closed_port() -> *mut ua_options {
         o
     }
 }
+
+/// One fuzz input read as a C call's arguments: an event kind (mostly one of
+/// the `kinds` numbers from 0, sometimes any 32-bit number), the JSON as a C
+/// string (up to the first NUL), and the flag byte for the target's own use.
+pub fn kind_json_flags(data: &[u8], kinds: u8) -> Option<(i32, CString, u8)> {
+    let [a, b, c, d, flags, rest @ ..] = data else {
+        return None;
+    };
+    let kind = if flags & 1 == 1 {
+        i32::from_le_bytes([*a, *b, *c, *d])
+    } else {
+        i32::from(*a % kinds)
+    };
+    let json: Vec<u8> = rest.iter().copied().take_while(|b| *b != 0).collect();
+    Some((kind, CString::new(json).expect("no NUL left"), *flags))
+}
