@@ -192,7 +192,7 @@ mod tests {
         let mut seeded = r.empty();
         seeded.push("127.0.0.9:9".parse().unwrap());
         let key = "cached.invalid:9".to_string();
-        r.cache
+        r.0.cache
             .lock()
             .unwrap()
             .insert(key.clone(), (Instant::now() + TTL, seeded.clone()));
@@ -219,11 +219,11 @@ mod tests {
         let mut only_dead = r.empty();
         only_dead.push(dead);
         let until = Instant::now() + TTL;
-        r.cache
+        r.0.cache
             .lock()
             .unwrap()
             .insert("a.invalid:9".into(), (until, both));
-        r.cache
+        r.0.cache
             .lock()
             .unwrap()
             .insert("b.invalid:9".into(), (until, only_dead));
