@@ -425,33 +425,37 @@ static void connection_failed_on_broken_answers(void)
     ua_client_free(client);
 }
 
-static void timeout_on_stalled_attempt(void)
+/*
+ * A client with `retries` retries and `ms` given to `set` (one attempt's
+ * timeout, or the whole call's deadline) meets the stall of `stall_rule`:
+ * its send ends with UA_TIMEOUT after one attempt.
+ */
+static void stalled_send_times_out(ua_code (*set)(ua_options *, uint32_t), uint32_t ms, uint32_t retries,
+                                   const char *stall_rule)
 {
-    ua_options *options = test_options(TEST_TOKEN, 0);
+    ua_options *options = test_options(TEST_TOKEN, retries);
     ua_client *client = NULL;
 
     reset_emulator();
-    CHECK_CODE(ua_options_set_timeout_ms(options, 300), UA_OK);
+    CHECK_CODE(set(options, ms), UA_OK);
     CHECK_CODE(ua_client_new(options, &client), UA_OK);
-    add_fault("{\"action\":\"stall\",\"delay_ms\":20000}");
+    add_fault(stall_rule);
     SEND_AND_CHECK(client, UA_TIMEOUT, 0, NULL, 1);
+    reset_emulator();
     ua_client_free(client);
     ua_options_free(options);
 }
 
+static void timeout_on_stalled_attempt(void)
+{
+    stalled_send_times_out(ua_options_set_timeout_ms, 300, 0, "{\"action\":\"stall\",\"delay_ms\":20000}");
+}
+
 static void timeout_on_whole_call_deadline(void)
 {
-    ua_options *options = test_options(TEST_TOKEN, 5);
-    ua_client *client = NULL;
-
-    reset_emulator();
-    CHECK_CODE(ua_options_set_deadline_ms(options, 400), UA_OK);
-    CHECK_CODE(ua_client_new(options, &client), UA_OK);
-    add_fault("{\"count\":0,\"action\":\"stall\",\"delay_ms\":20000}");
-    SEND_AND_CHECK(client, UA_TIMEOUT, 0, NULL, 1);
-    reset_emulator();
-    ua_client_free(client);
-    ua_options_free(options);
+    /* Every attempt stalls: the retries cannot help, the deadline ends the call. */
+    stalled_send_times_out(ua_options_set_deadline_ms, 400, 5,
+                           "{\"count\":0,\"action\":\"stall\",\"delay_ms\":20000}");
 }
 
 static void token_never_appears_in_messages(void)
