@@ -115,7 +115,7 @@ echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cc|c++ STRICT_FLAGS ${pc_cflag
         "$src/version_check.c" -o "$pcbin/version_check" "${pc_libs[@]}" "$rpath"
     expect "cc hello.c with pkg-config" cc $strict_c "${pc_cflags[@]}" "$src/cmake/hello.c" -o "$pcbin/hello" "${pc_libs[@]}" "$rpath"
     expect "cc examples/c with pkg-config" cc $strict_c "${pc_cflags[@]}" -I"$src/c" "$src/c/send_event.c" \
-        "$src/c/emulator_control.c" -o "$pcbin/send_event_c" "${pc_libs[@]}" "$rpath"
+        "$src/c/demo_env.c" "$src/c/emulator_control.c" -o "$pcbin/send_event_c" "${pc_libs[@]}" "$rpath"
     expect "c++ examples/cpp with pkg-config" c++ $strict_cxx "${pc_cflags[@]}" "$src/cpp/send_event.cpp" \
         -o "$pcbin/send_event_cpp" "${pc_libs[@]}" "$rpath"
 }
