@@ -12,19 +12,21 @@ C_LINK_LIB := -L$(RELEASE_DIR) -lcoveo_ua -Wl,-rpath,$(RELEASE_DIR)
 $(C_BUILD_DIR):
 	mkdir -p $@
 
+# What both C examples are built with: the environment's service, the emulator's control API.
+C_DEMO_HELPERS := examples/c/demo_env.c examples/c/demo_env.h examples/c/emulator_control.c \
+	examples/c/emulator_control.h
+
 $(C_BUILD_DIR)/test_c: $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build $(C_BUILD_DIR)
 	$(CC) $(C_STRICT_FLAGS) -DCOVEO_UA_EXPECTED_VERSION='"$(COVEO_UA_VERSION)"' \
 		-Iinclude -Iexamples/c $(C_TEST_SOURCES) -o $@ $(C_LINK_LIB) -pthread
 
-$(C_BUILD_DIR)/send_event: examples/c/send_event.c examples/c/emulator_control.c \
-		examples/c/emulator_control.h include/coveo_ua.h | $(C_BUILD_DIR)
+$(C_BUILD_DIR)/send_event: examples/c/send_event.c $(C_DEMO_HELPERS) include/coveo_ua.h | $(C_BUILD_DIR)
 	$(CC) $(C_STRICT_FLAGS) -Iinclude -Iexamples/c examples/c/send_event.c \
-		examples/c/emulator_control.c -o $@ $(C_LINK_LIB)
+		$(filter %.c,$(C_DEMO_HELPERS)) -o $@ $(C_LINK_LIB)
 
-$(C_BUILD_DIR)/queue_demo: examples/c/queue_demo.c examples/c/emulator_control.c \
-		examples/c/emulator_control.h include/coveo_ua.h | $(C_BUILD_DIR)
+$(C_BUILD_DIR)/queue_demo: examples/c/queue_demo.c $(C_DEMO_HELPERS) include/coveo_ua.h | $(C_BUILD_DIR)
 	$(CC) $(C_STRICT_FLAGS) -Iinclude -Iexamples/c examples/c/queue_demo.c \
-		examples/c/emulator_control.c -o $@ $(C_LINK_LIB)
+		$(filter %.c,$(C_DEMO_HELPERS)) -o $@ $(C_LINK_LIB)
 
 # test-c: test-c-plain, then test-c-valgrind.
 $(eval $(call plain_then_valgrind,test-c,$(C_BUILD_DIR)/test_c))

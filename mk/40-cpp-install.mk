@@ -22,12 +22,12 @@ $(CPP_BUILD_DIR)/test_wrapper: $(CPP_TEST_SOURCES) $(wildcard tests/cpp/*.hpp) $
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c -Iexamples/c $(CPP_TEST_SOURCES) \
 		$(addprefix $(CPP_BUILD_DIR)/,$(notdir $(CPP_TEST_C_SOURCES:.c=.o))) -o $@ $(C_LINK_LIB) -pthread
 
-$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
+$(CPP_BUILD_DIR)/send_event: examples/cpp/send_event.cpp examples/cpp/demo_env.hpp include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude examples/cpp/send_event.cpp -o $@ $(C_LINK_LIB)
 
 # The demo drives the emulator with the C helper, compiled as C.
-$(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/c/emulator_control.c examples/c/emulator_control.h \
-		include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
+$(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/cpp/demo_env.hpp \
+		examples/c/emulator_control.c examples/c/emulator_control.h include/coveo_ua.hpp include/coveo_ua.h | $(CPP_BUILD_DIR)
 	$(CC) $(C_STRICT_FLAGS) -Iexamples/c -c examples/c/emulator_control.c -o $(CPP_BUILD_DIR)/demo_emulator_control.o
 	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Iexamples/c examples/cpp/queue_demo.cpp \
 		$(CPP_BUILD_DIR)/demo_emulator_control.o -o $@ $(C_LINK_LIB)

@@ -11,38 +11,17 @@
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
+check=test-dist
+# shellcheck source=packaging/lib.sh
+. "$repo/packaging/lib.sh"
 : "${VERSION:?set VERSION}"
 [ "$#" -eq 1 ] && [ -f "$1" ] || { echo "usage: VERSION=x.y.z test-dist.sh TARBALL" >&2; exit 2; }
 tarball=$(realpath "$1")
-for tool in cmake pkg-config readelf ldd cc c++ tar curl; do
-    command -v "$tool" >/dev/null || { echo "test-dist: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+needs_tools cmake pkg-config readelf ldd cc c++ tar curl
 
 tmp=$(mktemp -d /tmp/coveo-ua-dist-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 case "$tmp" in "$repo"/*) echo "test-dist: $tmp is inside the checkout" >&2; exit 1 ;; esac
-passed=0
-failed=0
-expect() { # expect DESCRIPTION COMMAND...
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "test-dist: FAIL: $what" >&2
-    fi
-}
-links_to() { [ "$(readlink "$1")" = "$2" ]; }
-dynamic_section() { readelf -d "$1" 2>/dev/null || true; }
-has_soname() { grep -q "SONAME.*\[$2\]" <<<"$(dynamic_section "$1")"; }
-no_checkout_path() { ! grep -qF "$repo" <<<"$(dynamic_section "$1")"; }
-loads_from() { grep -qF "$2" <<<"$(ldd "$1")"; }
-configure() { # configure BUILD_DIR EXPECTED_LOG_LINE CMAKE_ARGS...
-    local dir=$1 line=$2
-    shift 2
-    cmake -S "$src/cmake" -B "$dir" "$@" >"$dir.log" 2>&1 && grep -q "$line" "$dir.log" || { cat "$dir.log"; false; }
-}
 # Runs a program beside the tarball's emulator (with the event-log check
 # when a marker is given).
 on_emulator() { UA_EMULATOR_BIN=$root/bin/ua-emulator "$repo/scripts/with-emulator.sh" "$@"; }
@@ -115,7 +94,7 @@ echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cc|c++ STRICT_FLAGS ${pc_cflag
         "$src/version_check.c" -o "$pcbin/version_check" "${pc_libs[@]}" "$rpath"
     expect "cc hello.c with pkg-config" cc $strict_c "${pc_cflags[@]}" "$src/cmake/hello.c" -o "$pcbin/hello" "${pc_libs[@]}" "$rpath"
     expect "cc examples/c with pkg-config" cc $strict_c "${pc_cflags[@]}" -I"$src/c" "$src/c/send_event.c" \
-        "$src/c/emulator_control.c" -o "$pcbin/send_event_c" "${pc_libs[@]}" "$rpath"
+        "$src/c/demo_env.c" "$src/c/emulator_control.c" -o "$pcbin/send_event_c" "${pc_libs[@]}" "$rpath"
     expect "c++ examples/cpp with pkg-config" c++ $strict_cxx "${pc_cflags[@]}" "$src/cpp/send_event.cpp" \
         -o "$pcbin/send_event_cpp" "${pc_libs[@]}" "$rpath"
 }
@@ -123,11 +102,7 @@ echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cc|c++ STRICT_FLAGS ${pc_cflag
 # 2. CMake: the package, then pkg-config through pkg_check_modules.
 echo "test-dist: cmake -S $src/cmake -B $tmp/build-cmake -DCMAKE_PREFIX_PATH=$root -DCMAKE_BUILD_TYPE=Release"
 echo "test-dist: PKG_CONFIG_PATH=$PKG_CONFIG_PATH cmake -S $src/cmake -B $tmp/build-pc -DCOVEO_UA_USE_PKG_CONFIG=ON"
-expect "configure with the CMake package" configure "$tmp/build-cmake" 'found by its CMake package' \
-    -DCMAKE_PREFIX_PATH="$root" -DCMAKE_BUILD_TYPE=Release
-expect "build with the CMake package" cmake --build "$tmp/build-cmake" -j 2
-expect "configure with pkg-config" configure "$tmp/build-pc" 'found by pkg-config' -DCOVEO_UA_USE_PKG_CONFIG=ON
-expect "build with pkg-config" cmake --build "$tmp/build-pc" -j 2
+build_cmake_example "$src/cmake" "$tmp" "$root"
 
 shared=("$pcbin/version_check" "$pcbin/hello" "$pcbin/send_event_c" "$pcbin/send_event_cpp"
     "$tmp/build-cmake/hello" "$tmp/build-cmake/send_event_cpp" "$tmp/build-pc/hello" "$tmp/build-pc/send_event_cpp")
@@ -144,5 +119,4 @@ for p in "$pcbin/send_event_c" "$pcbin/send_event_cpp" "$tmp/build-cmake/send_ev
     expect "$p runs against the emulator" on_emulator_quietly "$p"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

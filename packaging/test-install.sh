@@ -8,43 +8,17 @@ set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo"
+check=test-install
+# shellcheck source=packaging/lib.sh
+. "$repo/packaging/lib.sh"
 : "${VERSION:?set VERSION}"
 make=${MAKE:-make}
-for tool in cmake pkg-config readelf cc c++; do
-    command -v "$tool" >/dev/null || { echo "test-install: $tool is missing (scripts/install-deps.sh)" >&2; exit 1; }
-done
+needs_tools cmake pkg-config readelf cc c++
 
 tmp=$(mktemp -d /tmp/coveo-ua-install-test.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 prefix=$tmp/prefix
 lib=$prefix/lib
-passed=0
-failed=0
-
-# expect DESCRIPTION COMMAND...: runs COMMAND, counts it, says what failed.
-expect() {
-    local what=$1
-    shift
-    if "$@"; then
-        passed=$((passed + 1))
-    else
-        failed=$((failed + 1))
-        echo "test-install: FAIL: $what" >&2
-    fi
-}
-# Outputs are captured first: `cmd | grep -q` would fail under pipefail when
-# grep stops reading early and cmd dies of SIGPIPE.
-links_to() { [ "$(readlink "$1")" = "$2" ]; }
-dynamic_section() { readelf -d "$1" 2>/dev/null || true; }
-has_soname() { grep -q "SONAME.*\[$2\]" <<<"$(dynamic_section "$1")"; }
-needs() { grep -q "NEEDED.*\[$2\]" <<<"$(dynamic_section "$1")"; }
-is_static() { [ -x "$1" ] && ! grep -q 'libcoveo_ua' <<<"$(dynamic_section "$1")"; }
-loads_from() { grep -qF "$2" <<<"$(ldd "$1")"; }
-configure() { # configure BUILD_DIR EXPECTED_LOG_LINE CMAKE_ARGS...
-    local dir=$1 line=$2
-    shift 2
-    cmake -S examples/cmake -B "$dir" "$@" >"$dir.log" 2>&1 && grep -q "$line" "$dir.log" || { cat "$dir.log"; false; }
-}
 
 expect "make install" "$make" --no-print-directory install PREFIX="$prefix"
 
@@ -60,11 +34,7 @@ export PKG_CONFIG_PATH=$lib/pkgconfig
 expect "pkg-config --modversion is $VERSION" test "$(pkg-config --modversion coveo_ua)" = "$VERSION"
 
 # 1. CMake package (shared and static), 2. pkg-config only.
-expect "configure with the CMake package" configure "$tmp/build-cmake" 'found by its CMake package' \
-    -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_BUILD_TYPE=Release
-expect "build with the CMake package" cmake --build "$tmp/build-cmake" -j 2
-expect "configure with pkg-config" configure "$tmp/build-pc" 'found by pkg-config' -DCOVEO_UA_USE_PKG_CONFIG=ON
-expect "build with pkg-config" cmake --build "$tmp/build-pc" -j 2
+build_cmake_example examples/cmake "$tmp" "$prefix"
 # The version file: 0.1 (and no version) match; 99 and, while at 0.x, 0.0 do not.
 mkdir -p "$tmp/version-check"
 cat >"$tmp/version-check/CMakeLists.txt" <<'CMAKE'
@@ -102,5 +72,4 @@ for p in "$tmp/build-cmake/hello" "$tmp/build-cmake/send_event_cpp" "$tmp/build-
     expect "$p runs against the emulator" scripts/with-emulator.sh "$p"
 done
 
-echo "$passed passed, $failed failed"
-[ "$failed" -eq 0 ]
+summary

@@ -34,16 +34,13 @@ func NewClient(opts Options) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	copts, err := newCOptions()
+	copts, err := opts.cOptions(ms)
 	if err != nil {
 		return nil, err
 	}
 	// ua_client_new copies the options, so they go once it has run, whatever
 	// the outcome.
 	defer freeCOptions(copts)
-	if err := opts.apply(copts, ms); err != nil {
-		return nil, err
-	}
 	var handle *C.ua_client
 	if err := optionsError(copts, C.ua_client_new(copts, &handle)); err != nil {
 		return nil, err

@@ -26,29 +26,17 @@ func TestSharedClientAcrossGoroutines(t *testing.T) {
 	}
 	var mu sync.Mutex
 	results := map[string]sent{}
-	var errs []error
-	var wg sync.WaitGroup
-	for g := 0; g < goroutines; g++ {
-		wg.Add(1)
-		go func(g int) {
-			defer wg.Done()
-			for i := 0; i < perGoroutine; i++ {
-				value := fmt.Sprintf("g%d-e%d", g, i)
-				res, err := c.SendCustom(context.Background(), customEvent(value))
-				mu.Lock()
-				if err != nil {
-					errs = append(errs, fmt.Errorf("%s: %w", value, err))
-				} else {
-					results[value] = sent{res.VisitorID, res.Attempts}
-				}
-				mu.Unlock()
-			}
-		}(g)
-	}
-	wg.Wait()
-	for _, err := range errs {
-		t.Error(err)
-	}
+	inGoroutines(t, goroutines, perGoroutine, func(g, i int, report func(error)) {
+		value := fmt.Sprintf("g%d-e%d", g, i)
+		res, err := c.SendCustom(context.Background(), customEvent(value))
+		if err != nil {
+			report(fmt.Errorf("%s: %w", value, err))
+			return
+		}
+		mu.Lock()
+		results[value] = sent{res.VisitorID, res.Attempts}
+		mu.Unlock()
+	})
 	if t.Failed() {
 		t.FailNow()
 	}

@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"os"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -34,16 +33,9 @@ func sendWithThrowawayClient(value string) error {
 	return err
 }
 
-// Sends race with a collector that runs non-stop, on throwaway clients (left
-// to their finalizers) and on a shared one; every event must arrive once.
-func TestSendsUnderConstantGC(t *testing.T) {
-	resetEmulator(t)
-	rounds := gcStressRounds()
-	// Slow answers widen the window in which a finalizer could free a handle
-	// that C is still using.
-	addFault(t, map[string]any{"count": 0, "delay_ms": 5})
-	shared := newTestClient(t, nil)
-
+// underConstantGC is inGoroutines while a collector runs non-stop.
+func underConstantGC(t *testing.T, workers, rounds int, round func(w, i int, report func(error))) {
+	t.Helper()
 	stop := make(chan struct{})
 	collectorDone := make(chan struct{})
 	go func() {
@@ -58,30 +50,32 @@ func TestSendsUnderConstantGC(t *testing.T) {
 		}
 	}()
 
+	defer func() {
+		close(stop)
+		<-collectorDone
+	}()
+	inGoroutines(t, workers, rounds, round)
+}
+
+// Sends race with a collector that runs non-stop, on throwaway clients (left
+// to their finalizers) and on a shared one; every event must arrive once.
+func TestSendsUnderConstantGC(t *testing.T) {
+	resetEmulator(t)
+	rounds := gcStressRounds()
+	// Slow answers widen the window in which a finalizer could free a handle
+	// that C is still using.
+	addFault(t, map[string]any{"count": 0, "delay_ms": 5})
+	shared := newTestClient(t, nil)
+
 	const workers = 4
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds*2)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < rounds; i++ {
-				if err := sendWithThrowawayClient(fmt.Sprintf("gc-own-%d-%d", w, i)); err != nil {
-					errs <- err
-				}
-				if _, err := shared.SendCustom(context.Background(), customEvent(fmt.Sprintf("gc-shared-%d-%d", w, i))); err != nil {
-					errs <- err
-				}
-			}
-		}(w)
-	}
-	wg.Wait()
-	close(stop)
-	<-collectorDone
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+	underConstantGC(t, workers, rounds, func(w, i int, report func(error)) {
+		if err := sendWithThrowawayClient(fmt.Sprintf("gc-own-%d-%d", w, i)); err != nil {
+			report(err)
+		}
+		if _, err := shared.SendCustom(context.Background(), customEvent(fmt.Sprintf("gc-shared-%d-%d", w, i))); err != nil {
+			report(err)
+		}
+	})
 	// Let the finalizers of the throwaway clients run (bounded).
 	for i := 0; i < 5; i++ {
 		runtime.GC()
@@ -123,57 +117,29 @@ func TestSendsUnderConstantGCThroughQueues(t *testing.T) {
 	shared := newTestQueue(t, opts)
 	hooksBefore := liveHooks.Load()
 
-	stop := make(chan struct{})
-	collectorDone := make(chan struct{})
-	go func() {
-		defer close(collectorDone)
-		for {
-			select {
-			case <-stop:
-				return
-			default:
-				runtime.GC()
+	const workers = 2
+	underConstantGC(t, workers, rounds, func(w, i int, report func(error)) {
+		bad := map[string]any{"eventValue": "no-type", "language": "en"}
+		throwaway := testQueueOptions()
+		opts(&throwaway)
+		q, err := NewQueue(throwaway)
+		if err != nil {
+			report(err)
+			return
+		}
+		// Dropped without Close: only KeepAlive keeps the finalizer
+		// from freeing the queue under these calls.
+		for _, ev := range []any{customEvent(fmt.Sprintf("gcq-own-%d-%d", w, i)), bad} {
+			if err := q.EnqueueCustom(ev); err != nil {
+				report(err)
 			}
 		}
-	}()
-	const workers = 2
-	var wg sync.WaitGroup
-	errs := make(chan error, workers*rounds*4)
-	for w := 0; w < workers; w++ {
-		wg.Add(1)
-		go func(w int) {
-			defer wg.Done()
-			for i := 0; i < rounds; i++ {
-				bad := map[string]any{"eventValue": "no-type", "language": "en"}
-				throwaway := testQueueOptions()
-				opts(&throwaway)
-				q, err := NewQueue(throwaway)
-				if err != nil {
-					errs <- err
-					continue
-				}
-				// Dropped without Close: only KeepAlive keeps the finalizer
-				// from freeing the queue under these calls.
-				for _, ev := range []any{customEvent(fmt.Sprintf("gcq-own-%d-%d", w, i)), bad} {
-					if err := q.EnqueueCustom(ev); err != nil {
-						errs <- err
-					}
-				}
-				for _, ev := range []any{customEvent(fmt.Sprintf("gcq-shared-%d-%d", w, i)), bad} {
-					if err := shared.EnqueueCustom(ev); err != nil {
-						errs <- err
-					}
-				}
+		for _, ev := range []any{customEvent(fmt.Sprintf("gcq-shared-%d-%d", w, i)), bad} {
+			if err := shared.EnqueueCustom(ev); err != nil {
+				report(err)
 			}
-		}(w)
-	}
-	wg.Wait()
-	close(stop)
-	<-collectorDone
-	close(errs)
-	for err := range errs {
-		t.Error(err)
-	}
+		}
+	})
 	flushed(t, shared)
 
 	// The finalizers free the throwaway queues on goroutines of their own,

@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -241,6 +242,34 @@ func newTestClient(t testing.TB, edit func(*Options)) *Client {
 	}
 	t.Cleanup(func() { _ = c.Close() })
 	return c
+}
+
+// inGoroutines runs round(g, i) for i < rounds on each of goroutines
+// goroutines g, waits for them all, then fails t with every error a round
+// passed to report (which any goroutine may call).
+func inGoroutines(t testing.TB, goroutines, rounds int, round func(g, i int, report func(error))) {
+	t.Helper()
+	var mu sync.Mutex
+	var errs []error
+	report := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	var wg sync.WaitGroup
+	for g := 0; g < goroutines; g++ {
+		wg.Add(1)
+		go func(g int) {
+			defer wg.Done()
+			for i := 0; i < rounds; i++ {
+				round(g, i, report)
+			}
+		}(g)
+	}
+	wg.Wait()
+	for _, err := range errs {
+		t.Error(err)
+	}
 }
 
 // Valid events of each kind.

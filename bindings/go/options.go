@@ -80,6 +80,21 @@ func freeCOptions(opts *C.ua_options) {
 	liveCOptions.Add(-1)
 }
 
+// cOptions makes the library's options with o handed to them (ms from
+// check). The caller frees them with freeCOptions; on an error there is
+// nothing to free.
+func (o *Options) cOptions(ms cMillis) (*C.ua_options, error) {
+	copts, err := newCOptions()
+	if err != nil {
+		return nil, err
+	}
+	if err := o.apply(copts, ms); err != nil {
+		freeCOptions(copts)
+		return nil, err
+	}
+	return copts, nil
+}
+
 // cMillis holds the durations of Options as the library's milliseconds.
 type cMillis struct {
 	timeout, deadline, backoffBase, backoffMax uint32

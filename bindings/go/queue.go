@@ -84,15 +84,12 @@ func NewQueue(opts QueueOptions) (*Queue, error) {
 	if err != nil {
 		return nil, err
 	}
-	copts, err := newCOptions()
+	copts, err := opts.Options.cOptions(ms)
 	if err != nil {
 		return nil, err
 	}
 	// ua_queue_new copies the options, so they go once it has run.
 	defer freeCOptions(copts)
-	if err := opts.Options.apply(copts, ms); err != nil {
-		return nil, err
-	}
 	if err := opts.applyQueue(copts, qms); err != nil {
 		return nil, err
 	}

@@ -13,9 +13,10 @@ Everything else (name, version, packages) is in pyproject.toml.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
-from typing import Tuple
+from typing import Any, Callable, Tuple
 
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
@@ -26,13 +27,20 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 CRATE_MANIFEST = os.path.join(HERE, "..", "..", "Cargo.toml")
 
 
-def library_file_name() -> str:
-    """The platform's file name of the library (as coveo_ua._library expects)."""
-    if sys.platform == "darwin":
-        return "libcoveo_ua.dylib"
-    if sys.platform == "win32":
-        return "coveo_ua.dll"
-    return "libcoveo_ua.so"
+def _library_module() -> Any:
+    """coveo_ua._library, the module that looks for the library, read from its
+    file: importing the package would try to load the library being built."""
+    path = os.path.join(HERE, "src", "coveo_ua", "_library.py")
+    spec = importlib.util.spec_from_file_location("_coveo_ua_library_for_setup", path)
+    if spec is None or spec.loader is None:
+        raise RuntimeError(f"coveo-ua: cannot read {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+#: The platform's file name of the library, the one coveo_ua._library looks for.
+library_file_name: Callable[[], str] = _library_module().library_file_name
 
 
 class build_rust_plain_library(build_rust):

@@ -6,18 +6,6 @@ use common::*;
 use serde_json::json;
 use std::io::ErrorKind;
 
-const CUSTOM: &str = "/rest/ua/v15/analytics/custom";
-
-/// Sends a valid custom event on `c` without reading the answer.
-fn send_event(c: &mut Client) {
-    let auth = format!("Bearer {TOKEN}");
-    let h = [
-        ("Content-Type", "application/json"),
-        ("Authorization", auth.as_str()),
-    ];
-    c.send("POST", CUSTOM, &h, custom_event().to_string().as_bytes());
-}
-
 #[test]
 fn respond_with_json_error_then_back_to_normal() {
     let emu = Emulator::start(&[]);

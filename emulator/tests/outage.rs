@@ -9,8 +9,6 @@ use std::io::ErrorKind;
 use std::net::TcpStream;
 use std::time::{Duration, Instant};
 
-const CUSTOM: &str = "/rest/ua/v15/analytics/custom";
-
 /// Asks for a window; returns the answer once the emulator has closed the
 /// asking connection, which it does only after the listener is closed.
 fn start_outage(emu: &Emulator, body: serde_json::Value) -> Resp {
@@ -45,15 +43,6 @@ fn wait_listening(addr: &str) -> Instant {
         assert!(Instant::now() < deadline, "{addr} never listened again");
         std::thread::sleep(Duration::from_millis(10));
     }
-}
-
-fn send_event(c: &mut Client) {
-    let auth = format!("Bearer {TOKEN}");
-    let h = [
-        ("Content-Type", "application/json"),
-        ("Authorization", auth.as_str()),
-    ];
-    c.send("POST", CUSTOM, &h, custom_event().to_string().as_bytes());
 }
 
 #[test]

@@ -3,13 +3,14 @@
  * microseconds while the service answers slowly, an outage ridden out, the
  * counters, and an event the service refuses told to the failure callback.
  *
- * Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
- * sets them for a local ua-emulator). The slow answers and the outage are
- * staged with the emulator's control API (emulator_control.h); with the real
- * service you would not have those calls, only the ua_* ones. The emulator is
- * put back as it was (no latency, no fault rules) before the program ends.
+ * Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (demo_env.h;
+ * `make demo` sets them for a local ua-emulator). The slow answers and the
+ * outage are staged with the emulator's control API (emulator_control.h);
+ * with the real service you would not have those calls, only the ua_* ones.
+ * The emulator is put back as it was (no latency, no fault rules) before the
+ * program ends.
  *
- * Build: cc -std=c99 queue_demo.c emulator_control.c -lcoveo_ua
+ * Build: cc -std=c99 queue_demo.c demo_env.c emulator_control.c -lcoveo_ua
  */
 #define _POSIX_C_SOURCE 200809L
 
@@ -19,6 +20,7 @@
 
 #include <coveo_ua.h>
 
+#include "demo_env.h"
 #include "emulator_control.h"
 
 #define EVENT "{\"eventType\":\"demo\",\"eventValue\":\"queue_demo.c\",\"language\":\"en\"}"
@@ -88,24 +90,14 @@ static void expect(int ok, const char *what)
     }
 }
 
-static ua_queue *new_queue(const char *token, const char *org)
+static ua_queue *new_queue(const demo_env *env)
 {
-    ua_options *options = ua_options_new();
+    ua_options *options = demo_options(env, env->token);
     ua_queue *queue = NULL;
-    ua_code code = UA_OK;
-
-    if (options == NULL)
-        exit(EXIT_FAILURE);
-    if (code == UA_OK)
-        code = ua_options_set_endpoint(options, endpoint);
-    if (code == UA_OK)
-        code = ua_options_set_token(options, token);
-    if (code == UA_OK && org != NULL)
-        code = ua_options_set_org(options, org);
     /* Off so that the service itself refuses the bad event of step 3 (with
      * checks on, ua_queue_enqueue would refuse it at once instead). */
-    if (code == UA_OK)
-        code = ua_options_set_local_checks(options, false);
+    ua_code code = ua_options_set_local_checks(options, false);
+
     /* Short pauses so the outage of step 2 is probed often in a short demo. */
     if (code == UA_OK)
         code = ua_options_set_queue_backoff_ms(options, 250, 500);
@@ -155,20 +147,15 @@ static void print_counters(const ua_queue *queue)
 
 int main(void)
 {
-    const char *token = getenv("UA_TOKEN");
-    const char *org = getenv("UA_ORG");
+    const demo_env env = demo_env_read();
     ua_queue *queue;
     double took, start;
     uint64_t attempts_before;
 
-    endpoint = getenv("UA_ENDPOINT");
-    if (endpoint == NULL || token == NULL) {
-        fprintf(stderr, "set UA_ENDPOINT and UA_TOKEN (make demo does)\n");
-        return EXIT_FAILURE;
-    }
+    endpoint = env.endpoint;
     atexit(restore_emulator);
     printf("coveo-ua %s queue demo (C), endpoint %s\n", ua_version(), endpoint);
-    queue = new_queue(token, org);
+    queue = new_queue(&env);
 
     printf("== %d events while every answer takes 200 ms\n", SLOW_EVENTS);
     set_latency(200);

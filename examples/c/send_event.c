@@ -2,18 +2,19 @@
  * send_event.c: send a usage analytics event from C with coveo-ua, then see
  * how each kind of failure is reported.
  *
- * Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
- * sets them for a local ua-emulator). The failures are staged with the
- * emulator's fault injection (emulator_control.h); with the real service you
- * would not have those calls, only the ua_* ones.
+ * Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (demo_env.h;
+ * `make demo` sets them for a local ua-emulator). The failures are staged
+ * with the emulator's fault injection (emulator_control.h); with the real
+ * service you would not have those calls, only the ua_* ones.
  *
- * Build: cc -std=c99 send_event.c emulator_control.c -lcoveo_ua
+ * Build: cc -std=c99 send_event.c demo_env.c emulator_control.c -lcoveo_ua
  */
 #include <stdio.h>
 #include <stdlib.h>
 
 #include <coveo_ua.h>
 
+#include "demo_env.h"
 #include "emulator_control.h"
 
 static const char *const CUSTOM_EVENT =
@@ -21,23 +22,13 @@ static const char *const CUSTOM_EVENT =
 
 static int surprises; /* steps whose outcome was not the expected one */
 
-/* A client for `token`; exits if the settings are refused. */
-static ua_client *new_client(const char *endpoint, const char *token, const char *org)
+/* A client of the service `env` names, with `token`; exits if the settings are refused. */
+static ua_client *new_client(const demo_env *env, const char *token)
 {
-    ua_options *options = ua_options_new();
+    ua_options *options = demo_options(env, token);
     ua_client *client = NULL;
-    ua_code code = UA_OK;
+    ua_code code = ua_options_set_max_retries(options, 2); /* 3 attempts at most */
 
-    if (options == NULL)
-        exit(EXIT_FAILURE);
-    if (code == UA_OK)
-        code = ua_options_set_endpoint(options, endpoint);
-    if (code == UA_OK)
-        code = ua_options_set_token(options, token);
-    if (code == UA_OK && org != NULL)
-        code = ua_options_set_org(options, org);
-    if (code == UA_OK)
-        code = ua_options_set_max_retries(options, 2); /* 3 attempts at most */
     if (code == UA_OK)
         code = ua_options_set_retry_backoff_ms(options, 50, 500);
     if (code == UA_OK)
@@ -76,18 +67,13 @@ static void send_and_report(const ua_client *client, const char *step, const cha
 
 int main(void)
 {
-    const char *endpoint = getenv("UA_ENDPOINT");
-    const char *token = getenv("UA_TOKEN");
-    const char *org = getenv("UA_ORG");
+    const demo_env env = demo_env_read();
+    const char *endpoint = env.endpoint;
     ua_client *client, *wrong_key_client;
 
-    if (endpoint == NULL || token == NULL) {
-        fprintf(stderr, "set UA_ENDPOINT and UA_TOKEN (make demo does)\n");
-        return EXIT_FAILURE;
-    }
     printf("coveo-ua %s, endpoint %s\n", ua_version(), endpoint);
-    client = new_client(endpoint, token, org);
-    wrong_key_client = new_client(endpoint, "xx-not-a-valid-key", org);
+    client = new_client(&env, env.token);
+    wrong_key_client = new_client(&env, "xx-not-a-valid-key");
 
     send_and_report(client, "an accepted event", CUSTOM_EVENT, UA_OK);
 

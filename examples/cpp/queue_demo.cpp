@@ -3,11 +3,12 @@
 // outage ridden out, the counters, and an event the service refuses told to
 // a lambda.
 //
-// Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
-// sets them for a local ua-emulator). The slow answers and the outage are
-// staged with the emulator's control API (examples/c/emulator_control.h);
-// with the real service you would not have those calls. The emulator is put
-// back as it was (no latency, no fault rules) before the program ends.
+// Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (demo_env.hpp;
+// `make demo` sets them for a local ua-emulator). The slow answers and the
+// outage are staged with the emulator's control API
+// (examples/c/emulator_control.h); with the real service you would not have
+// those calls. The emulator is put back as it was (no latency, no fault
+// rules) before the program ends.
 //
 // Build: cc -c emulator_control.c && g++ -std=c++17 queue_demo.cpp emulator_control.o -lcoveo_ua
 #include <coveo_ua.hpp>
@@ -19,10 +20,12 @@
 #include <iomanip>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
 
+#include "demo_env.hpp"
 #include "emulator_control.h"
 
 namespace ua = coveo::ua;
@@ -34,11 +37,6 @@ constexpr const char *kEvent = R"({"eventType":"demo","eventValue":"queue_demo.c
 constexpr int kSlowEvents = 40;
 constexpr int kOutageEvents = 20;
 constexpr std::chrono::seconds kFlush{10};
-
-std::string env_or_empty(const char *name) {
-    const char *value = std::getenv(name);
-    return value != nullptr ? value : "";
-}
 
 double seconds_since(Clock::time_point start) {
     return std::chrono::duration<double>(Clock::now() - start).count();
@@ -82,13 +80,12 @@ std::chrono::duration<double, std::micro> enqueue_events(ua::Queue &queue, int c
     return Clock::now() - start;
 }
 
-int run(const std::string &endpoint, const std::string &token, const std::string &org) {
+int run(const DemoEnv &env) {
+    const std::string &endpoint = env.endpoint;
     std::atomic<int> failures{0};
     std::mutex print;  // the callbacks print from the queue's threads
 
-    ua::Options options;
-    options.endpoint(endpoint).token(token);
-    if (!org.empty()) options.org(org);
+    ua::Options options = env.options();
     // Off so that the service itself refuses the bad event of step 3 (with
     // checks on, enqueue would throw at once instead).
     options.local_checks(false);
@@ -155,18 +152,13 @@ int run(const std::string &endpoint, const std::string &token, const std::string
 }  // namespace
 
 int main() {
-    const std::string endpoint = env_or_empty("UA_ENDPOINT");
-    const std::string token = env_or_empty("UA_TOKEN");
-    const std::string org = env_or_empty("UA_ORG");
-    if (endpoint.empty() || token.empty()) {
-        std::cerr << "set UA_ENDPOINT and UA_TOKEN (make demo does)\n";
-        return EXIT_FAILURE;
-    }
+    const std::optional<DemoEnv> env = read_demo_env();
+    if (!env) return EXIT_FAILURE;
     std::cout << std::fixed << std::setprecision(1);
-    std::cout << "coveo-ua " << ua::version() << " queue demo (C++), endpoint " << endpoint << "\n";
-    const EmulatorRestorer restore(endpoint);
+    std::cout << "coveo-ua " << ua::version() << " queue demo (C++), endpoint " << env->endpoint << "\n";
+    const EmulatorRestorer restore(env->endpoint);
     try {
-        return run(endpoint, token, org);
+        return run(*env);
     } catch (const ua::Error &e) {  // a refused option or event
         std::cerr << e.what() << "\n";
         return EXIT_FAILURE;

@@ -1,24 +1,22 @@
 // send_event.cpp: send usage analytics events (one, then a search batch) from
 // C++ with coveo-ua, and catch the errors a send or an option can raise.
 //
-// Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (`make demo`
-// sets them for a local ua-emulator).
+// Reads UA_ENDPOINT, UA_TOKEN and UA_ORG from the environment (demo_env.hpp;
+// `make demo` sets them for a local ua-emulator).
 //
 // Build: g++ -std=c++17 send_event.cpp -lcoveo_ua
 #include <coveo_ua.hpp>
 
 #include <cstdlib>
 #include <iostream>
+#include <optional>
 #include <string>
+
+#include "demo_env.hpp"
 
 namespace ua = coveo::ua;
 
 namespace {
-
-std::string env_or_empty(const char *name) {
-    const char *value = std::getenv(name);
-    return value != nullptr ? value : "";
-}
 
 // Prints everything an Error carries.
 void print_error(const ua::Error &e) {
@@ -31,18 +29,12 @@ void print_error(const ua::Error &e) {
 }  // namespace
 
 int main() {
-    const std::string endpoint = env_or_empty("UA_ENDPOINT");
-    const std::string token = env_or_empty("UA_TOKEN");
-    const std::string org = env_or_empty("UA_ORG");
-    if (endpoint.empty() || token.empty()) {
-        std::cerr << "set UA_ENDPOINT and UA_TOKEN (make demo does)\n";
-        return EXIT_FAILURE;
-    }
-    std::cout << "coveo-ua " << ua::version() << " (C++), endpoint " << endpoint << "\n";
+    const std::optional<DemoEnv> env = read_demo_env();
+    if (!env) return EXIT_FAILURE;
+    std::cout << "coveo-ua " << ua::version() << " (C++), endpoint " << env->endpoint << "\n";
 
-    ua::Options options;
-    options.endpoint(endpoint).token(token).max_retries(2).retry_backoff_ms(50, 500);
-    if (!org.empty()) options.org(org);
+    ua::Options options = env->options();
+    options.max_retries(2).retry_backoff_ms(50, 500);
     const ua::Client client(options);  // copies the options; share it between threads
 
     int surprises = 0;
@@ -99,7 +91,7 @@ int main() {
 
     std::cout << "== a token the service does not know\n";
     try {
-        const ua::Client wrong_key(ua::Options().endpoint(endpoint).token("xx-not-a-valid-key"));
+        const ua::Client wrong_key(ua::Options().endpoint(env->endpoint).token("xx-not-a-valid-key"));
         wrong_key.send(ua::EventKind::Custom, R"({"eventType":"demo","eventValue":"v","language":"en"})");
         ++surprises;
     } catch (const ua::Error &e) {

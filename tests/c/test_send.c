@@ -37,14 +37,37 @@ static void check_result(const char *file, int line, ua_result *result, ua_code 
 #define CHECK_RESULT(result, returned, code, status, type, attempts) \
     check_result(__FILE__, __LINE__, result, returned, code, status, type, attempts)
 
+/*
+ * Sends `json` as `kind` with `client`, checks the outcome as check_result
+ * does and that the message holds each of the NULL-terminated `needles`,
+ * then frees the result.
+ */
+static void send_json_and_check(const char *file, int line, ua_client *client, ua_event_kind kind,
+                                const char *json, ua_code code, int status, const char *type,
+                                unsigned attempts, const char *const *needles)
+{
+    ua_result *result = NULL;
+    ua_code returned = ua_send_event(client, kind, json, &result);
+    size_t i;
+
+    check_result(file, line, result, returned, code, status, type, attempts);
+    for (i = 0; needles[i] != NULL; i++)
+        th_check_contains(file, line, "ua_result_message(result)", ua_result_message(result), needles[i]);
+    ua_result_free(result);
+}
+/* The words after `attempts` are what the message must contain (one at least). */
+#define SEND_JSON_AND_CHECK(client, kind, json, code, status, type, attempts, ...)          \
+    send_json_and_check(__FILE__, __LINE__, client, kind, json, code, status, type, attempts, \
+                        (const char *const[]){__VA_ARGS__, NULL})
+
 /* Sends CUSTOM_EVENT with `client`, checks the outcome, frees the result. */
 static void send_and_check(const char *file, int line, ua_client *client, ua_code code,
                            int status, const char *type, unsigned attempts)
 {
-    ua_result *result = NULL;
-    ua_code returned = ua_send_event(client, UA_EVENT_CUSTOM, CUSTOM_EVENT, &result);
-    check_result(file, line, result, returned, code, status, type, attempts);
-    ua_result_free(result);
+    static const char *const no_needles[] = {NULL};
+
+    send_json_and_check(file, line, client, UA_EVENT_CUSTOM, CUSTOM_EVENT, code, status, type, attempts,
+                        no_needles);
 }
 #define SEND_AND_CHECK(client, code, status, type, attempts) \
     send_and_check(__FILE__, __LINE__, client, code, status, type, attempts)
@@ -151,21 +174,13 @@ static void org_parameter_serves_token_without_org(void)
 static void missing_field_found_before_sending(void)
 {
     ua_client *client = test_client(TEST_TOKEN, 0);
-    ua_result *result = NULL;
-    ua_code code;
 
     reset_emulator();
-    code = ua_send_event(client, UA_EVENT_CUSTOM, "{\"eventValue\":\"v\",\"language\":\"en\"}", &result);
-    CHECK_RESULT(result, code, UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
-    CHECK_CONTAINS(ua_result_message(result), "eventType");
-    ua_result_free(result);
-
+    SEND_JSON_AND_CHECK(client, UA_EVENT_CUSTOM, "{\"eventValue\":\"v\",\"language\":\"en\"}",
+                        UA_MISSING_PARAMETER, 0, "MissingParameter", 0, "eventType");
     /* A null value counts as absent. */
-    code = ua_send_event(client, UA_EVENT_VIEW, "{\"location\":null}", &result);
-    CHECK_RESULT(result, code, UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
-    CHECK_CONTAINS(ua_result_message(result), "location");
-    ua_result_free(result);
-
+    SEND_JSON_AND_CHECK(client, UA_EVENT_VIEW, "{\"location\":null}",
+                        UA_MISSING_PARAMETER, 0, "MissingParameter", 0, "location");
     CHECK_INT(emu_count_events(test_emulator.endpoint), 0);
     ua_client_free(client);
 }
@@ -174,16 +189,12 @@ static void missing_field_reported_by_the_service(void)
 {
     ua_options *options = test_options(TEST_TOKEN, 0);
     ua_client *client = NULL;
-    ua_result *result = NULL;
-    ua_code code;
 
     reset_emulator();
     CHECK_CODE(ua_options_set_local_checks(options, false), UA_OK);
     CHECK_CODE(ua_client_new(options, &client), UA_OK);
-    code = ua_send_event(client, UA_EVENT_CUSTOM, "{\"eventValue\":\"v\",\"language\":\"en\"}", &result);
-    CHECK_RESULT(result, code, UA_MISSING_PARAMETER, 400, "MissingParameter", 1);
-    CHECK_CONTAINS(ua_result_message(result), "eventType");
-    ua_result_free(result);
+    SEND_JSON_AND_CHECK(client, UA_EVENT_CUSTOM, "{\"eventValue\":\"v\",\"language\":\"en\"}",
+                        UA_MISSING_PARAMETER, 400, "MissingParameter", 1, "eventType");
     ua_client_free(client);
     ua_options_free(options);
 }
@@ -191,22 +202,13 @@ static void missing_field_reported_by_the_service(void)
 static void invalid_json_and_wrong_type_found_before_sending(void)
 {
     ua_client *client = test_client(TEST_TOKEN, 0);
-    ua_result *result = NULL;
-    ua_code code;
 
     reset_emulator();
-    code = ua_send_event(client, UA_EVENT_CUSTOM, "{\"eventType\":\"a\",\n \"eventValue\" \"b\"}", &result);
-    CHECK_RESULT(result, code, UA_INVALID_JSON, 0, "InvalidJson", 0);
-    CHECK_CONTAINS(ua_result_message(result), "line 2");
-    CHECK_CONTAINS(ua_result_message(result), "column");
-    ua_result_free(result);
-
-    code = ua_send_event(client, UA_EVENT_CUSTOM,
-                         "{\"eventType\":\"a\",\"eventValue\":\"b\",\"language\":\"en\",\"outcome\":\"good\"}",
-                         &result);
-    CHECK_RESULT(result, code, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
-    CHECK_CONTAINS(ua_result_message(result), "outcome");
-    ua_result_free(result);
+    SEND_JSON_AND_CHECK(client, UA_EVENT_CUSTOM, "{\"eventType\":\"a\",\n \"eventValue\" \"b\"}",
+                        UA_INVALID_JSON, 0, "InvalidJson", 0, "line 2", "column");
+    SEND_JSON_AND_CHECK(client, UA_EVENT_CUSTOM,
+                        "{\"eventType\":\"a\",\"eventValue\":\"b\",\"language\":\"en\",\"outcome\":\"good\"}",
+                        UA_INVALID_OBJECT, 0, "InvalidObject", 0, "outcome");
     CHECK_INT(emu_count_events(test_emulator.endpoint), 0);
     ua_client_free(client);
 }
@@ -425,33 +427,37 @@ static void connection_failed_on_broken_answers(void)
     ua_client_free(client);
 }
 
-static void timeout_on_stalled_attempt(void)
+/*
+ * A client with `retries` retries and `ms` given to `set` (one attempt's
+ * timeout, or the whole call's deadline) meets the stall of `stall_rule`:
+ * its send ends with UA_TIMEOUT after one attempt.
+ */
+static void stalled_send_times_out(ua_code (*set)(ua_options *, uint32_t), uint32_t ms, uint32_t retries,
+                                   const char *stall_rule)
 {
-    ua_options *options = test_options(TEST_TOKEN, 0);
+    ua_options *options = test_options(TEST_TOKEN, retries);
     ua_client *client = NULL;
 
     reset_emulator();
-    CHECK_CODE(ua_options_set_timeout_ms(options, 300), UA_OK);
+    CHECK_CODE(set(options, ms), UA_OK);
     CHECK_CODE(ua_client_new(options, &client), UA_OK);
-    add_fault("{\"action\":\"stall\",\"delay_ms\":20000}");
+    add_fault(stall_rule);
     SEND_AND_CHECK(client, UA_TIMEOUT, 0, NULL, 1);
+    reset_emulator();
     ua_client_free(client);
     ua_options_free(options);
 }
 
+static void timeout_on_stalled_attempt(void)
+{
+    stalled_send_times_out(ua_options_set_timeout_ms, 300, 0, "{\"action\":\"stall\",\"delay_ms\":20000}");
+}
+
 static void timeout_on_whole_call_deadline(void)
 {
-    ua_options *options = test_options(TEST_TOKEN, 5);
-    ua_client *client = NULL;
-
-    reset_emulator();
-    CHECK_CODE(ua_options_set_deadline_ms(options, 400), UA_OK);
-    CHECK_CODE(ua_client_new(options, &client), UA_OK);
-    add_fault("{\"count\":0,\"action\":\"stall\",\"delay_ms\":20000}");
-    SEND_AND_CHECK(client, UA_TIMEOUT, 0, NULL, 1);
-    reset_emulator();
-    ua_client_free(client);
-    ua_options_free(options);
+    /* Every attempt stalls: the retries cannot help, the deadline ends the call. */
+    stalled_send_times_out(ua_options_set_deadline_ms, 400, 5,
+                           "{\"count\":0,\"action\":\"stall\",\"delay_ms\":20000}");
 }
 
 static void token_never_appears_in_messages(void)

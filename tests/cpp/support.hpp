@@ -1,6 +1,6 @@
 // support.hpp: what the C++ test files share: the private emulator they run
-// against, the keys it knows, a valid event, option and fault helpers, and
-// RUN_CPP. The emulator helpers themselves are the C tests' (tests/c).
+// against, the keys it knows, a valid event, option and fault helpers, THROWN
+// and RUN_CPP. The emulator helpers themselves are the C tests' (tests/c).
 #ifndef COVEO_UA_TEST_CPP_SUPPORT_HPP
 #define COVEO_UA_TEST_CPP_SUPPORT_HPP
 
@@ -32,6 +32,21 @@ void add_fault(const char *rule);
 
 // An endpoint on 127.0.0.1 where nothing listens (a port just closed).
 std::string closed_port_endpoint();
+
+// Runs `action`, which must throw coveo::ua::Error with `code`; returns it.
+// A wrong code, or no exception, fails the running test at `file`:`line`.
+template <typename Action>
+coveo::ua::Error thrown(const char *file, int line, Action action, ua_code code) {
+    try {
+        action();
+    } catch (const coveo::ua::Error &e) {
+        if (e.code() != code) th_fail(file, line, "Error %s (%s), expected %s", ua_code_name(e.code()), e.what(), ua_code_name(code));
+        return e;
+    }
+    th_fail(file, line, "no exception; expected %s", ua_code_name(code));
+    return coveo::ua::Error(UA_OK, "nothing was thrown");
+}
+#define THROWN(action, code) thrown(__FILE__, __LINE__, action, code)
 
 // The queue tests (test_queue.cpp), run by main.
 void run_queue_tests();

@@ -56,20 +56,6 @@ void check_identity(const char *file, int line, const ua::Queue &queue) {
 }
 #define CHECK_IDENTITY(queue) check_identity(__FILE__, __LINE__, queue)
 
-// Runs `action`, which must throw ua::Error with `code`; returns it.
-template <typename Action>
-ua::Error thrown(const char *file, int line, Action action, ua_code code) {
-    try {
-        action();
-    } catch (const ua::Error &e) {
-        if (e.code() != code) th_fail(file, line, "Error %s (%s), expected %s", ua_code_name(e.code()), e.what(), ua_code_name(code));
-        return e;
-    }
-    th_fail(file, line, "no exception; expected %s", ua_code_name(code));
-    return ua::Error(UA_OK, "nothing was thrown");
-}
-#define THROWN(action, code) thrown(__FILE__, __LINE__, action, code)
-
 // What a failure callback saw, from the queue's threads.
 struct Failures {
     std::mutex lock;

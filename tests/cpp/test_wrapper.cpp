@@ -156,42 +156,28 @@ void bad_options_throw() {
     }
 }
 
-// Runs `action`, which must throw ua::Error with `code`; returns it.
-template <typename Action>
-ua::Error caught_error(const char *file, int line, Action action, ua_code code) {
-    try {
-        action();
-    } catch (const ua::Error &e) {
-        if (e.code() != code) th_fail(file, line, "Error %s (%s), expected %s", ua_code_name(e.code()), e.what(), ua_code_name(code));
-        return e;
-    }
-    th_fail(file, line, "no exception; expected %s", ua_code_name(code));
-    return ua::Error(UA_OK, "nothing was thrown");
-}
-#define CAUGHT_ERROR(action, code) caught_error(__FILE__, __LINE__, action, code)
-
 // what() is "<name>: <message>" and the message is ua_options_last_error's
 // text, word for word, for setters and the constructor alike.
 void option_errors_carry_the_library_reason() {
     ua::Options options;
     const ua::Error endpoint =
-        CAUGHT_ERROR([&] { options.endpoint("http://example.com/rest/ua"); }, UA_INVALID_ARGUMENT);
+        THROWN([&] { options.endpoint("http://example.com/rest/ua"); }, UA_INVALID_ARGUMENT);
     CHECK_CONTAINS(endpoint.what(), "plain http is allowed only for loopback hosts");
     CHECK_STR(endpoint.message().c_str(), ua_options_last_error(options.get()));
     CHECK_STR(endpoint.what(), ("UA_INVALID_ARGUMENT: " + endpoint.message()).c_str());
 
-    const ua::Error retries = CAUGHT_ERROR([&] { options.max_retries(1000); }, UA_INVALID_ARGUMENT);
+    const ua::Error retries = THROWN([&] { options.max_retries(1000); }, UA_INVALID_ARGUMENT);
     CHECK_STR(retries.message().c_str(), ua_options_last_error(options.get()));
     CHECK_CONTAINS(retries.what(), "max_retries 1000");
 
     options.endpoint(emulator.endpoint);  // a refused value left the options usable
-    const ua::Error no_token = CAUGHT_ERROR([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
+    const ua::Error no_token = THROWN([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
     CHECK_CONTAINS(no_token.what(), "no token is set");
     CHECK_STR(no_token.message().c_str(), ua_options_last_error(options.get()));
 
     // Options moved from have no C handle, hence no record: the code's description stands in.
     ua::Options taken = std::move(options);
-    const ua::Error moved = CAUGHT_ERROR([&] { options.org("o"); }, UA_INVALID_ARGUMENT);
+    const ua::Error moved = THROWN([&] { options.org("o"); }, UA_INVALID_ARGUMENT);
     CHECK_STR(moved.message().c_str(), ua_error_describe(UA_INVALID_ARGUMENT));
     CHECK(taken.get() != nullptr);
 }
@@ -199,14 +185,14 @@ void option_errors_carry_the_library_reason() {
 // Neither a refused token nor an accepted one shows up in an error's text.
 void option_errors_never_show_the_token() {
     const ua::Error refused =
-        CAUGHT_ERROR([] { ua::Options().token("xx-cpp secret-token"); }, UA_INVALID_ARGUMENT);
+        THROWN([] { ua::Options().token("xx-cpp secret-token"); }, UA_INVALID_ARGUMENT);
     CHECK(std::strstr(refused.what(), "secret-token") == nullptr);
     CHECK(!refused.message().empty());
 
     // The CA file is read when the client is built, with the token already set.
     ua::Options options;
     options.endpoint(emulator.endpoint).token("xx-cpp-secret-token").ca_file("/nonexistent/coveo-ua-ca.pem");
-    const ua::Error unreadable = CAUGHT_ERROR([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
+    const ua::Error unreadable = THROWN([&] { const ua::Client client(options); }, UA_INVALID_ARGUMENT);
     CHECK_CONTAINS(unreadable.what(), "/nonexistent/coveo-ua-ca.pem");
     CHECK(std::strstr(unreadable.what(), "secret") == nullptr);
 }
@@ -253,7 +239,7 @@ void search_batch_refusals_throw() {
     reset_emulator();
     const ua::Client client(test_options());
     EXPECT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER, 0, "MissingParameter", 0);
-    const ua::Error bad_item = CAUGHT_ERROR([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER);
+    const ua::Error bad_item = THROWN([&] { client.send_search_batch(kBatchWithBadSecond); }, UA_MISSING_PARAMETER);
     CHECK_CONTAINS(bad_item.what(), "Item 1 of the search batch");
     CHECK_CONTAINS(bad_item.message().c_str(), "Item 1 of the search batch");
     EXPECT_ERROR([&] { client.send_search_batch("[]"); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);

@@ -32,6 +32,27 @@ FAST_RETRIES: Dict[str, Any] = {"timeout": 10.0, "deadline": 30.0, "max_retries"
 QUEUE_OPTIONS: Dict[str, Any] = {**FAST_RETRIES, "queue_backoff": (0.02, 0.2), "close_timeout": 1.0}
 
 
+#: Increments this thread makes while another waits in a C call: far more
+#: than it could make in the switch intervals left were the GIL held there.
+PROGRESS_TARGET = 200_000
+
+
+def assert_progress_while(done: threading.Event, busy: str) -> None:
+    """Asserts that this thread counts to PROGRESS_TARGET while another thread
+    is still `busy` (in flush, in a send: it sets `done` once its C call has
+    returned) from the start of the count to its end, which it can only do if
+    that call released the GIL."""
+    busy_at_start = not done.is_set()
+    counter = 0
+    while counter < PROGRESS_TARGET and not done.is_set():
+        counter += 1
+    busy_at_end = not done.is_set()
+    assert busy_at_start, f"this thread could not run while the other was {busy}: the GIL was held"
+    assert counter == PROGRESS_TARGET and busy_at_end, (
+        f"only {counter} increments happened while the other thread was {busy}: the GIL was held"
+    )
+
+
 def custom_event(value: str = "v") -> Dict[str, Any]:
     """A custom event with every required field."""
     return {"eventType": "python-test", "eventValue": value, "language": "en"}

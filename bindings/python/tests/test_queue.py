@@ -8,6 +8,7 @@ of the test and checks ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING.
 from __future__ import annotations
 
 import collections
+import inspect
 import json
 import threading
 import time
@@ -237,6 +238,15 @@ def test_refusals_raise_their_code_with_the_library_message(emu: Emulator, make_
     counters = queue.counters
     assert (counters.refused, counters.enqueued, counters.delivered) == (4, 2, 2)
     assert [e["kind"] for e in emu.events()] == ["search", "search", "search"]
+
+
+def test_queue_takes_the_client_options_as_client_does() -> None:
+    # Queue spells out Client's parameters again (an explicit signature for
+    # help() and type checkers) and hands them to the same client_settings:
+    # names, order, kinds, defaults and annotations must stay the same.
+    client = list(inspect.signature(Client.__init__).parameters.values())
+    queue = list(inspect.signature(Queue.__init__).parameters.values())
+    assert queue[: len(client)] == client
 
 
 def test_queue_options_are_judged_by_the_library(emu: Emulator) -> None:

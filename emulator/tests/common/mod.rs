@@ -328,6 +328,22 @@ pub fn custom_event() -> Value {
     serde_json::json!({"eventType": "test", "eventValue": "value", "language": "en"})
 }
 
+/// Sends a valid custom event with the test token on `c` without reading the
+/// answer.
+pub fn send_event(c: &mut Client) {
+    let auth = format!("Bearer {TOKEN}");
+    let h = [
+        ("Content-Type", "application/json"),
+        ("Authorization", auth.as_str()),
+    ];
+    c.send(
+        "POST",
+        "/rest/ua/v15/analytics/custom",
+        &h,
+        custom_event().to_string().as_bytes(),
+    );
+}
+
 /// A valid event of each kind.
 pub fn valid_event(kind: &str) -> Value {
     match kind {
