@@ -364,14 +364,18 @@ pub fn signal(pid: u32, sig: libc::c_int) {
     assert_eq!(rc, 0, "kill failed");
 }
 
-/// True for the 8-4-4-4-12 hexadecimal form.
+/// True for a random (version 4) UUID, which is what the emulator hands out:
+/// five hexadecimal groups of 8-4-4-4-12 digits, version digit 4, variant
+/// 8, 9, a or b. Checked here on its own terms, not with the emulator's code.
 pub fn is_uuid(s: &str) -> bool {
-    let b = s.as_bytes();
-    b.len() == 36
-        && b.iter().enumerate().all(|(i, c)| match i {
-            8 | 13 | 18 | 23 => *c == b'-',
-            _ => c.is_ascii_hexdigit(),
-        })
+    let groups: Vec<&str> = s.split('-').collect();
+    let lengths: Vec<usize> = groups.iter().map(|g| g.len()).collect();
+    lengths == [8, 4, 4, 4, 12]
+        && groups
+            .iter()
+            .all(|g| g.chars().all(|c| c.is_ascii_hexdigit()))
+        && groups[2].starts_with('4')
+        && groups[3].starts_with(['8', '9', 'a', 'b', 'A', 'B'])
 }
 
 /// A search token (JWT, HS256) with `payload` as claims, signed with `secret`.
