@@ -1,6 +1,7 @@
 package coveoua
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
@@ -48,13 +49,11 @@ func encodeEvent(event any) ([]byte, error) {
 	}
 	// A NUL inside the text would silently cut it short for C. Raw NUL is
 	// never valid JSON (it must be escaped), so report it as the service would.
-	for i, b := range text[:len(text)-1] {
-		if b == 0 {
-			return nil, &Error{
-				Code:    CodeInvalidJSON,
-				Type:    "InvalidJson",
-				Message: fmt.Sprintf("the event contains a NUL byte at offset %d, which JSON does not allow", i),
-			}
+	if i := bytes.IndexByte(text[:len(text)-1], 0); i >= 0 {
+		return nil, &Error{
+			Code:    CodeInvalidJSON,
+			Type:    "InvalidJson",
+			Message: fmt.Sprintf("the event contains a NUL byte at offset %d, which JSON does not allow", i),
 		}
 	}
 	return text, nil
