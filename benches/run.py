@@ -77,7 +77,9 @@ def build_all() -> dict:
                      ("go-coveoua", build.go_coveoua), ("py-requests", build.python_requests),
                      ("py-coveo", build.python_coveo), ("emulator", build.emulator),
                      ("floor-loadgen", build.loadgen), ("checks", build.checks),
-                     ("queue-c", build.coveo_queue), ("queue-rs", build.rust_queue)]:
+                     ("queue-c", build.coveo_queue), ("queue-rs", build.rust_queue),
+                     ("go-queue", build.go_queue), ("go-posthog", build.go_posthog),
+                     ("py-queue", build.python_queue)]:
         log(f"building {name}")
         try:
             progs[name] = fn()
@@ -92,13 +94,18 @@ def common_args(url, event_file, n, warmup, label):
             "--events", str(n), "--warmup", str(warmup), "--label", label]
 
 
+def python_env() -> dict:
+    """The Python rows import the binding from the tree, loading this build's library."""
+    return {"PYTHONPATH": str(paths.REPO / "bindings" / "python" / "src"),
+            "COVEO_UA_LIBRARY": str(paths.library_path())}
+
+
 def sync_rows(a, progs, url, files, pin) -> list:
     """The single-thread rows; counts scale with --events (Python requests is slow)."""
     n, w = a.events, max(20, min(1000, a.events // 20))
     ev = files["300B"]
     py = str(paths.BENCHES / "python" / "bench_py.py")
-    py_env = {"PYTHONPATH": str(paths.REPO / "bindings" / "python" / "src"),
-              "COVEO_UA_LIBRARY": str(paths.library_path())}
+    py_env = python_env()
     specs = [
         ("floor-loadgen", lambda p: [str(p), "--url", url, "--token", paths.TOKEN, "--connections", "1",
                                      "--requests", str(n)], {}),
@@ -165,16 +172,16 @@ def queue_section(a, progs, files) -> dict:
     enqueuing threads, the queue's workers and the emulator float over every
     CPU, as in a host."""
     prog = progs.get("queue-c")
-    hosts = {key: {"planned": "planned (needs the binding's queue)"} for key, _, _ in queue_rows.HOST_ROWS}
     if isinstance(prog, Exception) or isinstance(progs.get("emulator"), Exception):
         why = str(prog if isinstance(prog, Exception) else progs["emulator"])
+        hosts = {key: {"missing": why} for key, _, _ in queue_rows.HOST_ROWS}
         return {"enqueue": {k: {"missing": why} for k in
                             [queue_rows.enqueue_key(t, s, w) for w in (False, True) for s in (False, True)
                              for t in queue_rows.THREADS]},
                 "throughput": {w: {"missing": why} for w in queue_rows.WORKERS},
                 "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts}
     srv = Server("emulator", progs["emulator"], name="queue-emulator")
-    out = {"hosts": hosts}
+    out = {"hosts": {}}
     ev = files["300B"]
     try:
         url = srv.start()
@@ -199,6 +206,14 @@ def queue_section(a, progs, files) -> dict:
                                     check=queue_rows.problems, before=fresh,
                                     metrics=queue_rows.ENQUEUE_METRICS, describe=enq_line)
         queue_rows.remove_spools()
+
+        # The host rows: each pair (Go) or trio (Python) alternates within a round.
+        def host_line(r):
+            return f"p50 {r['p50_ns']:,.0f} ns, p99 {r['p99_ns']:,.0f} ns, mean {r['mean_ns']:,.0f} ns"
+
+        for rows in queue_rows.host_rows(progs, url, ev, a.queue_events, warm, python_env()):
+            out["hosts"].update(run_rounds(rows, a.rounds, check=queue_rows.host_problems, before=fresh,
+                                           metrics=queue_rows.HOST_METRICS, describe=host_line))
 
         secs = 0.1 if a.smoke else 2.0
         got = run_rounds(queue_rows.throughput_rows(prog, url, ev, secs), a.rounds, check=queue_rows.problems,
@@ -227,7 +242,7 @@ def queue_section(a, progs, files) -> dict:
         srv.check_alive()
     except ServerError as e:
         log(f"queue rows: {e}")
-        for k in ("enqueue", "throughput"):
+        for k in ("enqueue", "throughput", "hosts"):
             out.setdefault(k, {})
         out.setdefault("outage", {"failed": str(e)})
         out.setdefault("memory", {"failed": str(e)})
@@ -451,6 +466,23 @@ def queue_method_text(a) -> str:
         "- Rust rows: `benches/queue.rs` (built by rustc against the workspace's release rlib) times "
         "`coveo_ua::Queue::enqueue` the same way (`Instant::now()` around each call, then batches), on "
         "its main thread, service normal: the difference from the C rows is what the C boundary adds.",
+        "- Host rows (issue 9), after the C and Rust enqueue rows, against the same emulator (service normal), "
+        "nothing pinned. Go: `benches/go/cmd/queue` times `coveoua.Queue.EnqueueCustom` of the 300-byte event "
+        "(JSON bytes, local checks on, the library's 8 workers, capacity = every event of the run) and "
+        "`benches/go/cmd/posthog` times posthog-go v1.5.2's `Client.Enqueue` of a `Capture` carrying the same "
+        "fields (eventType as Event, clientId as DistinctId, the rest as properties) against an HTTP server in "
+        "its own process that answers 200 to `/batch/` (the emulator does not serve posthog's API; posthog-go "
+        "sends batches of 250, coveo-ua one request per event). Both: `time.Now()` around each call, "
+        f"{a.queue_events:,} calls after {20 if a.smoke else 1000:,} untimed ones; then Flush or Close, untimed, "
+        "and every event must be delivered. The Go pair alternates within each round; the verdict (ratio <= 1.0) "
+        "uses the median per call, the mean and p99 ratios are shown beside it. Python: "
+        "`benches/python/bench_queue.py` times `Queue.enqueue_custom` (bytes; "
+        f"{a.queue_events:,} calls, flushed after, every event delivered), `requests.Session.post` "
+        f"({max(50, a.queue_events // 10):,} calls) and the blocking `Client.send_custom` "
+        f"({max(100, a.queue_events // 3):,} calls) with `time.perf_counter_ns()` around each call; its mean is "
+        "the loop's wall time over the calls (the clock reads included). The three alternate within each round; "
+        "their ratios are reported, with no target. Each host row ran "
+        f"{a.rounds} time(s); medians per metric.",
         "- Delivered events/s: the emulator answers 50 ms late; a queue with W workers (capacity = the events) "
         "is handed W / 0.05 s x 2 s of events at once, timed from the first enqueue to the return of "
         f"`ua_queue_flush`; {a.rounds} round(s), median.",
@@ -516,7 +548,8 @@ def verdict(a, res) -> int:
     q = res.get("queue") or {}
     for key, r in list(q.get("enqueue", {}).items()) + [(f"throughput-{w}", v) for w, v in q.get("throughput", {}).items()] \
             + [("outage", q.get("outage") or {"failed": "not run"}),
-               ("queue-memory", q.get("memory") or {"failed": "not run"})]:
+               ("queue-memory", q.get("memory") or {"failed": "not run"})] \
+            + [(key, q.get("hosts", {}).get(key) or {"failed": "not run"}) for key, _, _ in queue_rows.HOST_ROWS]:
         if "failed" in r or ("missing" in r and not a.allow_missing):
             bad.append(f"{key}: {(r.get('failed') or r.get('missing')).splitlines()[0]}")
     for line in bad:

@@ -125,6 +125,18 @@ def go_coveoua():
     return _go("coveoua", "go-coveoua")
 
 
+def go_queue():
+    """benches/go/cmd/queue: coveoua.Queue.Enqueue (the in-tree binding, like go-coveoua)."""
+    library()
+    return _go("queue", "go-queue")
+
+
+def go_posthog():
+    """benches/go/cmd/posthog: posthog-go's Enqueue against its own in-process
+    server (the module comes from the Go module proxy, pinned by go.sum)."""
+    return _go("posthog", "go-posthog")
+
+
 def python_requests():
     need_tool("python3", "apt-get install python3")
     probe = subprocess.run(["python3", "-c", "import requests"], capture_output=True)
@@ -138,6 +150,17 @@ def python_coveo():
     pkg = paths.REPO / "bindings" / "python" / "src" / "coveo_ua"
     if not pkg.is_dir():
         raise Missing(f"{pkg} not found (the Python binding)")
+    return Path(shutil.which("python3"))
+
+
+def python_queue():
+    """benches/python/bench_queue.py: Queue.enqueue_custom, requests.Session.post
+    and Client.send_custom (all three modes need the binding and requests)."""
+    python_coveo()
+    python_requests()
+    script = paths.BENCHES / "python" / "bench_queue.py"
+    if not script.is_file():
+        raise Missing(f"{script} not found")
     return Path(shutil.which("python3"))
 
 

@@ -3,8 +3,9 @@ are checked, and their part of the report.
 
 Four C rows (bench_queue --mode enqueue | throughput | outage | memory), run
 against a dedicated ua-emulator (its latency, fault windows and stats are
-needed, so never the minimal server), and two host rows that other parts will
-add once the Go and Python bindings have queues (HOST_ROWS).
+needed, so never the minimal server), the Rust rows (benches/queue.rs), and
+the host rows (HOST_ROWS): Go and Python enqueue cost, each against its
+reference in the same run.
 """
 
 import os
@@ -25,23 +26,32 @@ THREADS = (1, 4)
 WORKERS = (1, 4, 16, 64)
 SLOW_MS = 50  # the added latency of the "slow service" rows and of the throughput rows
 
-# Rows another engineer adds once the bindings have queues; the driver shows
-# them as planned (never a failure). To add one: give it a `build` function in
-# harness/build.py and a command in run.py's queue_host_rows(), with the same
-# JSON line as bench_queue --mode enqueue (p50_ns, p99_ns, events, errors).
+# The host rows (issue 9): the calling thread's cost of one enqueue from Go and
+# from Python, each against its reference in the same run. Go: coveoua's
+# Queue.Enqueue against posthog-go's Enqueue (its own in-process server);
+# Python: Queue.enqueue_custom against requests.Session.post and the blocking
+# Client.send_custom. (key, title, program)
 HOST_ROWS = [
-    ("go-queue", "Go coveoua Queue.Enqueue, ns/call", "benches/go/cmd/queue (to write)"),
-    ("go-posthog", "Go posthog-go Client.Enqueue, ns/call (reference)", "benches/go/cmd/posthog (to write)"),
-    ("py-queue", "Python coveo_ua Queue.enqueue_custom, ns/call", "benches/python/bench_py.py --mode queue (to write)"),
-    ("py-requests-post", "Python requests.Session.post, per call (reference)", "bench_py.py --mode requests"),
-    ("py-client-send", "Python coveo_ua Client.send_custom, blocking, per call", "bench_py.py --mode coveo_ua"),
+    ("go-queue", "Go coveoua Queue.Enqueue", "benches/go/cmd/queue"),
+    ("go-posthog", "Go posthog-go v1.5.2 Client.Enqueue (reference, its own in-process server)",
+     "benches/go/cmd/posthog"),
+    ("py-queue", "Python coveo_ua Queue.enqueue_custom", "benches/python/bench_queue.py --mode queue"),
+    ("py-requests-post", "Python requests.Session.post (reference)", "benches/python/bench_queue.py --mode requests"),
+    ("py-client-send", "Python coveo_ua Client.send_custom, blocking (reference)",
+     "benches/python/bench_queue.py --mode client"),
 ]
+GO_HOST_KEYS = ("go-queue", "go-posthog")
+PY_HOST_KEYS = ("py-queue", "py-requests-post", "py-client-send")
 HOST_TARGETS = [
-    # (what, key, reference key, comparison, target): filled in once the rows exist.
-    ("Go Queue.Enqueue vs posthog-go Enqueue, ns/call", "go-queue", "go-posthog", "<=", 1.0),
-    ("Python Queue.enqueue_custom vs requests.Session.post, time/call", "py-queue", "py-requests-post", "<=", None),
-    ("Python Queue.enqueue_custom vs Client.send_custom, time/call", "py-queue", "py-client-send", "<=", None),
+    # (what, key, reference key, comparison, target): the ratio key / reference
+    # on the median per call; None: reported, no target.
+    ("Go Queue.Enqueue vs posthog-go Enqueue", "go-queue", "go-posthog", "<=", 1.0),
+    ("Python Queue.enqueue_custom vs requests.Session.post", "py-queue", "py-requests-post", "<=", None),
+    ("Python Queue.enqueue_custom vs Client.send_custom", "py-queue", "py-client-send", "<=", None),
 ]
+# Per-call host figures kept as the median over rounds (Python's are turned
+# into ns by host_problems, so every host row has the same fields).
+HOST_METRICS = ("p50_ns", "p99_ns", "mean_ns", "seconds", "drain_seconds", "cpu_us_per_event")
 
 
 def closed_port_endpoint() -> str:
@@ -121,6 +131,61 @@ def memory_row(prog, event_file, attempts: int, capacity: int, every: int) -> Ro
            "--event-file", str(event_file), "--attempts", str(attempts), "--capacity", str(capacity),
            "--rss-every", str(every), "--label", "queue-memory"]
     return Row("queue-memory", "queue-memory", "queue-memory", cmd, pin=None, timeout_s=240)
+
+
+def host_rows(progs: dict, url, event_file, events: int, warmup: int, py_env: dict) -> tuple:
+    """(Go rows, Python rows): each list is run in rounds on its own, so the
+    rows of a pair alternate. Python's requests and blocking rows make one
+    HTTP round trip per call: they time fewer calls (a tenth and a third)."""
+    common = ["--endpoint", url, "--token", paths.TOKEN, "--event-file", str(event_file)]
+    go = []
+    for key, prog in (("go-queue", progs.get("go-queue")), ("go-posthog", progs.get("go-posthog"))):
+        if prog is None or isinstance(prog, Exception):
+            go.append(Row(key, key, "queue-host", [], missing=str(prog or "not built")))
+            continue
+        go.append(Row(key, key, "queue-host", [str(prog), *common, "--events", str(events),
+                                               "--warmup", str(warmup), "--label", key], pin=None, timeout_s=240))
+    py = []
+    prog = progs.get("py-queue")
+    script = str(paths.BENCHES / "python" / "bench_queue.py")
+    for key, mode, n, w in (("py-queue", "queue", events, warmup),
+                            ("py-requests-post", "requests", max(50, events // 10), max(20, warmup // 5)),
+                            ("py-client-send", "client", max(100, events // 3), max(20, warmup // 2))):
+        if prog is None or isinstance(prog, Exception):
+            py.append(Row(key, key, "queue-host", [], missing=str(prog or "not built")))
+            continue
+        py.append(Row(key, key, "queue-host", [str(prog), script, "--mode", mode, *common, "--events", str(n),
+                                               "--warmup", str(w)], pin=None, env=py_env, timeout_s=240))
+    return go, py
+
+
+def host_problems(result: dict) -> list:
+    """What makes a host row's result nonsense (never how fast it was). The
+    Python program prints microseconds: their ns figures are added here
+    first, so that every host row is kept and compared in ns."""
+    for m in ("p50", "p99", "mean"):
+        if f"{m}_us" in result and f"{m}_ns" not in result:
+            result[f"{m}_ns"] = result[f"{m}_us"] * 1000.0
+    out = []
+    if not result.get("events", 0) > 0:
+        out.append("no calls timed")
+    if result.get("errors", 0) != 0:
+        out.append(f"{result.get('errors')} calls failed or events were not delivered")
+    p50, p99, mean = (result.get(f"{m}_ns", 0) for m in ("p50", "p99", "mean"))
+    if not p50 > 0 or p99 < p50 or not mean > 0:
+        out.append(f"per-call figures are not sane (p50 {p50}, p99 {p99}, mean {mean} ns)")
+    c = result.get("counters")
+    if c is not None:
+        expected = result.get("events", 0) + result.get("warmup", 0)
+        if c.get("delivered") != expected:
+            out.append(f"delivered {c.get('delivered')} of {expected}")
+        if c.get("refused") or c.get("failed") or c.get("pending"):
+            out.append(f"refused {c.get('refused')}, failed {c.get('failed')}, pending {c.get('pending')}")
+        if c.get("enqueued", 0) + c.get("recovered", 0) != c.get("delivered", 0) + c.get("failed", 0) + c.get("pending", 0):
+            out.append(f"counter identity broken: {c}")
+        if not c.get("attempts", 0) > 0:
+            out.append("no HTTP request was made")
+    return out
 
 
 def problems(result: dict) -> list:
@@ -221,7 +286,30 @@ def targets(res: dict) -> list:
     if m is not None:
         out.append(("queue: RSS growth, full queue, first sample after full to last",
                     rss_growth_after_full(m) if _ok(m) else None, "<=", 1024, "KiB"))
+    h = q.get("hosts", {})
+    for what, key, ref, cmp, target in HOST_TARGETS:
+        if target is not None:
+            out.append((f"queue: {what}, median (p50) ns/call; the verdict uses the median (mean and p99: below, info)",
+                        host_ratio(h, key, ref, "p50_ns"), cmp, target, "x"))
     return out
+
+
+def host_ratio(h: dict, key: str, ref: str, metric: str):
+    a, b = h.get(key), h.get(ref)
+    if not (_ok(a) and _ok(b)) or not b.get(metric):
+        return None
+    return a[metric] / b[metric]
+
+
+def host_round_ratios(h: dict, key: str, ref: str) -> str:
+    """The p50 ratio of each round (the rows of a pair alternate in a round)."""
+    a, b = h.get(key), h.get(ref)
+    if not (_ok(a) and _ok(b)):
+        return "-"
+    xs, ys = a.get("p50_ns_all", []), b.get("p50_ns_all", [])
+    if not xs or len(xs) != len(ys):
+        return "-"
+    return " / ".join(ratio_text(x / y) for x, y in zip(xs, ys) if y)
 
 
 def extra_ratios(res: dict) -> list:
@@ -253,6 +341,13 @@ def extra_ratios(res: dict) -> list:
     if _ok(o):
         out.append(("queue: outage, HTTP requests during the window per 1,000 events pending (shown as x)",
                     1000.0 * o["window_requests"] / o["events"]))
+    h = q.get("hosts", {})
+    for what, key, ref, _, target in HOST_TARGETS:
+        metrics = (("mean_ns", "mean"), ("p99_ns", "p99")) if target is not None else \
+            (("p50_ns", "median (p50)"), ("mean_ns", "mean"), ("p99_ns", "p99"))
+        for metric, name in metrics:
+            out.append((f"queue: {what}, {name} time/call" + ("" if target is not None else " (report only, no target)"),
+                        host_ratio(h, key, ref, metric)))
     return out
 
 
@@ -361,12 +456,64 @@ def sections(res: dict, table, markdown: bool) -> list:
                     f"{m.get('capacity', 0):,}-event queue, service down (closed port)",
                     table(["what", "value"], rows, markdown)))
 
-    h = q.get("hosts", {})
-    rows = [[title, h.get(key, {}).get("planned", "-"), where] for key, title, where in HOST_ROWS]
-    out.append(("Delivery queue from the hosts (planned: rows added once the bindings have queues)",
-                table(["row", "status", "program"], rows, markdown)))
+    out += host_sections(q.get("hosts", {}), table, markdown)
 
     out.append(("Spool store", spool_store_text()))
+    return out
+
+
+def ratio_text(v) -> str:
+    """A ratio with 3 significant digits (Python's enqueue is a hundredth of a post)."""
+    if v is None:
+        return "-"
+    return f"{v:.2f}" if v >= 0.1 else f"{v:.3g}"
+
+
+def host_sections(h: dict, table, markdown: bool) -> list:
+    """The Go table (ns per call) and the Python table (us per call), each
+    with its ratios to the coveo-ua row."""
+    titles = {key: (title, where) for key, title, where in HOST_ROWS}
+    out = []
+    for keys, unit, scale, heading in (
+            (GO_HOST_KEYS, "ns", 1.0, "Delivery queue from Go: coveoua Queue.Enqueue against posthog-go's Enqueue "
+                                      "(caller's time per call, 300-byte custom event)"),
+            (PY_HOST_KEYS, "us", 1000.0, "Delivery queue from Python: Queue.enqueue_custom against "
+                                         "requests.Session.post and the blocking Client.send_custom "
+                                         "(caller's time per call, 300-byte custom event)")):
+        rows = []
+        for key in keys:
+            title, where = titles[key]
+            r = h.get(key)
+            if not _ok(r):
+                rows.append([title, _why(r)] + [""] * 8 + [f"`{where}`" if markdown else where])
+                continue
+            c = r.get("counters")
+            digits = 0 if scale == 1.0 else 2
+            sent = (f"{c['delivered']:,} in {c['attempts']:,} request{'s' if c['attempts'] != 1 else ''}" if c else
+                    ("all (flushed)" if key == "py-queue" else "each call, 200 checked"))
+            ratio = "-" if key == keys[0] else " / ".join(
+                ratio_text(host_ratio(h, keys[0], key, m)) for m in ("p50_ns", "mean_ns", "p99_ns"))
+            rows.append([title, _n(r["p50_ns"] / scale, digits),
+                         " / ".join(_n(v / scale, digits) for v in r.get("p50_ns_all", [])),
+                         _n(r["p99_ns"] / scale, digits), _n(r["mean_ns"] / scale, digits), ratio,
+                         f"{r['events']:,}" + (f" (+{r['warmup']:,} warm-up)" if "warmup" in r else ""),
+                         sent, f"{r['drain_seconds']:.2f}" if "drain_seconds" in r else "-",
+                         str(r.get("version", "?")), f"`{where}`" if markdown else where])
+        body = table(["row", f"p50 {unit}", f"p50 {unit} of each round", f"p99 {unit}", f"mean {unit}",
+                      f"{titles[keys[0]][0].split(' ', 1)[1]} / this row (p50 / mean / p99)", "calls timed",
+                      "delivered", "drain s", "version", "program"], rows, markdown)
+        for what, key, ref, cmp, target in HOST_TARGETS:
+            if key != keys[0] or ref not in keys:
+                continue
+            p50 = host_ratio(h, key, ref, "p50_ns")
+            if p50 is None:
+                continue
+            goal = (f"target {cmp} {target:g} on the median: {'PASS' if p50 <= target else 'MISS'}"
+                    if target is not None else "report only, no target")
+            body += (f"\n\n{what}: median {ratio_text(p50)}x (each round: {host_round_ratios(h, key, ref)}), "
+                     f"mean {ratio_text(host_ratio(h, key, ref, 'mean_ns'))}x, "
+                     f"p99 {ratio_text(host_ratio(h, key, ref, 'p99_ns'))}x; {goal}.")
+        out.append((heading, body))
     return out
 
 

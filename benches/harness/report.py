@@ -155,11 +155,11 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
     out += queue_rows.sections(res, _table, markdown)
     rows = []
     for what, value, cmp, target, unit in targets(res):
-        shown = "-" if value is None else (f"{value:.2f}" if unit == "x" else _num(value))
+        shown = "-" if value is None else (queue_rows.ratio_text(value) if unit == "x" else _num(value))
         rows.append([what, shown + ("" if value is None else (" " + unit if unit != "x" else "x")),
                      f"{cmp} {target:g}{'x' if unit == 'x' else ' ' + unit}", verdict(value, cmp, target)])
     for what, value in extra_ratios(res):
-        rows.append([what, "-" if value is None else f"{value:.2f}x", "(info)", ""])
+        rows.append([what, "-" if value is None else f"{queue_rows.ratio_text(value)}x", "(info)", ""])
     out.append(("Ratios (same run) and targets (informational: the bench never fails on a MISS)",
                 _table(["ratio", "measured", "target", "verdict"], rows, markdown)))
     sc = res.get("syscalls", {})
