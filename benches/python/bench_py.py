@@ -19,6 +19,23 @@ def cpu_us():
     return ru.ru_utime * 1e6, ru.ru_stime * 1e6
 
 
+def timed_calls(send, events):
+    """Calls send() `events` times, timing each call: (sorted ns per call,
+    failed calls, ns for the whole loop, (user, system) CPU us it took)."""
+    lat = [0] * events
+    errors = 0
+    clock = time.perf_counter_ns
+    cpu0, t0 = cpu_us(), clock()
+    for i in range(events):
+        s = clock()
+        if not send():
+            errors += 1
+        lat[i] = clock() - s
+    t1, cpu1 = clock(), cpu_us()
+    lat.sort()
+    return lat, errors, t1 - t0, (cpu1[0] - cpu0[0], cpu1[1] - cpu0[1])
+
+
 def percentile_us(sorted_ns, p):
     """Nearest-rank percentile of sorted nanosecond samples, in microseconds."""
     if not sorted_ns:
@@ -90,18 +107,8 @@ def main():
             print("bench_py: warm-up send failed", file=sys.stderr)
             return 1
 
-    lat = [0] * args.events
-    errors = 0
-    clock = time.perf_counter_ns
-    cpu0, t0 = cpu_us(), clock()
-    for i in range(args.events):
-        s = clock()
-        if not send():
-            errors += 1
-        lat[i] = clock() - s
-    t1, cpu1 = clock(), cpu_us()
-    lat.sort()
-    secs = (t1 - t0) / 1e9
+    lat, errors, elapsed_ns, (cpu_user, cpu_sys) = timed_calls(send, args.events)
+    secs = elapsed_ns / 1e9
     print(json.dumps({
         "label": args.label,
         "threads": 1,
@@ -111,9 +118,9 @@ def main():
         "events_per_s": round(args.events / secs, 1) if secs > 0 else 0.0,
         "p50_us": percentile_us(lat, 50),
         "p99_us": percentile_us(lat, 99),
-        "cpu_us_per_event": round((cpu1[0] - cpu0[0] + cpu1[1] - cpu0[1]) / args.events, 3),
-        "cpu_user_us_per_event": round((cpu1[0] - cpu0[0]) / args.events, 3),
-        "cpu_sys_us_per_event": round((cpu1[1] - cpu0[1]) / args.events, 3),
+        "cpu_us_per_event": round((cpu_user + cpu_sys) / args.events, 3),
+        "cpu_user_us_per_event": round(cpu_user / args.events, 3),
+        "cpu_sys_us_per_event": round(cpu_sys / args.events, 3),
         "maxrss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
         "version": version,
     }), flush=True)

@@ -20,10 +20,9 @@ import argparse
 import json
 import os
 import sys
-import time
 from pathlib import Path
 
-from bench_py import cpu_us, percentile_us
+from bench_py import percentile_us, timed_calls
 
 MODES = ("queue", "requests", "client")
 
@@ -101,19 +100,9 @@ def run(mode, args, body):
         if not send():
             print(f"bench_queue: {mode} warm-up failed", file=sys.stderr)
             return 1
-    samples = [0] * args.events
-    errors = 0
-    clock = time.perf_counter_ns
-    cpu_before, started = cpu_us(), clock()
-    for i in range(args.events):
-        begun = clock()
-        if not send():
-            errors += 1
-        samples[i] = clock() - begun
-    elapsed_ns, cpu_after = clock() - started, cpu_us()
+    samples, errors, elapsed_ns, (cpu_user, cpu_sys) = timed_calls(send, args.events)
     errors += settle() or 0
-    samples.sort()
-    cpu = cpu_after[0] - cpu_before[0] + cpu_after[1] - cpu_before[1]
+    cpu = cpu_user + cpu_sys
     print(json.dumps({
         "label": f"python-{mode}",
         "events": args.events,

@@ -37,13 +37,18 @@ func ParseArgs(defaultLabel string) Args {
 		fmt.Fprintln(os.Stderr, "bench: --endpoint, --token, --event-file and --events >= 1 are required")
 		os.Exit(2)
 	}
-	raw, err := os.ReadFile(*eventFile)
+	return Args{*endpoint, *token, *label, EventBody(*eventFile), *events, *warmup, *cpuProfile}
+}
+
+// EventBody reads the event file, without its trailing newline; a file that
+// cannot be read ends the program with status 2.
+func EventBody(path string) []byte {
+	raw, err := os.ReadFile(path)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(2)
 	}
-	body := []byte(strings.TrimRight(string(raw), "\r\n"))
-	return Args{*endpoint, *token, *label, body, *events, *warmup, *cpuProfile}
+	return []byte(strings.TrimRight(string(raw), "\r\n"))
 }
 
 // cpuMicros is the user and the system CPU of the whole process so far.

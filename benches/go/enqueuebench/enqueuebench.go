@@ -13,8 +13,9 @@ import (
 	"fmt"
 	"os"
 	"sort"
-	"strings"
 	"time"
+
+	"github.com/coveo-ua/coveo-ua/benches/go/benchutil"
 )
 
 // Args are the command-line settings, the same flags as benchutil's.
@@ -39,13 +40,7 @@ func ParseArgs(defaultLabel string, needEndpoint bool) Args {
 		fmt.Fprintln(os.Stderr, "bench: --token, --event-file and --events >= 1 are required (and --endpoint for this program)")
 		os.Exit(2)
 	}
-	raw, err := os.ReadFile(*eventFile)
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "bench:", err)
-		os.Exit(2)
-	}
-	body := []byte(strings.TrimRight(string(raw), "\r\n"))
-	return Args{*endpoint, *token, *label, body, *events, *warmup}
+	return Args{*endpoint, *token, *label, benchutil.EventBody(*eventFile), *events, *warmup}
 }
 
 // Counters say what became of the events once delivery ended, in the
