@@ -22,7 +22,7 @@ import os
 import sys
 from pathlib import Path
 
-from bench_py import percentile_us, timed_calls
+from bench_py import make_requests_sender, percentile_us, timed_calls
 
 MODES = ("queue", "requests", "client")
 
@@ -57,23 +57,9 @@ def queue_row(args, body):
 
 
 def requests_row(args, body):
-    import requests
-
-    session = requests.Session()
-    url = args.endpoint.rstrip("/") + "/v15/analytics/custom"
-    headers = {
-        "Content-Type": "application/json",
-        "Accept": "application/json",
-        "Authorization": "Bearer " + args.token,
-    }
-    data = body.encode("utf-8")
-
-    def send():
-        answer = session.post(url, data=data, headers=headers, timeout=10)
-        answer.content  # the whole answer, as a client must read it
-        return answer.status_code == 200
-
-    return send, lambda: 0, requests.__version__
+    # The very sender of bench_py's requests row: one reused Session.
+    send, version = make_requests_sender(args, body)
+    return send, lambda: 0, version
 
 
 def client_row(args, body):

@@ -25,16 +25,22 @@ type Args struct {
 
 // ParseArgs reads the flags and the event file; it exits with status 2 on bad input.
 func ParseArgs(defaultLabel string) Args {
+	return ParseArgsWith(defaultLabel, 1000, true)
+}
+
+// ParseArgsWith is ParseArgs with the default number of timed events, and
+// whether --endpoint is needed (a program that serves itself does not).
+func ParseArgsWith(defaultLabel string, defaultEvents int, needEndpoint bool) Args {
 	endpoint := flag.String("endpoint", "", "base URL ending in /rest/ua")
 	token := flag.String("token", "", "API key")
 	eventFile := flag.String("event-file", "", "file with the JSON body")
-	events := flag.Int("events", 1000, "timed events")
+	events := flag.Int("events", defaultEvents, "timed events")
 	warmup := flag.Int("warmup", 100, "untimed events sent first")
 	label := flag.String("label", defaultLabel, "row name")
 	cpuProfile := flag.String("cpuprofile", "", "write a pprof CPU profile of the timed loop to this file")
 	flag.Parse()
-	if *endpoint == "" || *token == "" || *eventFile == "" || *events < 1 || *warmup < 0 {
-		fmt.Fprintln(os.Stderr, "bench: --endpoint, --token, --event-file and --events >= 1 are required")
+	if (needEndpoint && *endpoint == "") || *token == "" || *eventFile == "" || *events < 1 || *warmup < 0 {
+		fmt.Fprintln(os.Stderr, "bench: --token, --event-file, --events >= 1 (and --endpoint, unless the program serves itself) are required")
 		os.Exit(2)
 	}
 	return Args{*endpoint, *token, *label, EventBody(*eventFile), *events, *warmup, *cpuProfile}

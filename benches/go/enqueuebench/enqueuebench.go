@@ -9,7 +9,6 @@ package enqueuebench
 
 import (
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"sort"
@@ -29,18 +28,8 @@ type Args struct {
 // package first) and the event file; it exits with status 2 on bad input.
 // A program that serves itself (posthog) does not need --endpoint.
 func ParseArgs(defaultLabel string, needEndpoint bool) Args {
-	endpoint := flag.String("endpoint", "", "base URL ending in /rest/ua")
-	token := flag.String("token", "", "API key")
-	eventFile := flag.String("event-file", "", "file with the JSON body")
-	events := flag.Int("events", 10000, "timed events")
-	warmup := flag.Int("warmup", 100, "untimed events enqueued first")
-	label := flag.String("label", defaultLabel, "row name")
-	flag.Parse()
-	if (needEndpoint && *endpoint == "") || *token == "" || *eventFile == "" || *events < 1 || *warmup < 0 {
-		fmt.Fprintln(os.Stderr, "bench: --token, --event-file and --events >= 1 are required (and --endpoint for this program)")
-		os.Exit(2)
-	}
-	return Args{*endpoint, *token, *label, benchutil.EventBody(*eventFile), *events, *warmup}
+	a := benchutil.ParseArgsWith(defaultLabel, 10000, needEndpoint)
+	return Args{a.Endpoint, a.Token, a.Label, a.Body, a.Events, a.Warmup}
 }
 
 // Counters say what became of the events once delivery ended, in the
