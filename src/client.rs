@@ -108,10 +108,8 @@ impl Client {
     }
 
     fn send_within(&self, kind: EventKind, event_json: &str, deadline: Duration) -> SendResult {
-        if self.local_checks {
-            if let Err(r) = validate::check_event(kind, event_json, self.token_hub.as_deref()) {
-                return SendResult::not_sent(r.code, self.redact(r.message));
-            }
+        if let Err(refusal) = self.check(kind, event_json) {
+            return refusal.into_inner();
         }
         self.post_with_retries(
             kind,
@@ -128,11 +126,8 @@ impl Client {
         if !self.local_checks {
             return Ok(());
         }
-        validate::check_event(kind, event_json, self.token_hub.as_deref()).map_err(|r| {
-            SendResult::not_sent(r.code, self.redact(r.message))
-                .into_result()
-                .expect_err("a rejection is never Ok")
-        })
+        validate::check_event(kind, event_json, self.token_hub.as_deref())
+            .map_err(|r| SendError::refusal(r.code, self.redact(r.message)))
     }
 
     /// Sends an event already checked, with the client's retry rules, the

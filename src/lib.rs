@@ -75,11 +75,11 @@ pub use queue::{Counter, Counters, FailedEvent, FailureCallback, LogCallback, Qu
 /// call them directly; not part of the API (no stability promise).
 #[doc(hidden)]
 pub mod __internals {
-    pub use crate::answer::{code_for_answer, read_fields, AnswerFields};
+    pub use crate::answer::{code_for_answer, read_fields};
     pub use crate::endpoint::Endpoint;
     pub use crate::queue::fuzzing as spool;
     pub use crate::retry::parse_retry_after;
-    pub use crate::validate::{check_event, Rejection, MAX_NESTING};
+    pub use crate::validate::check_event;
 }
 
 /// The library version, as in Cargo.toml (e.g. `"0.1.0"`).

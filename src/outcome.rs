@@ -96,6 +96,12 @@ impl SendResult {
 pub struct SendError(Box<SendResult>);
 
 impl SendError {
+    /// A call refused before anything was sent (`code` is never `Ok`).
+    pub(crate) fn refusal(code: Code, message: impl Into<String>) -> SendError {
+        debug_assert!(!code.is_ok());
+        SendError(Box::new(SendResult::not_sent(code, message)))
+    }
+
     /// Everything the failed call reported.
     pub fn result(&self) -> &SendResult {
         &self.0

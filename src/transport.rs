@@ -1,11 +1,11 @@
 //! One HTTP attempt over ureq, and the agents it runs on.
 //!
-//! The agents are built once per client (see [`Agents`]): they never treats a status as an error (every
-//! answer is read), never follows a redirect (the token must not travel to a host
-//! the user did not name), ignores the proxy environment variables, keeps more
-//! idle connections per host than ureq's default so a shared client reuses them,
-//! and resolves names through [`crate::resolver::CachingResolver`] (one per
-//! client, shared by its agents).
+//! The agents are built once per client (see [`Agents`]): they never treat a
+//! status as an error (every answer is read), never follow a redirect (the token
+//! must not travel to a host the user did not name), ignore the proxy
+//! environment variables, keep more idle connections per host than ureq's
+//! default so a shared client reuses them, and resolve names through one
+//! [`crate::resolver::SharedResolver`] per client.
 
 use crate::answer::code_for_answer;
 use crate::code::Code;

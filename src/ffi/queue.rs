@@ -6,7 +6,7 @@ use super::consts::{ua_code, ua_counter, ua_event_kind, UA_INVALID_ARGUMENT, UA_
 use super::options::{set, ua_options};
 use super::result::ua_result;
 use crate::error::Error;
-use crate::outcome::{SendError, SendResult};
+use crate::outcome::SendError;
 use crate::queue::{Counter, FailedEvent, Queue};
 use crate::LogLevel;
 use std::ffi::{c_char, c_void};
@@ -155,11 +155,7 @@ unsafe fn enqueue(
     kind: ua_event_kind,
     event_json: *const c_char,
 ) -> Result<(), SendError> {
-    let refused = |e: Error| {
-        SendResult::not_sent(e.code(), e.message())
-            .into_result()
-            .expect_err("a refusal is never Ok")
-    };
+    let refused = |e: Error| SendError::refusal(e.code(), e.message());
     let queue = queue
         .as_ref()
         .ok_or_else(|| refused(Error::invalid_argument("queue is NULL")))?;

@@ -457,9 +457,7 @@ impl Queue {
 
     fn refuse(&self, code: Code, message: impl Into<String>) -> SendError {
         self.shared.refused.fetch_add(1, Ordering::Relaxed);
-        SendResult::not_sent(code, message)
-            .into_result()
-            .expect_err("refusals are never Ok")
+        SendError::refusal(code, message)
     }
 
     /// Counts a call refused before it reached `enqueue` (a bad argument at
@@ -485,9 +483,7 @@ impl Queue {
     /// `SpoolFailed`, or the check's code).
     pub fn enqueue(&self, kind: EventKind, event_json: &str) -> Result<(), SendError> {
         if self.forked() {
-            return Err(SendResult::not_sent(Code::QueueClosed, FORKED)
-                .into_result()
-                .expect_err("never Ok"));
+            return Err(SendError::refusal(Code::QueueClosed, FORKED));
         }
         if let Err(refusal) = self.shared.client.check(kind, event_json) {
             self.shared.refused.fetch_add(1, Ordering::Relaxed);
@@ -501,7 +497,7 @@ impl Queue {
             return Err(self.refuse(Code::QueueClosed, "the queue is closed"));
         }
         let disk = st.spool.as_ref().map_or(0, |s| s.disk_bytes());
-        let on_disk = len + if st.spool.is_some() { 21 } else { 0 };
+        let on_disk = record::event_len(event_json.len());
         if st.pending() >= u64::from(settings.max_events)
             || st.held_bytes + len > settings.max_bytes
             || (st.spool.is_some() && disk + on_disk > settings.max_bytes)

@@ -254,28 +254,30 @@ impl Spool {
     /// good), deleting its segment when it was the last one there. A failure
     /// only means the event may be delivered again by a later queue.
     pub(crate) fn settled(&mut self, at: SpoolRef) -> Result<(), Error> {
-        let dir = self.dir.clone();
         let Some(segment) = self.segments.get_mut(&at.segment) else {
             return Ok(());
         };
         segment.live = segment.live.saturating_sub(1);
-        if segment.live == 0 && at.segment != self.active_id {
+        let all_settled = segment.live == 0;
+        if all_settled && at.segment != self.active_id {
             self.drop_segment(at.segment);
             return Ok(());
         }
-        if segment.live == 0 && self.active_len >= EMPTY_AGAIN_AT {
+        if all_settled && self.active_len >= EMPTY_AGAIN_AT {
             // Everything in the open segment is settled: empty it where it is
             // (here, on a worker) rather than make the enqueuing thread create
             // and delete files at its next rotation.
             return self.empty_active();
         }
-        let path = segment_path(&dir, at.segment, "ack");
+        // The path is only made when it is needed: to open, or to explain.
+        let path = || segment_path(&self.dir, at.segment, "ack");
         if segment.acks.is_none() {
-            segment.acks = Some(append_file(&path).map_err(|e| failed("opening", &path, &e))?);
+            let opened = append_file(&path()).map_err(|e| failed("opening", &path(), &e))?;
+            segment.acks = Some(opened);
         }
         let acks = segment.acks.as_mut().expect("opened above");
         acks.write_all(&record::encode_ack(at.offset))
-            .map_err(|e| failed("writing", &path, &e))
+            .map_err(|e| failed("writing", &path(), &e))
     }
 
     /// Empties the open segment, all of whose events are settled: its acks
