@@ -133,16 +133,16 @@ func (q *Queue) Close(ctx context.Context) error {
 	runtime.KeepAlive(q)
 	counters := q.read()
 	q.free(&counters)
-	// ua_queue_close answers UA_OK when the events it cut off in flight were
-	// its only ones left (it fails them with UA_QUEUE_CLOSED all the same),
-	// so what was pending and not delivered since is the measure.
-	left := before.Pending - min(before.Pending, counters.Delivered-before.Delivered)
-	switch {
-	case code != CodeOK && code != CodeTimeout:
-		return &Error{Code: code, Message: "ua_queue_close: " + code.Describe()}
-	case code == CodeOK && left == 0:
+	// UA_OK: nothing was left when delivery ended; UA_TIMEOUT: something
+	// was (cut off in flight included), the count is for the message.
+	switch code {
+	case CodeOK:
 		return nil
+	case CodeTimeout:
+	default:
+		return &Error{Code: code, Message: "ua_queue_close: " + code.Describe()}
 	}
+	left := before.Pending - min(before.Pending, counters.Delivered-before.Delivered)
 	fate := "each was reported to OnFailure with ErrQueueClosed"
 	if q.spool {
 		fate = "they stay in the spool for the next queue on its directory"
