@@ -198,16 +198,21 @@ static void capacity_refuses_at_once(void)
     ua_options_free(options);
 }
 
+/* Removes the spool directory `dir` and what it holds. */
+static void remove_spool_dir(const char *dir)
+{
+    char command[160];
+
+    snprintf(command, sizeof command, "rm -rf '%s'", dir);
+    if (system(command) != 0)
+        th_fail(__FILE__, __LINE__, "could not remove %s", dir);
+}
+
 static void make_spool_dir(char *dir, size_t size)
 {
     snprintf(dir, size, "/tmp/coveo-ua-c-spool-%ld", (long)getpid());
     /* Left over from an earlier run with the same pid: start empty. */
-    {
-        char command[160];
-        snprintf(command, sizeof command, "rm -rf '%s'", dir);
-        if (system(command) != 0)
-            th_fail(__FILE__, __LINE__, "could not clear %s", dir);
-    }
+    remove_spool_dir(dir);
 }
 
 static void the_spool_carries_events_to_the_next_queue(void)
@@ -243,6 +248,7 @@ static void the_spool_carries_events_to_the_next_queue(void)
     CHECK_CODE(ua_queue_close(queue, 5000), UA_OK);
     ua_queue_free(queue);
     ua_options_free(options);
+    remove_spool_dir(dir);
 }
 
 static void nulls_are_refused_and_free_of_null_is_fine(void)
