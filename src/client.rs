@@ -1,15 +1,15 @@
 //! The client: a few HTTP agents, shared by any number of threads, and the send loop.
 
-use crate::answer::{code_for_answer, read_fields};
 use crate::code::Code;
-use crate::endpoint::Endpoint;
 use crate::error::Error;
+use crate::event::validate;
 use crate::event::EventKind;
 use crate::options::Options;
 use crate::outcome::{SendError, SendResult};
-use crate::retry::{self, Clock, FastJitter, Policy, SystemClock};
-use crate::transport::{self, AgentSettings, AttemptOutcome};
-use crate::validate;
+use crate::wire::answer::{code_for_answer, read_fields};
+use crate::wire::endpoint::Endpoint;
+use crate::wire::retry::{self, Clock, FastJitter, Policy, SystemClock};
+use crate::wire::transport::{self, AgentSettings, AttemptOutcome};
 use std::fmt;
 use std::time::Duration;
 
@@ -62,7 +62,7 @@ impl Client {
             agents,
             endpoint,
             request_parts: transport::RequestParts::new(urls, &token, options.timeout())?,
-            token_hub: crate::token::search_hub_of(&token),
+            token_hub: crate::wire::token::search_hub_of(&token),
             token_finder: memchr::memmem::Finder::new(token.as_bytes()).into_owned(),
             policy: Policy {
                 max_retries: options.max_retries,

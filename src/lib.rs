@@ -42,25 +42,17 @@
 
 #![warn(missing_docs)]
 
-mod answer;
 mod client;
 mod code;
-mod endpoint;
 mod error;
 mod event;
 #[doc(hidden)]
 pub mod ffi;
-mod loopback;
 mod options;
 mod outcome;
 mod queue;
-mod resolver;
-mod retry;
-#[cfg_attr(feature = "ureq-tcp-transport", allow(dead_code))]
-mod tcp;
-mod token;
-mod transport;
-mod validate;
+mod sys;
+mod wire;
 
 pub use client::Client;
 pub use code::Code;
@@ -75,11 +67,11 @@ pub use queue::{Counter, Counters, FailedEvent, FailureCallback, LogCallback, Qu
 /// call them directly; not part of the API (no stability promise).
 #[doc(hidden)]
 pub mod __internals {
-    pub use crate::answer::{code_for_answer, read_fields};
-    pub use crate::endpoint::Endpoint;
+    pub use crate::event::validate::check_event;
     pub use crate::queue::fuzzing as spool;
-    pub use crate::retry::parse_retry_after;
-    pub use crate::validate::check_event;
+    pub use crate::wire::answer::{code_for_answer, read_fields};
+    pub use crate::wire::endpoint::Endpoint;
+    pub use crate::wire::retry::parse_retry_after;
 }
 
 /// The library version, as in Cargo.toml (e.g. `"0.1.0"`).

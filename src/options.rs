@@ -1,7 +1,7 @@
 //! Options of a client: every value checked when it is set.
 
-use crate::endpoint::Endpoint;
 use crate::error::Error;
+use crate::wire::endpoint::Endpoint;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -211,7 +211,7 @@ impl Options {
         match proxy_url {
             None | Some("") => self.proxy = None,
             Some(url) => {
-                crate::transport::check_proxy(url)?;
+                crate::wire::transport::check_proxy(url)?;
                 self.proxy = Some(url.to_string());
             }
         }

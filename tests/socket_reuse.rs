@@ -1,4 +1,4 @@
-//! The library's own TCP transport (src/tcp.rs) against real servers: pooled
+//! The library's own TCP transport (src/wire/tcp.rs) against real servers: pooled
 //! connections are reused, a connection the server closed is not, socket
 //! timeouts kept from an earlier request neither stretch nor cut a later
 //! request's time, and bodies of every size arrive whole (headers and body are

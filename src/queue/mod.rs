@@ -17,8 +17,6 @@
 //!   holds at every moment.
 
 mod backoff;
-mod fork;
-mod record;
 pub(crate) mod settings;
 mod spool;
 mod worker;
@@ -378,7 +376,7 @@ impl Queue {
     pub fn new(options: &Options) -> Result<Queue, Error> {
         let settings = options.queue.clone();
         let client = Client::new(options)?;
-        let generation = fork::generation();
+        let generation = crate::sys::fork::generation();
         let mut state = State {
             phase: Phase::Open,
             ready: VecDeque::new(),
@@ -469,7 +467,7 @@ impl Queue {
     }
 
     fn forked(&self) -> bool {
-        fork::forked_since(self.generation)
+        crate::sys::fork::forked_since(self.generation)
     }
 
     /// Takes an event for delivery and returns at once: it never waits for
@@ -497,7 +495,7 @@ impl Queue {
             return Err(self.refuse(Code::QueueClosed, "the queue is closed"));
         }
         let disk = st.spool.as_ref().map_or(0, |s| s.disk_bytes());
-        let on_disk = record::event_len(event_json.len());
+        let on_disk = spool::record::event_len(event_json.len());
         if st.pending() >= u64::from(settings.max_events)
             || st.held_bytes + len > settings.max_bytes
             || (st.spool.is_some() && disk + on_disk > settings.max_bytes)
@@ -676,7 +674,7 @@ pub mod fuzzing {
     /// each event read, and `(offset, len)` of each damaged stretch.
     #[allow(clippy::type_complexity)]
     pub fn decode_segment(bytes: &[u8]) -> (Vec<(u64, i32, u64, Vec<u8>)>, Vec<(u64, u64)>) {
-        let (events, damage) = super::record::decode_segment(bytes);
+        let (events, damage) = super::spool::record::decode_segment(bytes);
         (
             events
                 .into_iter()
@@ -689,13 +687,13 @@ pub mod fuzzing {
     /// The bytes of one event record.
     pub fn encode_event(kind: i32, enqueued_ms: u64, json: &[u8]) -> Vec<u8> {
         let mut out = Vec::new();
-        super::record::encode_event(&mut out, kind, enqueued_ms, json);
+        super::spool::record::encode_event(&mut out, kind, enqueued_ms, json);
         out
     }
 
     /// The offsets an ack file acknowledges, and how many entries are damaged.
     pub fn decode_acks(bytes: &[u8]) -> (Vec<u64>, usize) {
-        super::record::decode_acks(bytes)
+        super::spool::record::decode_acks(bytes)
     }
 
     /// Opens the spool in `dir` as a new queue would: `(events recovered,

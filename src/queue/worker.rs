@@ -8,7 +8,7 @@ use super::{now_ms, Event, Phase, Shared, State};
 use crate::code::Code;
 use crate::error::Error;
 use crate::outcome::SendResult;
-use crate::retry::Clock;
+use crate::wire::retry::Clock;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::thread::JoinHandle;

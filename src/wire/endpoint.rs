@@ -8,7 +8,7 @@
 
 use crate::error::Error;
 use crate::event::EventKind;
-use crate::loopback::is_loopback_host;
+use crate::wire::loopback::is_loopback_host;
 use std::net::Ipv6Addr;
 
 /// A checked base URL of the Write API, normalized (lowercase scheme, no trailing `/`).

@@ -15,10 +15,12 @@
 //! it found (their tails may be torn), it reads them, skips what is acked or
 //! damaged (reported, never fatal), and delivers the rest.
 
-use super::record::{self, Damage};
+pub(crate) mod record;
+
 use crate::error::Error;
 use crate::event::EventKind;
 use crate::outcome::SendResult;
+use record::Damage;
 use std::collections::BTreeMap;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};

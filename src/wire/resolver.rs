@@ -11,7 +11,7 @@
 //! ([`CachingResolver::forget`], called by the TCP connector), so the retry
 //! after a failover does not keep trying a dead address until the entry expires.
 
-use crate::loopback::{is_localhost_name, localhost_addrs};
+use crate::wire::loopback::{is_localhost_name, localhost_addrs};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::{mpsc, Mutex};

@@ -1,5 +1,7 @@
 //! Event kinds: which Write API path an event goes to.
 
+pub(crate) mod validate;
+
 use crate::ffi::consts::{
     UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_SEARCH, UA_EVENT_SEARCH_BATCH, UA_EVENT_VIEW,
 };

@@ -31,7 +31,7 @@ use ureq::unversioned::transport::{
 };
 use ureq::Error;
 
-use crate::resolver::SharedResolver;
+use crate::wire::resolver::SharedResolver;
 
 /// Below this time left a socket timeout is set to exactly the time left; above
 /// it, to 7/8 of it, so later requests with the same budget find it low enough.

@@ -5,16 +5,16 @@
 //! must not travel to a host the user did not name), ignore the proxy
 //! environment variables, keep more idle connections per host than ureq's
 //! default so a shared client reuses them, and resolve names through one
-//! [`crate::resolver::SharedResolver`] per client.
+//! [`crate::wire::resolver::SharedResolver`] per client.
 
-use crate::answer::code_for_answer;
 use crate::code::Code;
 use crate::error::Error;
 use crate::event::EventKind;
-use crate::resolver::SharedResolver;
-use crate::retry::{self, Verdict};
+use crate::wire::answer::code_for_answer;
+use crate::wire::resolver::SharedResolver;
+use crate::wire::retry::{self, Verdict};
 #[cfg(not(feature = "ureq-tcp-transport"))]
-use crate::tcp::FastTcpConnector;
+use crate::wire::tcp::FastTcpConnector;
 use std::io::Read;
 use std::time::{Duration, SystemTime};
 use ureq::http::header::{AUTHORIZATION, CONTENT_TYPE};

@@ -1,0 +1,3 @@
+//! What the operating system is asked directly, one file per concern.
+
+pub(crate) mod fork;
