@@ -390,39 +390,3 @@ fn the_log_callback_hears_pauses_and_failures_but_never_the_token() {
     assert!(has(LogLevel::Info, "queue closed"), "{lines:?}");
     assert!(lines.iter().all(|(_, m)| !m.contains(KEY)));
 }
-
-#[test]
-fn a_forked_child_gets_queue_closed_at_once() {
-    let emu = Emulator::start(&[]);
-    let queue = Queue::new(&queue_options(&emu)).unwrap();
-    queue
-        .enqueue(EventKind::Custom, &valued_event("parent"))
-        .unwrap();
-    // SAFETY: the child only calls the queue (which touches no lock after a
-    // fork) and leaves with _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        let enqueue = queue.enqueue(EventKind::Custom, &valued_event("child"));
-        let flush = queue.flush(Duration::from_secs(10));
-        let close = queue.close(Duration::from_secs(10));
-        let ok = enqueue.is_err_and(|e| e.code() == Code::QueueClosed)
-            && flush.is_err_and(|e| e.code() == Code::QueueClosed)
-            && close.is_err_and(|e| e.code() == Code::QueueClosed);
-        std::mem::forget(queue);
-        // SAFETY: leaves the child without running the parent's destructors.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
-    }
-    let mut status = 0;
-    // SAFETY: waits for the child just forked.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "the child saw another code (status {status})"
-    );
-    queue.flush(Duration::from_secs(10)).unwrap();
-    let seen = logged_values(&emu);
-    assert_eq!(seen.get("parent"), Some(&1));
-    assert!(!seen.contains_key("child"));
-    assert_counter_identity(&queue.counters());
-}

@@ -26,6 +26,25 @@ fn temp_dir(name: &str) -> PathBuf {
     dir
 }
 
+/// The segment files under a spool directory (in its lanes, and at the top
+/// as version 2 laid them out).
+fn segment_files(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut dirs = vec![dir.to_path_buf()];
+    while let Some(d) = dirs.pop() {
+        for entry in std::fs::read_dir(&d).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|x| x == "log") {
+                out.push(path);
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
 fn spool_options(endpoint: &str, dir: &Path) -> Options {
     let mut o = Options::new();
     o.set_token(KEY).unwrap();
@@ -173,40 +192,48 @@ fn close_keeps_what_is_left_and_the_next_queue_delivers_it() {
     let seen = logged_values(&emu);
     assert!((0..50).all(|i| seen.get(&format!("l{i}")) == Some(&1)));
     queue.close(Duration::from_secs(5)).unwrap();
-    // Everything settled: no segment is left behind.
-    let logs = std::fs::read_dir(&dir)
-        .unwrap()
-        .filter(|e| {
-            e.as_ref()
-                .unwrap()
-                .path()
-                .extension()
-                .is_some_and(|x| x == "log")
-        })
-        .count();
-    assert_eq!(logs, 0);
+    // Everything settled: no lane and no segment is left behind.
+    assert!(segment_files(&dir).is_empty());
+    let entries: Vec<_> = std::fs::read_dir(&dir).unwrap().collect();
+    assert!(entries.is_empty(), "{entries:?}");
     let _ = std::fs::remove_dir_all(&dir);
 }
 
 #[test]
-fn one_live_queue_per_directory() {
-    let dir = temp_dir("lock");
-    let down = format!("http://127.0.0.1:{}/rest/ua", dead_port());
-    let first = Queue::new(&spool_options(&down, &dir)).unwrap();
-    let e = Queue::new(&spool_options(&down, &dir)).unwrap_err();
-    assert_eq!(e.code(), Code::SpoolFailed);
-    assert!(
-        e.message().contains("in use by another live queue"),
-        "{}",
-        e.message()
-    );
-    assert!(
-        e.message().contains(&std::process::id().to_string()),
-        "{}",
-        e.message()
-    );
-    drop(first);
-    Queue::new(&spool_options(&down, &dir)).expect("free again once the first is gone");
+fn live_queues_share_a_directory_each_in_its_own_lane() {
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("shared");
+    let queues: Vec<Queue> = (0..3)
+        .map(|_| Queue::new(&spool_options(&emu.url, &dir)).expect("a queue on a shared directory"))
+        .collect();
+    for (q, queue) in queues.iter().enumerate() {
+        for i in 0..20 {
+            queue
+                .enqueue(EventKind::Custom, &valued_event(&format!("q{q}-{i}")))
+                .unwrap();
+        }
+    }
+    let lanes = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("lane-")
+        })
+        .count();
+    assert_eq!(lanes, 3, "one lane per live queue");
+    for queue in &queues {
+        queue.flush(Duration::from_secs(20)).unwrap();
+        let c = queue.counters();
+        assert_eq!((c.enqueued, c.delivered, c.recovered), (20, 20, 0), "{c:?}");
+    }
+    drop(queues);
+    let seen = logged_values(&emu);
+    assert_eq!(seen.len(), 60);
+    assert!(seen.values().all(|n| *n == 1), "{seen:?}");
+    assert!(segment_files(&dir).is_empty());
     let _ = std::fs::remove_dir_all(&dir);
 }
 
@@ -323,11 +350,7 @@ fn damaged_spool_files_are_reported_and_skipped() {
     }
     let _ = queue.close(Duration::ZERO);
     drop(queue);
-    let segment = std::fs::read_dir(&dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.extension().is_some_and(|x| x == "log"))
-        .unwrap();
+    let segment = segment_files(&dir).remove(0);
     let mut bytes = std::fs::read(&segment).unwrap();
     let middle = bytes.len() / 2;
     bytes[middle] ^= 0x20;
