@@ -89,6 +89,7 @@ SIGNATURES: Dict[str, Signature] = {
     "ua_options_set_queue_workers": (CODE, [OptionsPtr, ctypes.c_uint32]),
     "ua_options_set_queue_max_age_ms": (CODE, [OptionsPtr, ctypes.c_uint64]),
     "ua_options_set_spool_dir": (CODE, [OptionsPtr, ctypes.c_char_p]),
+    "ua_options_set_spool_capacity": (CODE, [OptionsPtr, ctypes.c_uint64]),
     "ua_options_set_spool_fsync_interval_ms": (CODE, [OptionsPtr, ctypes.c_uint32]),
     "ua_options_set_queue_backoff_ms": (CODE, [OptionsPtr, ctypes.c_uint32, ctypes.c_uint32]),
     "ua_options_set_failure_callback": (CODE, [OptionsPtr, FailureCallback, ctypes.c_void_p]),

@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import ctypes
 import logging
+import os
 import threading
 from dataclasses import dataclass
-from typing import Any, Optional, Tuple, Union
+from typing import Any, Dict, Optional, Tuple, Union
 
 from . import _lifetime
-from ._args import EventKind, backoff_ms, c_text, capacity_args, event_json, kind_value, milliseconds, uint32
+from ._args import EventKind, backoff_ms, c_text, capacity_args, event_json, kind_value, milliseconds, uint32, uint64
 from ._callbacks import OnFailure, failure_trampoline, inside_callback_of, log_trampoline, max_log_level
 from ._ffi import QueuePtr, ResultPtr, lib
 from ._native import PathLike, build, client_settings, error_from_result
@@ -62,6 +63,25 @@ class QueueCounters:
     recovered: int
 
 
+class _Here:
+    """What a Queue keeps for one process: its locks and the calls of its
+    threads now inside the C queue.
+
+    Made by the first call in each process (the queue's maker, or a forked
+    child), never used by another process: a lock that a parent's thread held
+    at the fork stays behind in the parent's entry, and no thread of the
+    child waits on it. Found by ``os.getpid()`` on every call, so no fork
+    hook is needed (uWSGI forks without running ``os.register_at_fork``
+    handlers)."""
+
+    __slots__ = ("cond", "close_lock", "in_flight")
+
+    def __init__(self) -> None:
+        self.cond = threading.Condition()
+        self.close_lock = threading.Lock()
+        self.in_flight = 0
+
+
 class Queue:
     """A background delivery queue over one ``ua_queue``: ``enqueue`` checks
     an event and hands it off in microseconds, the library's worker threads
@@ -74,7 +94,15 @@ class Queue:
     request in flight); ``max_age`` (seconds an event is tried again through
     an outage); ``queue_backoff=(base, max)`` (seconds of the whole queue's
     pause while the service fails); ``spool_dir`` (a directory making the
-    queue durable) and ``spool_fsync_interval`` (seconds).
+    queue durable; any number of queues in any number of processes may
+    share it), ``spool_capacity`` (bytes of events this queue's lane there
+    holds) and ``spool_fsync_interval`` (seconds).
+
+    After ``os.fork()`` (a pre-fork server's workers, ``multiprocessing``
+    with the fork start method) the Queue keeps working in the child: the
+    child's first call starts the child's own queue in the library, from the
+    same options, and ``counters`` there are the child's. A child that never
+    uses the queue starts nothing.
 
     ``on_failure(kind, event_json, error)`` hears of every event failed for
     good: ``kind`` an EventKind, ``event_json`` the event's JSON text, ``error``
@@ -94,9 +122,11 @@ class Queue:
     without an argument and the interpreter's exit let the queue deliver.
     An open Queue stays alive until it is closed (the module holds it, as a
     thread is held while it runs); at interpreter exit every open Queue is
-    closed and freed. A value refused by the library raises its exception
-    with the library's message (InvalidArgumentError, or SpoolFailedError
-    when the spool cannot be created or is held by another live queue).
+    closed and freed, in each process that used it (a ``multiprocessing``
+    child too, which ends without running ``atexit``). A value refused by
+    the library raises its exception with the library's message
+    (InvalidArgumentError, or SpoolFailedError when the spool directory
+    cannot be created or written).
     """
 
     def __init__(
@@ -118,18 +148,19 @@ class Queue:
         max_age: Optional[float] = None,
         queue_backoff: Optional[Tuple[float, float]] = None,
         spool_dir: Optional[PathLike] = None,
+        spool_capacity: Optional[int] = None,
         spool_fsync_interval: Optional[float] = None,
         on_failure: Optional[OnFailure] = None,
         logger: Optional[logging.Logger] = None,
         close_timeout: float = DEFAULT_CLOSE_TIMEOUT,
     ) -> None:
+        # The C queue, the close's answer and the final counters are plain
+        # attributes: a forked child gets a copy of them as they were at the
+        # fork, and what it does with its copy stays its own.
         self._handle: Optional[Any] = None
-        self._cond = threading.Condition()
-        self._close_lock = threading.Lock()
-        self._in_flight = 0
-        self._forked = False
         self._closed_ok: Optional[bool] = None
         self._final: Optional[QueueCounters] = None
+        self._processes: Dict[int, _Here] = {os.getpid(): _Here()}
         settings = client_settings(
             token, endpoint, org, timeout, deadline, max_retries, backoff, user_agent, local_checks, ca_file, proxy
         )
@@ -143,6 +174,8 @@ class Queue:
             settings.append((lib.ua_options_set_queue_backoff_ms, backoff_ms(queue_backoff, "queue_backoff")))
         if spool_dir is not None:
             settings.append((lib.ua_options_set_spool_dir, (c_text("spool_dir", spool_dir),)))
+        if spool_capacity is not None:
+            settings.append((lib.ua_options_set_spool_capacity, (uint64("spool_capacity", spool_capacity),)))
         if spool_fsync_interval is not None:
             interval = milliseconds("spool_fsync_interval", spool_fsync_interval)
             settings.append((lib.ua_options_set_spool_fsync_interval_ms, (interval,)))
@@ -178,17 +211,17 @@ class Queue:
         ``kind`` and ``event`` are what Client.send takes. A refusal raises at
         once the UAError subclass of its code with the library's message:
         the check's (MissingParameterError...), QueueFullError,
-        QueueClosedError (after close, and in a forked child), SpoolFailedError
-        or InvalidArgumentError.
+        QueueClosedError (after close), SpoolFailedError or
+        InvalidArgumentError.
         """
         kind_number = kind_value(kind)
         data = event_json(kind_number, event)
         refusal = ResultPtr()
-        handle = self._enter()
+        here, handle = self._enter()
         try:
             code = lib.ua_queue_enqueue_with_result(handle, kind_number, data, ctypes.byref(refusal))
         finally:
-            self._leave()
+            self._leave(here)
         if code != OK:
             try:
                 raise error_from_result(code, refusal)
@@ -224,21 +257,21 @@ class Queue:
         when the time ran out first.
 
         Raises QueueClosedError when the queue is closed with events left (in
-        its spool), and in a forked child; RuntimeError from one of this
-        queue's own callbacks. The GIL is released while it waits.
+        its spool); RuntimeError from one of this queue's own callbacks. The
+        GIL is released while it waits.
         """
         timeout_ms = milliseconds("timeout", timeout)
         self._refuse_from_own_callback("flush")
-        with self._cond:
-            if self._handle is None and self._final is not None:
-                if self._final.pending:
-                    raise _closed_error()
-                return True
-        handle = self._enter()
+        final = self._final
+        if self._handle is None and final is not None:
+            if final.pending:
+                raise _closed_error()
+            return True
+        here, handle = self._enter()
         try:
             code = lib.ua_queue_flush(handle, timeout_ms)
         finally:
-            self._leave()
+            self._leave(here)
         if code == UATimeoutError.code:
             return False
         if code != OK:
@@ -254,28 +287,31 @@ class Queue:
 
         A second close returns the first one's answer at once. After close,
         enqueue raises QueueClosedError (not counted), counters keep their
-        final values, flush answers as above. Raises QueueClosedError in a
-        forked child and RuntimeError from one of this queue's own callbacks.
+        final values, flush answers as above. In a forked child, close
+        concerns the child's own queue (the parent's goes on). Raises
+        RuntimeError from one of this queue's own callbacks.
         """
         timeout_ms = self._close_ms if timeout is None else milliseconds("timeout", timeout)
         self._refuse_from_own_callback("close")
-        with self._close_lock:
+        with self._here().close_lock:
             if self._closed_ok is not None:
                 return self._closed_ok
-            handle = self._enter()
+            here, handle = self._enter()
             try:
                 code = lib.ua_queue_close(handle, timeout_ms)
             finally:
-                self._leave()
+                self._leave(here)
             if code not in (OK, UATimeoutError.code):
                 raise make_error(code, describe(code))
             final = _read_counters(handle)
-            with self._cond:
+            with here.cond:
                 self._handle = None
                 # Calls already in the C queue return at once now that it is
                 # closed; none may be inside it when it is freed.
-                while self._in_flight:
-                    self._cond.wait()
+                while here.in_flight:
+                    here.cond.wait()
+            # In a forked child this frees the child's own queue; the
+            # parent's copy is left alone there.
             lib.ua_queue_free(handle)
             # No callback runs once ua_queue_free returned: the trampolines may go.
             self._on_failure_c = self._log_c = None
@@ -287,17 +323,16 @@ class Queue:
 
     @property
     def counters(self) -> QueueCounters:
-        """The counters now (final once closed). QueueClosedError in a forked child."""
-        with self._cond:
-            if self._final is not None:
-                return self._final
-        if self._forked:
-            raise _closed_error()
-        handle = self._enter()
+        """The counters now (final once closed): this process's, so in a
+        forked child the child's own, from zero."""
+        final = self._final
+        if final is not None:
+            return final
+        here, handle = self._enter()
         try:
             return _read_counters(handle)
         finally:
-            self._leave()
+            self._leave(here)
 
     @property
     def closed(self) -> bool:
@@ -311,24 +346,39 @@ class Queue:
         self.close()
 
     def __repr__(self) -> str:
-        state = "closed" if self.closed else ("forked" if self._forked else "open")
-        return f"<coveo_ua.Queue {state}>"
+        return f"<coveo_ua.Queue {'closed' if self.closed else 'open'}>"
 
     # -- internals -----------------------------------------------------------
 
-    def _enter(self) -> Any:
-        with self._cond:
+    def _here(self) -> _Here:
+        """This process's state, made by its first call (see _Here)."""
+        pid = os.getpid()
+        here = self._processes.get(pid)
+        if here is None:
+            # setdefault is one step under the GIL: two threads of a new
+            # process making theirs at once end up with the same one.
+            fresh = _Here()
+            here = self._processes.setdefault(pid, fresh)
+            if here is fresh:
+                _lifetime.used_here(self)
+        return here
+
+    def _enter(self) -> Tuple[_Here, Any]:
+        """This process's state and the C queue, counted as in use until
+        _leave: close frees the C queue only once no call is inside it."""
+        here = self._here()
+        with here.cond:
             handle = self._handle
             if handle is None:
                 raise _closed_error()
-            self._in_flight += 1
-            return handle
+            here.in_flight += 1
+            return here, handle
 
-    def _leave(self) -> None:
-        with self._cond:
-            self._in_flight -= 1
-            if self._handle is None and self._in_flight == 0:
-                self._cond.notify_all()
+    def _leave(self, here: _Here) -> None:
+        with here.cond:
+            here.in_flight -= 1
+            if self._handle is None and here.in_flight == 0:
+                here.cond.notify_all()
 
     def _refuse_from_own_callback(self, what: str) -> None:
         if inside_callback_of(self._token):
@@ -337,20 +387,15 @@ class Queue:
             )
 
     def _close_at_exit(self) -> None:
-        """Closes with close_timeout at interpreter exit (see _lifetime)."""
-        self.close()
-
-    def _after_fork_in_child(self) -> None:
-        # A parent's thread may have held these at the fork. The C queue
-        # refuses everything here itself and is never freed in the child.
-        self._cond = threading.Condition()
-        self._close_lock = threading.Lock()
-        self._in_flight = 0
-        self._forked = True
+        """Closes with close_timeout at the exit of a process that used the
+        queue (see _lifetime); a forked child that never used it has nothing
+        of its own to close, and nothing is started there."""
+        if os.getpid() in self._processes:
+            self.close()
 
 
 def _closed_error() -> QueueClosedError:
-    """QueueClosedError where the C queue cannot say it (freed, or a forked child's counters)."""
+    """QueueClosedError where the C queue cannot say it (freed)."""
     return QueueClosedError(describe(QueueClosedError.code), code=QueueClosedError.code)
 
 
