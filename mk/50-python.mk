@@ -5,8 +5,10 @@
 # a venv under target/ and runs the suite against the installed copy
 # (COVEO_UA_TEST_INSTALLED makes a test check that); test-python-wheel installs
 # it into a venv outside the checkout and sends events with no environment
-# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1 and
-# setuptools-rust; later runs build without the network.
+# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1,
+# setuptools-rust, and the pre-fork servers the queue's fork tests run
+# (gunicorn, and uWSGI as the pyuwsgi wheel); later runs build without the
+# network.
 .PHONY: python-wheel test-python test-python-wheel demo-python
 TEST_TARGETS += test-python test-python-wheel
 DEMO_TARGETS += demo-python
@@ -14,6 +16,7 @@ DEMO_TARGETS += demo-python
 PY_VENV := $(TARGET_DIR)/py-venv
 PY_PIP := $(PY_VENV)/bin/python -m pip --disable-pip-version-check -q
 PY_BUILD_REQUIRES := 'setuptools>=70.1' 'setuptools-rust>=1.9,<2'
+PY_TEST_REQUIRES := pytest 'gunicorn>=22' 'pyuwsgi>=2.0.28'
 PY_WHEEL_DIR := $(TARGET_DIR)/wheels
 # The one wheel python-wheel leaves in PY_WHEEL_DIR (its platform tag varies).
 PY_WHEEL = $$(ls $(PY_WHEEL_DIR)/coveo_ua-$(COVEO_UA_VERSION)-py3-none-*.whl)
@@ -26,7 +29,7 @@ $(PY_VENV)/bin/python:
 # build. If cargo rebuilt the library here, the release build was not reused
 # (different features or flags): that doubles the build time of `make test`.
 python-wheel: build $(PY_VENV)/bin/python
-	$(PY_PIP) install pytest $(PY_BUILD_REQUIRES)
+	$(PY_PIP) install $(PY_TEST_REQUIRES) $(PY_BUILD_REQUIRES)
 	rm -rf bindings/python/build $(PY_WHEEL_DIR)  # setuptools would ship stale files left there
 	before=$$(stat -c '%i %y' $(LIB_SO)); \
 	$(PY_PIP) wheel --no-build-isolation --no-deps -w $(PY_WHEEL_DIR) ./bindings/python; \

@@ -7,6 +7,7 @@ added to the library without a scenario here fail.
 
 from __future__ import annotations
 
+import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
@@ -101,9 +102,12 @@ def _enqueue_while_closing(emu: Emulator) -> None:
     raise refusals[0]
 
 
-def _spool_held_by_another_queue(emu: Emulator) -> None:
-    with tempfile.TemporaryDirectory() as spool, Queue(TOKEN, emu.url, **QUEUE_OPTIONS, spool_dir=spool):
-        Queue(TOKEN, emu.url, **QUEUE_OPTIONS, spool_dir=spool)
+def _spool_under_a_file(emu: Emulator) -> None:
+    with tempfile.TemporaryDirectory() as scratch:
+        blocker = os.path.join(scratch, "a-file")
+        with open(blocker, "w") as out:
+            out.write("not a directory")
+        Queue(TOKEN, emu.url, **QUEUE_OPTIONS, spool_dir=os.path.join(blocker, "spool"))
 
 
 # code name -> (what triggers it, what the error must carry)
@@ -185,8 +189,8 @@ SCENARIOS: Dict[str, Tuple[Callable[[Emulator], None], Expect]] = {
     "UA_QUEUE_FULL": (_queue_over_capacity, Expect(http_status=0, attempts=0, message_has="the queue is full")),
     "UA_QUEUE_CLOSED": (_enqueue_while_closing, Expect(http_status=0, attempts=0, message_has="the queue is closed")),
     "UA_SPOOL_FAILED": (
-        _spool_held_by_another_queue,
-        Expect(http_status=0, attempts=0, message_has="another live queue"),
+        _spool_under_a_file,
+        Expect(http_status=0, attempts=0, message_has="creating the directory"),
     ),
 }
 

@@ -199,18 +199,44 @@ def test_the_spool_carries_events_to_the_next_queue(emu: Emulator, make_queue: A
     assert (counters.enqueued, counters.recovered, counters.delivered, counters.pending) == (0, 7, 7, 0)
 
 
-def test_a_held_spool_or_one_under_a_file_is_refused(make_queue: Any, tmp_path: Any) -> None:
-    held = tmp_path / "held"
-    make_queue(spool_dir=held)
-    with pytest.raises(SpoolFailedError) as second:
-        make_queue(spool_dir=held)
-    assert "another live queue" in second.value.message
+def test_live_queues_share_a_spool_and_one_under_a_file_is_refused(
+    emu: Emulator, make_queue: Any, tmp_path: Any
+) -> None:
+    shared = tmp_path / "shared"
+    queues = [make_queue(spool_dir=shared) for _ in range(2)]
+    lanes = [p.name for p in shared.iterdir() if p.name.startswith("lane-")]
+    assert len(lanes) == 2, f"one lane per live queue: {sorted(lanes)}"
+    for i, queue in enumerate(queues):
+        queue.enqueue_custom(custom_event(f"shared-{i}"))
+        assert queue.flush(FLUSH_S)
+        assert (queue.counters.enqueued, queue.counters.delivered) == (1, 1)
+    assert sorted(emu.logged_values()) == ["shared-0", "shared-1"]
     blocker = tmp_path / "a-file"
     blocker.write_text("not a directory")
     with pytest.raises(SpoolFailedError) as under_file:
         make_queue(spool_dir=blocker / "spool")
     assert str(blocker) in under_file.value.message
     assert isinstance(under_file.value, OSError)
+
+
+def test_spool_capacity_bounds_the_lane_and_memory_capacity_only_memory(
+    make_queue: Any, tmp_path: Any
+) -> None:
+    # The service is down: nothing leaves. Memory holds 2 events; the lane
+    # holds as many records as 1,000 bytes allow, each its JSON and 21 bytes.
+    event = custom_event("x" * 40)
+    record = len(json.dumps(event, separators=(",", ":"))) + 21
+    queue = make_queue(closed_port_endpoint(), capacity=(2, 1 << 20), spool_dir=tmp_path / "spool",
+                       spool_capacity=1000)
+    taken = 0
+    with pytest.raises(QueueFullError) as full:
+        for _ in range(1000):
+            queue.enqueue_custom(event)
+            taken += 1
+    assert taken == 1000 // record, f"{taken} events of {record} bytes in a 1,000-byte lane"
+    assert "spool capacity 1000 bytes" in full.value.message
+    counters = queue.counters
+    assert (counters.enqueued, counters.refused, counters.pending) == (taken, 1, taken)
 
 
 def test_refusals_raise_their_code_with_the_library_message(emu: Emulator, make_queue: Any) -> None:
@@ -256,6 +282,7 @@ def test_queue_options_are_judged_by_the_library(emu: Emulator) -> None:
         ({"max_age": 0}, "queue max age 0 ms is out of range"),
         ({"queue_backoff": (2, 1)}, "queue backoff 2000..1000 ms"),
         ({"spool_fsync_interval": 61}, "spool fsync interval 61000 ms is out of range"),
+        ({"spool_capacity": 0}, "spool capacity 0 bytes"),
         ({"endpoint": "http://example.com/rest/ua"}, "plain http"),
     ]
     for options, words in refused_by_the_library:
@@ -268,6 +295,8 @@ def test_queue_options_are_judged_by_the_library(emu: Emulator) -> None:
         ({"workers": "8"}, "workers must be an int"),
         ({"capacity": 5}, "capacity must be a pair"),
         ({"capacity": (1, -1)}, "capacity max_bytes -1 does not fit"),
+        ({"spool_capacity": 1.5}, "spool_capacity must be an int"),
+        ({"spool_capacity": 2**64}, "spool_capacity 18446744073709551616 does not fit"),
         ({"max_age": -1}, "max_age must be a finite number"),
         ({"queue_backoff": 1}, "queue_backoff must be a pair"),
         ({"on_failure": 5}, "on_failure must be callable"),
