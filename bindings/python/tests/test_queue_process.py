@@ -1,18 +1,24 @@
-"""A Queue at interpreter exit and across os.fork, each in a fresh Python
-process (the scripts below), so that neither an exit nor a fork happens in
-the pytest process itself."""
+"""A Queue at interpreter exit and across fork (os.fork, libc's fork,
+multiprocessing), each in a fresh Python process (the scripts below), so
+that neither an exit nor a fork happens in the pytest process itself; and
+the lanes of processes that ended without a close, adopted by a new queue."""
 
 from __future__ import annotations
 
+import collections
+import dataclasses
 import json
 import os
 import subprocess
 import sys
 import time
 import types
-from typing import Any, Dict, List
+from pathlib import Path
+from typing import Any, Dict
 
-from support import TOKEN, Emulator, assert_counter_identity
+import pytest
+
+from support import TOKEN, Emulator, assert_counter_identity, closed_port_endpoint
 
 # A deadlocked exit would never end: far above what a prompt one takes.
 PROCESS_DEADLINE_S = 60.0
@@ -69,51 +75,208 @@ say("ENQUEUED")
 # No close: the interpreter's exit must close the queue.
 """
 
-# Forks with a queue open; the child tries every call on the parent's queue,
-# reports through a pipe and ends with sys.exit (atexit handlers run in it).
-FORK_SCRIPT = r"""
-import dataclasses, json, os, sys, time
+# What every fork script below starts with: the emulator's control API, an
+# event, the counters as a dict, a bounded wait. Forked children end by an
+# alarm if something hangs, so none outlives a failed test.
+PRELUDE = r"""
+import dataclasses, json, os, signal, sys, threading, time, urllib.request
 import coveo_ua
 
 TOKEN, ENDPOINT = sys.argv[1], sys.argv[2]
+ROOT = ENDPOINT[: -len("/rest/ua")]
+OPTIONS = dict(queue_backoff=(0.02, 0.2), backoff=(0.005, 0.02), max_retries=1, close_timeout=5.0)
+CHILD_DEADLINE_S = 50
+
+def control(method, path, body=None):
+    data = None if body is None else json.dumps(body).encode()
+    request = urllib.request.Request(f"{ROOT}/_emulator/{path}", data=data, method=method,
+                                     headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(request, timeout=10) as answer:
+        answer.read()
 
 def event(value):
     return {"eventType": "fork-test", "eventValue": value, "language": "en"}
 
-queue = coveo_ua.Queue(TOKEN, ENDPOINT, close_timeout=5.0)
-queue.enqueue_custom(event("before fork"))
-assert queue.flush(60)
-read_end, write_end = os.pipe()
-pid = os.fork()
-if pid == 0:
-    outcome = {}
-    calls = {
-        "enqueue": lambda: queue.enqueue_custom(event("from the child")),
-        "flush": lambda: queue.flush(30),
-        "close": lambda: queue.close(30),
-        "counters": lambda: queue.counters,
-    }
-    for name, call in calls.items():
-        started = time.monotonic()
+def counters(queue):
+    return dataclasses.asdict(queue.counters)
+
+def wait_until(check, what, seconds=30):
+    end = time.monotonic() + seconds
+    while not check():
+        if time.monotonic() > end:
+            raise AssertionError(f"{what} did not happen within {seconds} s")
+        time.sleep(0.005)
+"""
+
+# The parent's events wait (the service answers 503) while two children,
+# forked by os.fork or by libc's fork() (which runs none of Python's fork
+# hooks, as under uWSGI), enqueue through the parent's queue. The service
+# comes back; each child flushes and reports its counters, then ends with
+# sys.exit (its atexit closes its queue); the parent flushes its own.
+FORK_SCRIPT = PRELUDE + r"""
+import ctypes
+HOW, CHILDREN, EACH = sys.argv[3], 2, 5
+
+def fork():
+    if HOW == "os.fork":
+        return os.fork()
+    return ctypes.CDLL(None, use_errno=True).fork()
+
+queue = coveo_ua.Queue(TOKEN, ENDPOINT, **OPTIONS)
+control("POST", "faults", {"status": 503, "count": 0})
+for i in range(EACH):
+    queue.enqueue_custom(event(f"parent-{i}"))
+wait_until(lambda: queue.counters.attempts > 0, "a first try of the parent's events")
+children = []
+for c in range(CHILDREN):
+    go_read, go_write = os.pipe()
+    report_read, report_write = os.pipe()
+    pid = fork()
+    if pid == 0:
+        signal.alarm(CHILD_DEADLINE_S)
+        report = {}
         try:
-            call()
-            result = "returned"
+            report["first"] = counters(queue)
+            for i in range(EACH):
+                queue.enqueue_custom(event(f"child{c}-{i}"))
+            os.write(report_write, b"enqueued\n")
+            os.read(go_read, 1)
+            report["flushed"] = queue.flush(30)
+            report["counters"] = counters(queue)
         except BaseException as exc:
-            result = f"{type(exc).__name__}: {getattr(exc, 'message', exc)}"
-        outcome[name] = {"result": result, "seconds": time.monotonic() - started}
-    os.write(write_end, json.dumps(outcome).encode())
-    sys.exit(0)
-os.close(write_end)
-with os.fdopen(read_end) as pipe:
-    child = json.loads(pipe.read() or "{}")
-_, status = os.waitpid(pid, 0)
-queue.enqueue_custom(event("after fork"))
-flushed = queue.flush(60)
-print(json.dumps({"child": child, "child_exit": os.waitstatus_to_exitcode(status), "parent_flush": flushed,
-                  "counters": dataclasses.asdict(queue.counters)}))
+            report["error"] = f"{type(exc).__name__}: {exc}"
+        os.write(report_write, (json.dumps(report) + "\n").encode())
+        sys.exit(0)
+    os.close(go_read)
+    os.close(report_write)
+    children.append((pid, go_write, os.fdopen(report_read)))
+enqueued = [reports.readline().strip() for _, _, reports in children]
+control("DELETE", "faults")
+for _, go, _ in children:
+    os.write(go, b"g")
+reports = [json.loads(reports.readline() or "{}") for _, _, reports in children]
+exits = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid, _, _ in children]
+flushed = queue.flush(30)
+print(json.dumps({"enqueued": enqueued, "children": reports, "exits": exits, "flushed": flushed,
+                  "counters": counters(queue)}))
 queue.close()
 """
 
+# The same with multiprocessing's fork start method. The children enqueue
+# and return without flush or close: multiprocessing ends them with
+# os._exit, and only the close its exit finalizers run delivers what one
+# worker thread could not send in the time (the service answers 300 ms late).
+MULTIPROCESSING_SCRIPT = PRELUDE + r"""
+import multiprocessing
+CHILDREN, EACH = 2, 5
+
+def child(c, go, reports):
+    signal.alarm(CHILD_DEADLINE_S)
+    go.wait(30)
+    first = counters(queue)
+    for i in range(EACH):
+        queue.enqueue_custom(event(f"mp{c}-{i}"))
+    reports.put({"child": c, "first": first, "after": counters(queue)})
+
+if __name__ == "__main__":
+    queue = coveo_ua.Queue(TOKEN, ENDPOINT, **{**OPTIONS, "workers": 1})
+    control("POST", "faults", {"status": 503, "count": 0})
+    for i in range(EACH):
+        queue.enqueue_custom(event(f"parent-{i}"))
+    wait_until(lambda: queue.counters.attempts > 0, "a first try of the parent's events")
+    context = multiprocessing.get_context("fork")
+    go, reports = context.Event(), context.SimpleQueue()
+    processes = [context.Process(target=child, args=(c, go, reports)) for c in range(CHILDREN)]
+    for process in processes:
+        process.start()
+    control("DELETE", "faults")
+    control("PUT", "latency", {"latency_ms": 300})
+    go.set()
+    for process in processes:
+        process.join(CHILD_DEADLINE_S)
+    exits = [process.exitcode for process in processes]
+    child_reports = sorted((reports.get() for _ in processes), key=lambda r: r["child"])
+    control("PUT", "latency", {"latency_ms": 0})
+    flushed = queue.flush(30)
+    print(json.dumps({"children": child_reports, "exits": exits, "flushed": flushed,
+                      "counters": counters(queue)}))
+    queue.close()
+"""
+
+# A thread of the parent holds the queue's lock for this process and the
+# module's lock while the main thread forks: the child must use its own.
+LOCK_HELD_SCRIPT = PRELUDE + r"""
+queue = coveo_ua.Queue(TOKEN, ENDPOINT, **OPTIONS)
+holding, release = threading.Event(), threading.Event()
+
+def hold():
+    with queue._here().cond, coveo_ua._lifetime._lock():
+        holding.set()
+        release.wait(60)
+
+threading.Thread(target=hold).start()
+holding.wait(10)
+pid = os.fork()
+if pid == 0:
+    signal.alarm(CHILD_DEADLINE_S)
+    queue.enqueue_custom(event("child of a held lock"))
+    sys.exit(0 if queue.flush(30) else 3)
+_, status = os.waitpid(pid, 0)
+release.set()
+print(json.dumps({"child_exit": os.waitstatus_to_exitcode(status)}))
+queue.close()
+"""
+
+# A child that never uses the queue and one that does, on a spool: the
+# library's log (with process ids) shows what each started.
+UNUSED_SCRIPT = PRELUDE + r"""
+import logging
+SPOOL = sys.argv[3]
+logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(process)d %(message)s")
+queue = coveo_ua.Queue(TOKEN, ENDPOINT, spool_dir=SPOOL, **OPTIONS)
+exits, pids = [], []
+for use in (False, True):
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(CHILD_DEADLINE_S)
+        if use:
+            queue.enqueue_custom(event("used in a child"))
+            queue.flush(30)
+        sys.exit(0)
+    exits.append(os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]))
+    pids.append(pid)
+lanes = sorted(name for name in os.listdir(SPOOL) if name.startswith("lane-"))
+print(json.dumps({"parent": os.getpid(), "unused": pids[0], "used": pids[1], "exits": exits, "lanes": lanes}))
+queue.close()
+"""
+
+# Eight forked children enqueue into their lanes of one spool directory
+# while the service is unreachable, hold them until all have enqueued, then
+# end with os._exit: no close. The parent ends the same way.
+EIGHT_LANES_SCRIPT = PRELUDE + r"""
+SPOOL, PROCESSES, EACH = sys.argv[3], 8, 25
+queue = coveo_ua.Queue(TOKEN, ENDPOINT, spool_dir=SPOOL, **{**OPTIONS, "workers": 1})
+ready_read, ready_write = os.pipe()
+go_read, go_write = os.pipe()
+pids = []
+for c in range(PROCESSES):
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(CHILD_DEADLINE_S)
+        for i in range(EACH):
+            queue.enqueue_custom(event(f"lane{c}-{i}"))
+        os.write(ready_write, b"r")
+        os.read(go_read, 1)
+        os._exit(0)
+    pids.append(pid)
+ready = 0
+while ready < PROCESSES:
+    ready += len(os.read(ready_read, PROCESSES))
+os.write(go_write, b"g" * PROCESSES)
+exits = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+print(json.dumps({"exits": exits, "each": EACH}), flush=True)
+os._exit(0)
+"""
 
 def _run(script: str, *args: str) -> "subprocess.CompletedProcess[str]":
     return subprocess.run(
@@ -162,20 +325,84 @@ def test_exit_closes_an_open_queue_delivering_or_reporting_every_event(emu: Emul
     assert elapsed < PROCESS_DEADLINE_S / 2, f"the process took {elapsed:.1f} s to exit"
 
 
-def test_a_forked_child_gets_queue_closed_at_once_and_the_parent_goes_on(emu: Emulator) -> None:
-    child = _run(FORK_SCRIPT, TOKEN, emu.url)
-    assert child.returncode == 0, f"exit status {child.returncode}; stderr:\n{child.stderr}"
-    report: Dict[str, Any] = json.loads(child.stdout.strip().splitlines()[-1])
-    outcome = report["child"]
-    assert set(outcome) == {"enqueue", "flush", "close", "counters"}, report
-    for name, seen in outcome.items():
-        assert seen["result"].startswith("QueueClosedError: "), f"{name} in the child: {seen['result']}"
-        assert seen["seconds"] < 30, f"{name} in the child waited {seen['seconds']:.1f} s"
-    assert "fork" in outcome["enqueue"]["result"], "the library says why: a fork"
-    assert report["child_exit"] == 0
-    assert report["parent_flush"] is True
-    logged: List[str] = [e["body"]["eventValue"] for e in emu.events() if e["body"]["eventType"] == "fork-test"]
-    assert logged == ["before fork", "after fork"]
-    counters = report["counters"]
-    assert (counters["enqueued"], counters["delivered"], counters["refused"]) == (2, 2, 0)
+def _report(child: "subprocess.CompletedProcess[str]") -> Dict[str, Any]:
+    """The JSON line a script printed last, once it exited with 0."""
+    assert child.returncode == 0, f"exit status {child.returncode}; stderr:\n{child.stderr[-4000:]}"
+    return dict(json.loads(child.stdout.strip().splitlines()[-1]))
+
+
+def _assert_counters(counters: Dict[str, int], enqueued: int, delivered: int, recovered: int = 0) -> None:
     assert_counter_identity(types.SimpleNamespace(**counters))
+    got = (counters["enqueued"], counters["delivered"], counters["recovered"], counters["pending"])
+    assert got == (enqueued, delivered, recovered, 0), counters
+
+
+@pytest.mark.parametrize("how", ["os.fork", "libc fork"])
+def test_forked_children_use_the_parents_queue_as_their_own(emu: Emulator, how: str) -> None:
+    report = _report(_run(FORK_SCRIPT, TOKEN, emu.url, how))
+    assert report["exits"] == [0, 0] and report["enqueued"] == ["enqueued", "enqueued"], report
+    for seen in report["children"]:
+        assert "error" not in seen, seen
+        assert set(seen["first"].values()) == {0}, f"a child's counters start from zero: {seen['first']}"
+        assert seen["flushed"] is True
+        _assert_counters(seen["counters"], enqueued=5, delivered=5)
+    assert report["flushed"] is True
+    _assert_counters(report["counters"], enqueued=5, delivered=5)
+    expected = [f"parent-{i}" for i in range(5)] + [f"child{c}-{i}" for c in range(2) for i in range(5)]
+    # Each exactly once: no child sent one of the parent's events, nor the parent a child's.
+    assert collections.Counter(emu.logged_values()) == collections.Counter(expected)
+
+
+def test_multiprocessing_children_use_the_parents_queue_and_their_exit_closes_it(emu: Emulator) -> None:
+    report = _report(_run(MULTIPROCESSING_SCRIPT, TOKEN, emu.url))
+    assert report["exits"] == [0, 0], report
+    for seen in report["children"]:
+        assert set(seen["first"].values()) == {0}, f"a child's counters start from zero: {seen['first']}"
+        after = seen["after"]
+        assert after["enqueued"] == 5 and after["recovered"] == 0, after
+        assert_counter_identity(types.SimpleNamespace(**after))
+    assert report["flushed"] is True
+    _assert_counters(report["counters"], enqueued=5, delivered=5)
+    expected = [f"parent-{i}" for i in range(5)] + [f"mp{c}-{i}" for c in range(2) for i in range(5)]
+    assert collections.Counter(emu.logged_values()) == collections.Counter(expected), (
+        "a child's events still in memory when it returned are delivered by the close its exit runs"
+    )
+
+
+def test_a_child_never_waits_on_a_lock_a_parent_thread_held_at_the_fork(emu: Emulator) -> None:
+    report = _report(_run(LOCK_HELD_SCRIPT, TOKEN, emu.url))
+    assert report["child_exit"] == 0, f"the child ended with {report['child_exit']} (-14: it hung)"
+    assert emu.logged_values() == ["child of a held lock"]
+
+
+def test_a_child_that_never_uses_the_queue_starts_nothing(emu: Emulator, tmp_path: Path) -> None:
+    spool = tmp_path / "spool"
+    child = _run(UNUSED_SCRIPT, TOKEN, emu.url, str(spool))
+    report = _report(child)
+    assert report["exits"] == [0, 0], report
+    lines = child.stderr.splitlines()
+    said = {name: [line for line in lines if line.startswith(f"{report[name]} ")] for name in ("unused", "used")}
+    assert said["unused"] == [], f"the child that never used the queue started it: {said['unused']}"
+    assert any("recovered from" in line for line in said["used"]), f"the using child's start: {said['used']}"
+    assert any("queue closed" in line for line in said["used"]), f"its exit closed it: {said['used']}"
+    assert len(report["lanes"]) == 1, f"only the parent's lane is left: {report['lanes']}"
+    assert emu.logged_values() == ["used in a child"]
+
+
+def test_lanes_left_by_eight_killed_processes_are_adopted_by_one_new_queue(
+    emu: Emulator, make_queue: Any, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    report = _report(_run(EIGHT_LANES_SCRIPT, TOKEN, closed_port_endpoint(), str(spool)))
+    assert report["exits"] == [0] * 8, report
+    each = report["each"]
+    lanes = [p.name for p in spool.iterdir() if p.name.startswith("lane-")]
+    assert len(lanes) == 9, f"eight children's lanes and the parent's: {sorted(lanes)}"
+    queue = make_queue(spool_dir=spool)
+    assert queue.counters.recovered == 8 * each
+    assert queue.flush(PROCESS_DEADLINE_S)
+    _assert_counters(dataclasses.asdict(queue.counters), enqueued=0, delivered=8 * each, recovered=8 * each)
+    expected = [f"lane{c}-{i}" for c in range(8) for i in range(each)]
+    assert collections.Counter(emu.logged_values()) == collections.Counter(expected)
+    assert queue.close() is True
+    assert [p.name for p in spool.iterdir() if p.name.startswith("lane-")] == [], "settled lanes are removed"
