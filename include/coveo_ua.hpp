@@ -295,6 +295,10 @@ public:
     /// A directory that makes queues durable; empty: no spool (the default).
     /// Checked when a Queue is built.
     Options &spool_dir(std::string_view path) { return set_text(&::ua_options_set_spool_dir, path, "spool_dir"); }
+    /// How many bytes of events a queue's lane of the spool holds at most (each
+    /// event takes its JSON and 21 bytes; default 256 MiB); with a spool,
+    /// queue_capacity then bounds only what is held in memory.
+    Options &spool_capacity(std::uint64_t max_bytes) { return check(::ua_options_set_spool_capacity(get(), max_bytes)); }
     /// How often the spool is synced to the disk (what a power loss may cost), in milliseconds.
     Options &spool_fsync_interval_ms(std::uint32_t ms) {
         return check(::ua_options_set_spool_fsync_interval_ms(get(), ms));
@@ -410,12 +414,18 @@ struct QueueCounters {
 /// The destructor frees the queue; one not closed yet is first closed with the
 /// library's grace (2 s), so it may block that long. After it (or a move
 /// assignment over this queue) returns, no callback of the queue runs any more.
+///
+/// After fork() the Queue keeps working in the child: the child's first call
+/// starts its own queue in the library from the same options (its own
+/// workers, spool lane and counters), sharing the parent's callbacks as they
+/// were at the fork. The child's destructor frees only the child's queue.
 class Queue {
 public:
     /// Builds a queue from a copy of `options` (sharing their callbacks) and
     /// starts its workers. Throws Error with the library's reason:
     /// UA_INVALID_ARGUMENT (e.g. no token set) or UA_SPOOL_FAILED (the spool
-    /// directory cannot be created, locked or read).
+    /// directory cannot be created, written or read; any number of live
+    /// queues may share one).
     explicit Queue(const Options &options) : hooks_(std::make_unique<detail::QueueHooks>()) {
         hooks_->on_failure = options.failure_callback_;
         hooks_->on_log = options.log_callback_;

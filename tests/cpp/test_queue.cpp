@@ -365,6 +365,8 @@ void queue_options_refuse_bad_values() {
     THROWN([&] { options.queue_max_age_ms(0); }, UA_INVALID_ARGUMENT);
     THROWN([&] { options.queue_backoff_ms(10, 1); }, UA_INVALID_ARGUMENT);
     THROWN([&] { options.spool_fsync_interval_ms(60001); }, UA_INVALID_ARGUMENT);
+    const ua::Error spool = THROWN([&] { options.spool_capacity(0); }, UA_INVALID_ARGUMENT);
+    CHECK_CONTAINS(spool.message().c_str(), "spool capacity 0 bytes");
     THROWN([&] { options.on_log([](ua::LogLevel, std::string_view) {}, static_cast<ua::LogLevel>(0)); },
            UA_INVALID_ARGUMENT);
     const ua::Error nul = THROWN([&] { options.spool_dir(std::string_view("/tmp/a\0b", 8)); }, UA_INVALID_ARGUMENT);
@@ -393,12 +395,14 @@ void queue_spool_carries_events_to_the_next_queue() {
     options.spool_dir(dir.string()).spool_fsync_interval_ms(0).endpoint(closed_port_endpoint());
     {
         ua::Queue queue(options);
-        const ua::Error held = THROWN([&] { ua::Queue again(options); }, UA_SPOOL_FAILED);
-        CHECK_CONTAINS(held.message().c_str(), "in use by another live queue");
-        for (int i = 0; i < 4; ++i) queue.enqueue(ua::EventKind::Custom, kCustomEvent);
+        ua::Queue beside(options);  // a second live queue on the directory: its own lane
+        beside.enqueue(ua::EventKind::Custom, kCustomEvent);
+        CHECK(!beside.close(std::chrono::milliseconds(50)));
+        for (int i = 0; i < 3; ++i) queue.enqueue(ua::EventKind::Custom, kCustomEvent);
         CHECK(!queue.close(std::chrono::milliseconds(50)));
-        CHECK_INT(queue.counters().pending, 4);  // kept in the spool, not failed
+        CHECK_INT(queue.counters().pending, 3);  // kept in the spool, not failed
         CHECK_INT(queue.counters().failed, 0);
+        CHECK_INT(beside.counters().pending, 1);
         THROWN([&] { queue.flush(std::chrono::seconds(5)); }, UA_QUEUE_CLOSED);
     }
     options.endpoint(emulator.endpoint);
@@ -409,6 +413,29 @@ void queue_spool_carries_events_to_the_next_queue() {
     CHECK_INT(emu_count_events(emulator.endpoint), 4);
     CHECK_IDENTITY(next);
     CHECK(next.close(std::chrono::seconds(5)));
+    std::filesystem::remove_all(dir);
+}
+
+void queue_spool_capacity_bounds_the_lane() {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() / ("coveo-ua-cpp-spool-capacity-" + std::to_string(getpid()));
+    std::filesystem::remove_all(dir);
+    ua::Options options = queue_options();
+    // Memory holds one event, the lane two records (each its JSON and 21 bytes).
+    const std::uint64_t record = std::string_view(kCustomEvent).size() + 21;
+    options.spool_dir(dir.string()).endpoint(closed_port_endpoint()).queue_capacity(1, 1 << 20).spool_capacity(
+        2 * record);
+    {
+        ua::Queue queue(options);
+        queue.enqueue(ua::EventKind::Custom, kCustomEvent);
+        queue.enqueue(ua::EventKind::Custom, kCustomEvent);  // past memory: waits on disk
+        const ua::Error full = THROWN([&] { queue.enqueue(ua::EventKind::Custom, kCustomEvent); }, UA_QUEUE_FULL);
+        CHECK_CONTAINS(full.message().c_str(), "the spool is full");
+        CHECK_INT(queue.counters().enqueued, 2);
+        CHECK_INT(queue.counters().refused, 1);
+        CHECK_IDENTITY(queue);
+        CHECK(!queue.close(std::chrono::milliseconds(50)));
+    }
     std::filesystem::remove_all(dir);
 }
 
@@ -425,4 +452,5 @@ void run_queue_tests() {
     RUN_CPP(queue_moves_keep_the_callbacks);
     RUN_CPP(queue_options_refuse_bad_values);
     RUN_CPP(queue_spool_carries_events_to_the_next_queue);
+    RUN_CPP(queue_spool_capacity_bounds_the_lane);
 }
