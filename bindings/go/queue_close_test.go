@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -139,17 +140,26 @@ func TestQueueWaitsEndWithTheirContext(t *testing.T) {
 }
 
 // Events held in a spool survive a Close that cannot deliver them; the next
-// queue on the directory recovers and delivers them. One live queue holds a
-// directory.
+// queue on the directory recovers and delivers them. Two live queues share
+// the directory, each with its own lane.
 func TestQueueSpoolCarriesEventsToTheNextQueue(t *testing.T) {
 	const events = 7
 	resetEmulator(t)
 	dir := t.TempDir()
 	dead := closedPortEndpoint(t)
 	first := newTestQueue(t, func(o *QueueOptions) { o.Endpoint = dead; o.SpoolDir = dir })
-	_, err := NewQueue(QueueOptions{Options: testOptions(), SpoolDir: dir})
-	if e := asError(t, err); !errors.Is(err, ErrSpoolFailed) || !strings.Contains(e.Message, "in use by another live queue") {
-		t.Errorf("a second queue on a held spool: got %v, want ErrSpoolFailed saying it is in use", err)
+	beside := newTestQueue(t, func(o *QueueOptions) { o.SpoolDir = dir })
+	if err := beside.EnqueueCustom(customEvent("beside")); err != nil {
+		t.Fatalf("a second live queue on the directory: %v", err)
+	}
+	flushed(t, beside)
+	lanes, err := filepath.Glob(filepath.Join(dir, "lane-*"))
+	if err != nil || len(lanes) != 2 {
+		t.Errorf("lanes of two live queues: %v (%v), want 2", lanes, err)
+	}
+	// Closed now, so that it cannot adopt what the first queue leaves.
+	if err := beside.Close(context.Background()); err != nil {
+		t.Errorf("Close of the second queue: %v", err)
 	}
 	for i := 0; i < events; i++ {
 		if err := first.EnqueueCustom(customEvent(fmt.Sprintf("spooled-%d", i))); err != nil {

@@ -20,10 +20,11 @@ import (
 type QueueOptions struct {
 	Options
 
-	// MaxEvents and MaxBytes are the capacity: past either, Enqueue refuses
-	// at once with ErrQueueFull. MaxBytes counts the events' JSON (and the
-	// spool's files, with a spool). Set both or neither, as the library
-	// takes them in one call.
+	// MaxEvents and MaxBytes are the capacity in memory (MaxBytes counts the
+	// events' JSON). Without a spool, past either Enqueue refuses at once
+	// with ErrQueueFull; with one, events past it wait on disk (up to
+	// SpoolCapacity) and are read back in order. Set both or neither, as the
+	// library takes them in one call.
 	MaxEvents uint32
 	MaxBytes  uint64
 	// Workers is how many threads deliver, each with one request in flight.
@@ -38,9 +39,15 @@ type QueueOptions struct {
 	QueueBackoffBase, QueueBackoffMax time.Duration
 
 	// SpoolDir makes the queue durable: each event is written there before
-	// Enqueue returns nil, and a later queue on the directory delivers what
-	// this one left. One live queue per directory. Empty: in memory only.
+	// Enqueue returns nil. Any number of live queues, in this process or
+	// others, may share the directory: each writes its own lane there, and
+	// a live queue on the directory adopts and delivers what a queue that
+	// went away left (within 30 s). Empty: in memory only.
 	SpoolDir string
+	// SpoolCapacity bounds the bytes of events this queue's lane of the
+	// spool holds (each event takes its JSON and 21 bytes); past it Enqueue
+	// refuses with ErrQueueFull. Zero means the library's default (256 MiB).
+	SpoolCapacity uint64
 	// SpoolFsyncInterval bounds what a power loss may cost; nil means the
 	// library's default, FsyncInterval(0) syncs on every enqueue (much
 	// slower). A killed process loses nothing either way.
@@ -135,6 +142,9 @@ func (o *QueueOptions) applyQueue(opts *C.ua_options, q queueMillis) error {
 		setters = append(setters, func() C.ua_code {
 			return setText(opts, o.SpoolDir, func(p *C.ua_options, s *C.char) C.ua_code { return C.ua_options_set_spool_dir(p, s) })
 		})
+	}
+	if o.SpoolCapacity != 0 {
+		setters = append(setters, func() C.ua_code { return C.ua_options_set_spool_capacity(opts, C.uint64_t(o.SpoolCapacity)) })
 	}
 	if o.SpoolFsyncInterval != nil {
 		setters = append(setters, func() C.ua_code { return C.ua_options_set_spool_fsync_interval_ms(opts, C.uint32_t(q.fsync)) })

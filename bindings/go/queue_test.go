@@ -191,6 +191,41 @@ func TestQueueFullRefusesWithoutWaiting(t *testing.T) {
 	}
 }
 
+// SpoolCapacity bounds the queue's lane on disk, and with a spool the
+// memory capacity bounds only memory: past it events wait on disk.
+func TestQueueSpoolCapacityBoundsTheLane(t *testing.T) {
+	resetEmulator(t)
+	event := `{"eventType":"test","eventValue":"lane","language":"en"}`
+	record := uint64(len(event)) + 21
+	q := newTestQueue(t, func(o *QueueOptions) {
+		o.Endpoint = closedPortEndpoint(t)
+		o.SpoolDir = t.TempDir()
+		o.MaxEvents, o.MaxBytes = 1, 1<<20
+		o.SpoolCapacity = 3 * record
+	})
+	for i := 0; i < 3; i++ {
+		if err := q.EnqueueCustom(event); err != nil {
+			t.Fatalf("enqueue %d of 3 (one in memory, the others on disk): %v", i, err)
+		}
+	}
+	err := q.EnqueueCustom(event)
+	want := fmt.Sprintf("spool capacity %d bytes", 3*record)
+	if e := asError(t, err); !errors.Is(err, ErrQueueFull) || !strings.Contains(e.Message, want) {
+		t.Errorf("fourth event: got %v, want ErrQueueFull naming the %s", err, want)
+	}
+	c := q.Counters()
+	if c.Enqueued != 3 || c.Refused != 1 || c.Pending != 3 {
+		t.Errorf("counters %+v, want 3 taken and pending, 1 refused", c)
+	}
+	checkIdentity(t, c)
+	// Nothing can leave: a short close keeps the events in the spool.
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	if err := q.Close(ctx); !errors.Is(err, ErrTimeout) {
+		t.Errorf("Close to a dead port: got %v, want ErrTimeout", err)
+	}
+}
+
 // Options the library refuses come back with its own message, what cannot
 // reach C with this package's, and no path leaks C options or a handle.
 func TestQueueBadOptionsAreRefused(t *testing.T) {
@@ -250,7 +285,7 @@ func TestQueueTakesEveryOption(t *testing.T) {
 		Options:   testOptions(),
 		MaxEvents: 50, MaxBytes: 1 << 16, Workers: 2, MaxAge: time.Minute,
 		QueueBackoffBase: 10 * time.Millisecond, QueueBackoffMax: 100 * time.Millisecond,
-		SpoolDir: t.TempDir(), SpoolFsyncInterval: FsyncInterval(0),
+		SpoolDir: t.TempDir(), SpoolCapacity: 1 << 20, SpoolFsyncInterval: FsyncInterval(0),
 		OnFailure: func(Kind, []byte, *Error) {}, Logger: logger,
 	})
 	if err != nil {
