@@ -168,10 +168,10 @@ code_table! {
     text: "The delivery queue already holds as many events (or bytes) as its capacity allows, so this event was not taken. The service is probably slow or down and events are piling up; raise the capacity option, send fewer events, or keep this one and offer it again later.";
     /// The queue no longer takes events.
     QueueClosed = UA_QUEUE_CLOSED, answer: Never, transient: false,
-    text: "The delivery queue does not take events any more: it was closed, or this process is a fork of the one that made it (a child process makes its own queue). For an event handed back by a close without a spool, the queue stopped before it could be delivered; send it again, or give the queue a spool directory so a close keeps what is left on disk.";
+    text: "The delivery queue does not take events any more: it was closed. For an event handed back by a close without a spool, the queue stopped before it could be delivered; send it again, or give the queue a spool directory so a close keeps what is left on disk.";
     /// The spool directory failed.
     SpoolFailed = UA_SPOOL_FAILED, answer: Never, transient: false,
-    text: "The spool directory cannot be used: it could not be created, another live queue holds its lock, or writing or reading it failed (disk full, permissions). The message names the path and the system error; free some space, fix the permissions, or choose another directory.";
+    text: "The spool directory cannot be used: it could not be created, or writing or reading it failed (disk full, permissions). The message names the path and the system error; free some space, fix the permissions, or choose another directory.";
 }
 
 /// The text [`describe`] gives for a number that is not a known code.

@@ -110,13 +110,12 @@ const (
 	CodeQueueFull Code = C.UA_QUEUE_FULL
 
 	// CodeQueueClosed is UA_QUEUE_CLOSED: The delivery queue does not take
-	// events any more: it was closed, or this process is a fork of the one that
-	// made it (a child process makes its own queue).
+	// events any more: it was closed.
 	CodeQueueClosed Code = C.UA_QUEUE_CLOSED
 
 	// CodeSpoolFailed is UA_SPOOL_FAILED: The spool directory cannot be used:
-	// it could not be created, another live queue holds its lock, or writing or
-	// reading it failed (disk full, permissions).
+	// it could not be created, or writing or reading it failed (disk full,
+	// permissions).
 	CodeSpoolFailed Code = C.UA_SPOOL_FAILED
 )
 

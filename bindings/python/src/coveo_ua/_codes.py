@@ -333,11 +333,10 @@ class QueueFullError(UAError):
 
 
 class QueueClosedError(UAError):
-    """The delivery queue does not take events any more: it was closed, or this
-    process is a fork of the one that made it (a child process makes its own
-    queue). For an event handed back by a close without a spool, the queue
-    stopped before it could be delivered; send it again, or give the queue a
-    spool directory so a close keeps what is left on disk.
+    """The delivery queue does not take events any more: it was closed. For an
+    event handed back by a close without a spool, the queue stopped before it
+    could be delivered; send it again, or give the queue a spool directory so a
+    close keeps what is left on disk.
 
     Code 105, ``UA_QUEUE_CLOSED``.
     """
@@ -348,10 +347,10 @@ class QueueClosedError(UAError):
 
 
 class SpoolFailedError(UAError, OSError):
-    """The spool directory cannot be used: it could not be created, another live
-    queue holds its lock, or writing or reading it failed (disk full,
-    permissions). The message names the path and the system error; free some
-    space, fix the permissions, or choose another directory.
+    """The spool directory cannot be used: it could not be created, or writing or
+    reading it failed (disk full, permissions). The message names the path and
+    the system error; free some space, fix the permissions, or choose another
+    directory.
 
     Code 106, ``UA_SPOOL_FAILED``.
     """
