@@ -179,7 +179,9 @@ def queue_section(a, progs, files) -> dict:
                             [queue_rows.enqueue_key(t, s, w) for w in (False, True) for s in (False, True)
                              for t in queue_rows.THREADS]},
                 "throughput": {w: {"missing": why} for w in queue_rows.WORKERS},
-                "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts}
+                "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts,
+                "fork": {queue_rows.fork_key(s): {"missing": why} for s in (False, True)},
+                "adopt": {"missing": why}}
     srv = Server("emulator", progs["emulator"], name="queue-emulator")
     out = {"hosts": {}}
     ev = files["300B"]
@@ -239,11 +241,27 @@ def queue_section(a, progs, files) -> dict:
                          describe=lambda r: f"VmRSS {r['rss_kb_when_full']:,} KiB when full, "
                                             f"{list(r['rss_kb_at'].values())[-1]:,} KiB at the end")
         out["memory"] = got["queue-memory"]
+
+        # Issue 14: a forked child's enqueue beside its parent's, and a killed
+        # worker's events delivered by a sibling.
+        children = 2 if a.smoke else queue_rows.FORK_CHILDREN
+        out["fork"] = run_rounds(queue_rows.fork_rows(prog, url, ev, a.queue_events, warm, children), a.rounds,
+                                 check=queue_rows.problems, before=fresh, metrics=queue_rows.FORK_METRICS,
+                                 describe=lambda r: f"parent p50 {r['parent_p50_ns']:,.0f} ns, child p50 "
+                                                    f"{r['child_p50_ns']:,.0f} ns, child's first call "
+                                                    f"{r['child_first_ns'] / 1000:,.0f} us")
+        arow = (queue_rows.adopt_row(prog, url, ev, 20, 1, 0) if a.smoke else
+                queue_rows.adopt_row(prog, url, ev, 1000, queue_rows.ADOPT_ROUNDS, queue_rows.ADOPT_STAGGER_MS))
+        got = run_rounds([arow], 1, check=queue_rows.problems, before=fresh, metrics=("deliver_ms",),
+                         describe=lambda r: "kill to delivered " + ", ".join(f"{x / 1000:.2f} s"
+                                                                             for x in r["deliver_ms_all"]))
+        out["adopt"] = got["adopt"]
         srv.check_alive()
     except ServerError as e:
         log(f"queue rows: {e}")
-        for k in ("enqueue", "throughput", "hosts"):
+        for k in ("enqueue", "throughput", "hosts", "fork"):
             out.setdefault(k, {})
+        out.setdefault("adopt", {"failed": str(e)})
         out.setdefault("outage", {"failed": str(e)})
         out.setdefault("memory", {"failed": str(e)})
     finally:
@@ -495,6 +513,25 @@ def queue_method_text(a) -> str:
         "capacity 10,000 events; 1,000,000 `ua_queue_enqueue` calls in a loop, VmRSS from /proc/self/status "
         "every 100,000 calls; then `ua_queue_close(q, 0)` fails what it held (UA_QUEUE_CLOSED)."
         if not a.smoke else "- Queue memory (smoke): 20,000 attempts into a 1,000-event queue.",
+        "- After fork (issue 14; `bench_queue --mode fork`): the parent makes a queue, warms it up "
+        f"({20 if a.smoke else 1000:,} events, flushed) and times {a.queue_events:,} calls one clock pair "
+        f"each; then {2 if a.smoke else queue_rows.FORK_CHILDREN} children are forked one after the other. "
+        "Each child times its first `ua_queue_enqueue` on the parent's queue (which starts the child's own "
+        f"queue: client, 8 worker threads, housekeeper, and with a spool its lane), then {a.queue_events:,} "
+        "calls, flushes (every event delivered, its counters its own), reports through a pipe and ends; the "
+        f"parent then times {a.queue_events:,} calls again. Parent figures pool both passes; child figures are "
+        "the median over the children (the first call: median, min and max). \"fork() in the parent\" is the "
+        f"time fork() took to return there. {a.rounds} round(s), medians per metric. Target: a child's steady "
+        f"median within {queue_rows.FORK_STEADY_TARGET:g} x its parent's.",
+        "- Killed worker (issue 14; `bench_queue --mode adopt`): the parent (the sibling) keeps a queue on a "
+        "spool directory, delivering to the emulator. A forked worker makes its own queue on the same "
+        "directory whose endpoint refuses connections, enqueues "
+        f"{20 if a.smoke else 1000:,} events into its lane and is killed with SIGKILL; the sibling's counters "
+        "are read every 1 ms until it has recovered (adopted) and delivered them all. The sibling looks for "
+        "orphaned lanes every 5 s, so where a kill falls in that period decides the wait: "
+        + ("one kill (smoke)." if a.smoke else
+           f"{queue_rows.ADOPT_ROUNDS} kills, the first just after the sibling's previous adoption (the longest "
+           f"wait), each next one {queue_rows.ADOPT_STAGGER_MS / 1000:.2f} s later in the period."),
     ])
 
 
@@ -549,7 +586,10 @@ def verdict(a, res) -> int:
     for key, r in list(q.get("enqueue", {}).items()) + [(f"throughput-{w}", v) for w, v in q.get("throughput", {}).items()] \
             + [("outage", q.get("outage") or {"failed": "not run"}),
                ("queue-memory", q.get("memory") or {"failed": "not run"})] \
-            + [(key, q.get("hosts", {}).get(key) or {"failed": "not run"}) for key, _, _ in queue_rows.HOST_ROWS]:
+            + [(key, q.get("hosts", {}).get(key) or {"failed": "not run"}) for key, _, _ in queue_rows.HOST_ROWS] \
+            + [(queue_rows.fork_key(s), q.get("fork", {}).get(queue_rows.fork_key(s)) or {"failed": "not run"})
+               for s in (False, True)] \
+            + [("adopt", q.get("adopt") or {"failed": "not run"})]:
         if "failed" in r or ("missing" in r and not a.allow_missing):
             bad.append(f"{key}: {(r.get('failed') or r.get('missing')).splitlines()[0]}")
     for line in bad:

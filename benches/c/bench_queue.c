@@ -1,6 +1,6 @@
 /*
  * The delivery queue from C (ua_queue_*), against a real ua-emulator over real
- * sockets. One program, four modes; each run prints one JSON line.
+ * sockets. One program, six modes; each run prints one JSON line.
  *
  *   --mode enqueue     host cost of ua_queue_enqueue: --threads T threads share
  *                      one queue and enqueue --events custom events in all,
@@ -27,6 +27,24 @@
  *   --mode memory      --attempts enqueue attempts into a queue of --capacity
  *                      events whose endpoint refuses connections (a closed
  *                      port), VmRSS sampled every --rss-every attempts.
+ *   --mode fork        enqueue cost in a forked child beside its parent's: the
+ *                      parent times --events calls, then --children children are
+ *                      forked one after the other; each times its first call on
+ *                      the parent's queue (which starts the child's own queue:
+ *                      client, threads, spool lane with --spool-dir) and then
+ *                      --events calls, flushes, reports through a pipe and
+ *                      ends; then the parent times --events calls again.
+ *   --mode adopt       the time from a worker's SIGKILL to its events being
+ *                      delivered by a sibling: the parent keeps a queue on
+ *                      --spool-dir (delivering to --endpoint); each of --rounds
+ *                      children makes its own queue there whose endpoint
+ *                      refuses connections, enqueues --events events, and is
+ *                      killed; the parent's counters are read every 1 ms until
+ *                      it recovered (adopted) and delivered them. The parent
+ *                      looks for orphaned lanes every 5 s, so where a kill
+ *                      falls in that period decides the delay: round r waits
+ *                      r x --stagger-ms before its kill (round 0 kills just
+ *                      after the previous round's adoption: the longest wait).
  *
  * Every mode ends with the queue's counters and the identity
  * ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING, read after the flush
@@ -34,6 +52,9 @@
  */
 #define _GNU_SOURCE /* RUSAGE_THREAD */
 #include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "coveo_ua.h"
 #include "bench_http.h"
@@ -41,8 +62,8 @@
 struct qargs {
     const char *mode, *endpoint, *token, *event_file, *label, *spool_dir;
     long events, warmup, attempts, capacity, rss_every, window_ms, latency_ms, batch;
-    long backoff_base_ms, backoff_max_ms, flush_timeout_ms;
-    int threads, workers;
+    long backoff_base_ms, backoff_max_ms, flush_timeout_ms, stagger_ms;
+    int threads, workers, children, rounds;
 };
 
 static void parse(int argc, char **argv, struct qargs *a) {
@@ -59,6 +80,8 @@ static void parse(int argc, char **argv, struct qargs *a) {
     a->window_ms = 30000;
     a->batch = 100;
     a->flush_timeout_ms = 300000;
+    a->children = 5;
+    a->rounds = 3;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
         if (i + 1 >= argc) {
@@ -83,6 +106,9 @@ static void parse(int argc, char **argv, struct qargs *a) {
         else if (!strcmp(k, "--latency-ms")) a->latency_ms = bench_parse_long(v, k);
         else if (!strcmp(k, "--batch")) a->batch = bench_parse_long(v, k);
         else if (!strcmp(k, "--flush-timeout-ms")) a->flush_timeout_ms = bench_parse_long(v, k);
+        else if (!strcmp(k, "--children")) a->children = (int)bench_parse_long(v, k);
+        else if (!strcmp(k, "--rounds")) a->rounds = (int)bench_parse_long(v, k);
+        else if (!strcmp(k, "--stagger-ms")) a->stagger_ms = bench_parse_long(v, k);
         else if (!strcmp(k, "--backoff-ms")) {
             /* base,max: the queue's shared pause (default 1000,30000) */
             if (sscanf(v, "%ld,%ld", &a->backoff_base_ms, &a->backoff_max_ms) != 2)
@@ -98,6 +124,8 @@ static void parse(int argc, char **argv, struct qargs *a) {
     if (a->threads < 1 || a->threads > 64) bench_die("--threads must be 1..64");
     if (a->workers < 1 || a->workers > 64) bench_die("--workers must be 1..64");
     if (a->batch < 1) bench_die("--batch must be at least 1");
+    if (a->children < 1 || a->children > 64) bench_die("--children must be 1..64");
+    if (a->rounds < 1 || a->rounds > 100) bench_die("--rounds must be 1..100");
 }
 
 /* ---- the emulator's control API (/_emulator/), one request per connection ---- */
@@ -604,6 +632,262 @@ static int mode_memory(const struct qargs *a, const char *body) {
     return other || !sane ? 1 : 0;
 }
 
+/* ---- mode fork ---- */
+
+/* What a forked child tells its parent through a pipe. */
+struct child_report {
+    uint64_t first_ns; /* its first call, which starts the child's own queue */
+    double p50_ns, p99_ns, mean_ns; /* its --events timed calls after that */
+    struct counters c; /* after its flush */
+    int flush_ok, errors;
+};
+
+static double mean_of(const uint64_t *v, long n) {
+    uint64_t sum = 0;
+    for (long i = 0; i < n; i++) sum += v[i];
+    return n ? (double)sum / (double)n : 0.0;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The median of n values (sorts them). */
+static double median_of(double *v, int n) {
+    if (n <= 0) return 0.0;
+    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+/* "[a,b,...]" of n values, rounded, into out. */
+static void json_list(char *out, size_t cap, const double *v, int n) {
+    size_t u = (size_t)snprintf(out, cap, "[");
+    for (int i = 0; i < n && u + 24 < cap; i++) u += (size_t)snprintf(out + u, cap - u, "%s%.0f", i ? "," : "", v[i]);
+    snprintf(out + u, cap - u, "]");
+}
+
+static int read_full(int fd, void *buf, size_t len) {
+    size_t got = 0;
+    while (got < len) {
+        ssize_t n = read(fd, (char *)buf + got, len - got);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) return -1;
+        got += (size_t)n;
+    }
+    return 0;
+}
+
+/* The child's side: first call, timed calls, flush, report, exit. The
+ * parent's queue is the child's own from its first call on; freeing it here
+ * frees the child's queue only. */
+static void fork_child(ua_queue *q, const struct qargs *a, const char *body, uint64_t *lat, int out) {
+    struct child_report r;
+    memset(&r, 0, sizeof r);
+    uint64_t s = bench_now_ns();
+    r.errors = enqueue_one(q, body);
+    r.first_ns = bench_now_ns() - s;
+    r.errors += (int)bench_enqueue_per_call(q, body, a->events, lat);
+    r.mean_ns = mean_of(lat, a->events);
+    r.p50_ns = pct_ns(lat, a->events, 50, 0);
+    r.p99_ns = pct_ns(lat, a->events, 99, 1);
+    r.flush_ok = ua_queue_flush(q, (uint32_t)a->flush_timeout_ms) == UA_OK;
+    r.c = read_counters(q);
+    ua_queue_close(q, 5000);
+    ua_queue_free(q);
+    _exit(write(out, &r, sizeof r) == (ssize_t)sizeof r ? 0 : 3);
+}
+
+static int mode_fork(const struct qargs *a, const char *body, size_t body_len) {
+    long total = a->warmup + 2 * a->events;
+    uint64_t cap_bytes = (uint64_t)total * (body_len + 21) * 5 / 4 + 65536;
+    ua_queue *q = make_queue(a, a->endpoint, total + total / 4 + 16, cap_bytes, 0);
+    long errors = 0;
+    for (long i = 0; i < a->warmup; i++) errors += enqueue_one(q, body);
+    if (ua_queue_flush(q, 60000) != UA_OK) bench_die("the warm-up's flush did not finish within 60 s");
+    uint64_t *lat = malloc(sizeof(uint64_t) * (size_t)(2 * a->events));
+    uint64_t *child_lat = malloc(sizeof(uint64_t) * (size_t)a->events);
+    if (!lat || !child_lat) bench_die("out of memory");
+    errors += bench_enqueue_per_call(q, body, a->events, lat);
+
+    int n = a->children, ok = 0;
+    double first[64], first_sorted[64], p50[64], p99[64], mean[64], fork_us[64];
+    for (int k = 0; k < n; k++) {
+        int fds[2];
+        if (pipe(fds) != 0) bench_die("pipe failed");
+        uint64_t f0 = bench_now_ns();
+        pid_t pid = fork();
+        if (pid < 0) bench_die("fork failed");
+        if (pid == 0) {
+            close(fds[0]);
+            fork_child(q, a, body, child_lat, fds[1]);
+        }
+        fork_us[k] = (double)(bench_now_ns() - f0) / 1000.0;
+        close(fds[1]);
+        struct child_report r;
+        int got = read_full(fds[0], &r, sizeof r);
+        close(fds[0]);
+        int status = 0;
+        waitpid(pid, &status, 0);
+        long want = a->events + 1;
+        int sane = got == 0 && WIFEXITED(status) && WEXITSTATUS(status) == 0 && r.flush_ok && !r.errors &&
+                   (long)r.c.enqueued == want && (long)r.c.delivered == want && r.c.pending == 0 &&
+                   r.c.recovered == 0 && identity_holds(r.c);
+        if (!sane) {
+            fprintf(stderr, "bench_queue: child %d: exit %d, flush %s, errors %d, enqueued %llu, delivered %llu\n", k,
+                    WIFEXITED(status) ? WEXITSTATUS(status) : -1, r.flush_ok ? "ok" : "not ok", r.errors,
+                    (unsigned long long)r.c.enqueued, (unsigned long long)r.c.delivered);
+            continue;
+        }
+        first[ok] = (double)r.first_ns;
+        p50[ok] = r.p50_ns;
+        p99[ok] = r.p99_ns;
+        mean[ok] = r.mean_ns;
+        ok++;
+    }
+    errors += bench_enqueue_per_call(q, body, a->events, lat + a->events);
+    ua_code fc = ua_queue_flush(q, (uint32_t)a->flush_timeout_ms);
+    struct counters c = read_counters(q);
+    ua_code cc = ua_queue_close(q, 5000);
+    ua_queue_free(q);
+
+    long passes = 2 * a->events;
+    double parent_mean = mean_of(lat, passes);
+    double parent_p50 = pct_ns(lat, passes, 50, 0), parent_p99 = pct_ns(lat, passes, 99, 1);
+    char firsts[2048];
+    json_list(firsts, sizeof firsts, first, ok);
+    memcpy(first_sorted, first, sizeof(double) * (size_t)ok);
+    qsort(first_sorted, (size_t)ok, sizeof(double), cmp_double);
+    double fork_median = median_of(fork_us, n);
+    long expected = a->warmup + passes - errors;
+    long undelivered = (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+    char extra[4096];
+    size_t used = (size_t)snprintf(
+        extra, sizeof extra,
+        "{\"label\":\"%s\",\"mode\":\"fork\",\"threads\":1,\"workers\":%d,\"spool\":%s,\"events\":%ld,"
+        "\"children\":%d,\"children_ok\":%d,\"errors\":%ld,\"parent_p50_ns\":%.0f,\"parent_p99_ns\":%.0f,"
+        "\"parent_mean_ns\":%.1f,\"child_first_ns\":%.0f,\"child_first_min_ns\":%.0f,\"child_first_max_ns\":%.0f,"
+        "\"child_first_all_ns\":%s,\"child_p50_ns\":%.0f,\"child_p99_ns\":%.0f,\"child_mean_ns\":%.1f,"
+        "\"fork_us\":%.0f,\"flush\":\"%s\",\"close\":\"%s\",\"undelivered\":%ld,\"version\":\"%s\",",
+        a->label, a->workers, a->spool_dir ? "true" : "false", a->events, n, ok, errors, parent_p50, parent_p99,
+        parent_mean, median_of(first, ok), ok ? first_sorted[0] : 0.0, ok ? first_sorted[ok - 1] : 0.0, firsts,
+        median_of(p50, ok), median_of(p99, ok), median_of(mean, ok), fork_median, ua_code_name(fc), ua_code_name(cc),
+        undelivered, ua_version());
+    used += put_counters(extra + used, sizeof extra - used, c);
+    printf("%s}\n", extra);
+    fflush(stdout);
+    free(lat);
+    free(child_lat);
+    return errors || undelivered || ok != n || !identity_holds(c) ? 1 : 0;
+}
+
+/* ---- mode adopt ---- */
+
+/* A loopback URL nothing listens on (a port the kernel gave out, then closed). */
+static void closed_port_endpoint(char *out, size_t cap) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in addr;
+    socklen_t len = sizeof addr;
+    memset(&addr, 0, sizeof addr);
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&addr, sizeof addr) != 0 ||
+        getsockname(fd, (struct sockaddr *)&addr, &len) != 0)
+        bench_die("could not find a free loopback port");
+    snprintf(out, cap, "http://127.0.0.1:%d/rest/ua", ntohs(addr.sin_port));
+    close(fd);
+}
+
+static int mode_adopt(const struct qargs *a, const char *body) {
+    if (!a->spool_dir) bench_die("--mode adopt needs --spool-dir");
+    char dead[128];
+    closed_port_endpoint(dead, sizeof dead);
+    ua_queue *q = make_queue(a, a->endpoint, a->events + 16, (uint64_t)64 << 20, 0);
+    double adopt_ms[100], deliver_ms[100], adopt_sorted[100], deliver_sorted[100];
+    int done = 0;
+    long errors = 0;
+    for (int r = 0; r < a->rounds; r++) {
+        int fds[2];
+        if (pipe(fds) != 0) bench_die("pipe failed");
+        pid_t pid = fork();
+        if (pid < 0) bench_die("fork failed");
+        if (pid == 0) {
+            /* A worker whose deliveries are refused: its own queue on the directory. */
+            close(fds[0]);
+            ua_queue *mine = make_queue(a, dead, a->events + 16, (uint64_t)64 << 20, 0);
+            long refused = 0;
+            for (long i = 0; i < a->events; i++) refused += enqueue_one(mine, body);
+            char ready = refused ? 'x' : 'r';
+            if (write(fds[1], &ready, 1) != 1) _exit(3);
+            for (;;) pause();
+        }
+        close(fds[1]);
+        char ready = 0;
+        if (read_full(fds[0], &ready, 1) != 0 || ready != 'r') {
+            fprintf(stderr, "bench_queue: round %d: the worker did not enqueue its events\n", r);
+            kill(pid, SIGKILL);
+            waitpid(pid, NULL, 0);
+            close(fds[0]);
+            errors++;
+            continue;
+        }
+        close(fds[0]);
+        struct timespec stagger = {(r * a->stagger_ms) / 1000, ((r * a->stagger_ms) % 1000) * 1000000L};
+        nanosleep(&stagger, NULL);
+        struct counters before = read_counters(q);
+        uint64_t t0 = bench_now_ns(), recovered_at = 0, delivered_at = 0;
+        kill(pid, SIGKILL);
+        waitpid(pid, NULL, 0);
+        while (bench_now_ns() - t0 < 60000000000ull) {
+            struct counters now = read_counters(q);
+            uint64_t t = bench_now_ns();
+            if (!recovered_at && now.recovered >= before.recovered + (uint64_t)a->events) recovered_at = t;
+            if (now.delivered >= before.delivered + (uint64_t)a->events) {
+                delivered_at = t;
+                break;
+            }
+            struct timespec ts = {0, 1000000};
+            nanosleep(&ts, NULL);
+        }
+        if (!delivered_at) {
+            fprintf(stderr, "bench_queue: round %d: the killed worker's events were not delivered within 60 s\n", r);
+            errors++;
+            continue;
+        }
+        adopt_ms[done] = (double)((recovered_at ? recovered_at : delivered_at) - t0) / 1e6;
+        deliver_ms[done] = (double)(delivered_at - t0) / 1e6;
+        done++;
+    }
+    ua_code fc = ua_queue_flush(q, (uint32_t)a->flush_timeout_ms);
+    struct counters c = read_counters(q);
+    ua_code cc = ua_queue_close(q, 5000);
+    ua_queue_free(q);
+    char adopts[2048], delivers[2048];
+    json_list(adopts, sizeof adopts, adopt_ms, done);
+    json_list(delivers, sizeof delivers, deliver_ms, done);
+    memcpy(adopt_sorted, adopt_ms, sizeof(double) * (size_t)done);
+    memcpy(deliver_sorted, deliver_ms, sizeof(double) * (size_t)done);
+    double adopt_median = median_of(adopt_sorted, done), deliver_median = median_of(deliver_sorted, done);
+    double deliver_max = done ? deliver_sorted[done - 1] : 0.0;
+    long expected = (long)done * a->events;
+    long undelivered = (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+    char extra[8192];
+    size_t used = (size_t)snprintf(
+        extra, sizeof extra,
+        "{\"label\":\"%s\",\"mode\":\"adopt\",\"threads\":1,\"workers\":%d,\"events\":%ld,\"kills\":%d,"
+        "\"stagger_ms\":%ld,"
+        "\"kills_ok\":%d,\"errors\":%ld,\"adopt_ms_all\":%s,\"deliver_ms_all\":%s,\"adopt_ms\":%.1f,"
+        "\"deliver_ms\":%.1f,\"deliver_max_ms\":%.1f,\"flush\":\"%s\",\"close\":\"%s\",\"undelivered\":%ld,"
+        "\"version\":\"%s\",",
+        a->label, a->workers, a->events, a->rounds, a->stagger_ms, done, errors, adopts, delivers, adopt_median,
+        deliver_median, deliver_max, ua_code_name(fc), ua_code_name(cc),
+        undelivered, ua_version());
+    used += put_counters(extra + used, sizeof extra - used, c);
+    printf("%s}\n", extra);
+    fflush(stdout);
+    return errors || undelivered || done != a->rounds || !identity_holds(c) ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     struct qargs a;
     parse(argc, argv, &a);
@@ -613,6 +897,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a.mode, "throughput")) return mode_throughput(&a, body);
     if (!strcmp(a.mode, "outage")) return mode_outage(&a, body);
     if (!strcmp(a.mode, "memory")) return mode_memory(&a, body);
-    bench_die("--mode is enqueue, throughput, outage or memory");
+    if (!strcmp(a.mode, "fork")) return mode_fork(&a, body, body_len);
+    if (!strcmp(a.mode, "adopt")) return mode_adopt(&a, body);
+    bench_die("--mode is enqueue, throughput, outage, memory, fork or adopt");
     return 2;
 }

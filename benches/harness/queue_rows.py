@@ -1,11 +1,13 @@
 """The delivery queue's rows (issue 9): what bench_queue runs, how its results
 are checked, and their part of the report.
 
-Four C rows (bench_queue --mode enqueue | throughput | outage | memory), run
-against a dedicated ua-emulator (its latency, fault windows and stats are
-needed, so never the minimal server), the Rust rows (benches/queue.rs), and
-the host rows (HOST_ROWS): Go and Python enqueue cost, each against its
-reference in the same run.
+Six C rows (bench_queue --mode enqueue | throughput | outage | memory |
+fork | adopt), run against a dedicated ua-emulator (its latency, fault
+windows and stats are needed, so never the minimal server), the Rust rows
+(benches/queue.rs), and the host rows (HOST_ROWS): Go and Python enqueue
+cost, each against its reference in the same run. The fork and adopt rows
+are issue 14's: enqueue cost in a forked child beside its parent's, and the
+time from a worker's SIGKILL to its events being delivered by a sibling.
 """
 
 import os
@@ -21,6 +23,8 @@ ENQUEUE_METRICS = ("p50_ns", "p90_ns", "p99_ns", "p999_ns", "max_ns", "mean_ns",
                    "thread_cpu_ns_per_call", "vcsw_per_1000", "ivcsw_per_1000", "cpu_us_per_event",
                    "events_per_s", "drain_s", "seconds", "clock_pair_ns")
 THROUGHPUT_METRICS = ("events_per_s", "seconds", "cpu_us_per_event")
+FORK_METRICS = ("parent_p50_ns", "parent_p99_ns", "parent_mean_ns", "child_first_ns", "child_first_min_ns",
+                "child_first_max_ns", "child_p50_ns", "child_p99_ns", "child_mean_ns", "fork_us")
 
 THREADS = (1, 4)
 WORKERS = (1, 4, 16, 64)
@@ -52,6 +56,41 @@ HOST_TARGETS = [
 # Per-call host figures kept as the median over rounds (Python's are turned
 # into ns by host_problems, so every host row has the same fields).
 HOST_METRICS = ("p50_ns", "p99_ns", "mean_ns", "seconds", "drain_seconds", "cpu_us_per_event")
+
+
+# Fork rows: children forked one after another, and the share of the
+# parent's median a child's steady state may exceed it by ("within noise").
+FORK_CHILDREN = 5
+FORK_STEADY_TARGET = 1.25
+# Adopt row: kills, each this much later in the sibling's 5 s adoption period
+# than the one before (the first falls right after a sweep: the longest wait).
+ADOPT_ROUNDS = 3
+ADOPT_STAGGER_MS = 1667
+
+
+def fork_key(spool: bool) -> str:
+    return f"fork-{'spool' if spool else 'memory'}"
+
+
+def fork_rows(prog, url, event_file, events: int, warmup: int, children: int) -> list:
+    """The enqueue cost in forked children beside their parent's, without and with a spool."""
+    rows = []
+    for spool in (False, True):
+        key = fork_key(spool)
+        cmd = [str(prog), "--mode", "fork", "--endpoint", url, "--token", paths.TOKEN,
+               "--event-file", str(event_file), "--events", str(events), "--warmup", str(warmup),
+               "--children", str(children), "--label", key]
+        if spool:
+            cmd += ["--spool-dir", str(spool_dir(key))]
+        rows.append(Row(key, key, "queue-fork", cmd, pin=None, timeout_s=240))
+    return rows
+
+
+def adopt_row(prog, url, event_file, events: int, rounds: int, stagger_ms: int) -> Row:
+    cmd = [str(prog), "--mode", "adopt", "--endpoint", url, "--token", paths.TOKEN, "--event-file", str(event_file),
+           "--events", str(events), "--rounds", str(rounds), "--stagger-ms", str(stagger_ms),
+           "--spool-dir", str(spool_dir("adopt")), "--label", "adopt"]
+    return Row("adopt", "adopt", "queue-adopt", cmd, pin=None, timeout_s=60 * rounds + 60)
 
 
 def closed_port_endpoint() -> str:
@@ -196,6 +235,21 @@ def problems(result: dict) -> list:
         out.append(f"counter identity broken: {result.get('counters')}")
     if result.get("errors", 0) != 0:
         out.append(f"{result.get('errors')} enqueues were refused")
+    if mode in ("fork", "adopt"):
+        if result.get("flush") != "UA_OK":
+            out.append(f"flush returned {result.get('flush')}")
+        if result.get("undelivered", 1) != 0:
+            out.append(f"{result.get('undelivered')} events were not delivered")
+    if mode == "fork":
+        if result.get("children_ok") != result.get("children"):
+            out.append(f"{result.get('children_ok')} of {result.get('children')} children ran as expected")
+        if not result.get("child_first_ns", 0) > 0 or not result.get("parent_p50_ns", 0) > 0:
+            out.append("per-call figures are not sane")
+    if mode == "adopt":
+        if result.get("kills_ok") != result.get("kills"):
+            out.append(f"{result.get('kills_ok')} of {result.get('kills')} killed workers' events were delivered")
+        if result.get("counters", {}).get("recovered") != result.get("kills", 0) * result.get("events", 0):
+            out.append("the sibling did not adopt every killed worker's events")
     if mode in ("enqueue", "throughput", "outage"):
         if result.get("flush") != "UA_OK":
             out.append(f"flush returned {result.get('flush')}")
@@ -286,12 +340,26 @@ def targets(res: dict) -> list:
     if m is not None:
         out.append(("queue: RSS growth, full queue, first sample after full to last",
                     rss_growth_after_full(m) if _ok(m) else None, "<=", 1024, "KiB"))
+    f = q.get("fork", {})
+    for spool in (False, True):
+        r = f.get(fork_key(spool))
+        if r is not None:
+            out.append((f"queue: enqueue median in a forked child vs its parent, steady state, "
+                        f"{'spool' if spool else 'no spool'}",
+                        fork_ratio(r), "<=", FORK_STEADY_TARGET, "x"))
     h = q.get("hosts", {})
     for what, key, ref, cmp, target in HOST_TARGETS:
         if target is not None:
             out.append((f"queue: {what}, median (p50) ns/call; the verdict uses the median (mean and p99: below, info)",
                         host_ratio(h, key, ref, "p50_ns"), cmp, target, "x"))
     return out
+
+
+def fork_ratio(r):
+    """A forked child's steady-state median per call over its parent's."""
+    if not _ok(r) or not r.get("parent_p50_ns"):
+        return None
+    return r["child_p50_ns"] / r["parent_p50_ns"]
 
 
 def host_ratio(h: dict, key: str, ref: str, metric: str):
@@ -456,9 +524,59 @@ def sections(res: dict, table, markdown: bool) -> list:
                     f"{m.get('capacity', 0):,}-event queue, service down (closed port)",
                     table(["what", "value"], rows, markdown)))
 
+    out += fork_sections(q, table, markdown)
     out += host_sections(q.get("hosts", {}), table, markdown)
 
     out.append(("Spool store", spool_store_text()))
+    return out
+
+
+def fork_sections(q: dict, table, markdown: bool) -> list:
+    """Issue 14's two tables: enqueue in a forked child beside its parent,
+    and a killed worker's events delivered by a sibling."""
+    out = []
+    f = q.get("fork")
+    if f is not None:
+        rows = []
+        for spool in (False, True):
+            r = f.get(fork_key(spool))
+            first = ["spool" if spool else "memory"]
+            if not _ok(r):
+                rows.append(first + [_why(r)] + [""] * 8)
+                continue
+            rows.append(first + [
+                _n(r["parent_p50_ns"]), _n(r["child_p50_ns"]), ratio_text(fork_ratio(r)),
+                f"{_n(r['parent_p99_ns'])} / {_n(r['child_p99_ns'])}",
+                f"{_n(r['parent_mean_ns'])} / {_n(r['child_mean_ns'])}",
+                f"{r['child_first_ns'] / 1000:,.0f} ({r['child_first_min_ns'] / 1000:,.0f} .. "
+                f"{r['child_first_max_ns'] / 1000:,.0f})",
+                _n(r["fork_us"]), f"{r['children_ok']} x {r['events']:,}"])
+        out.append(("Delivery queue after fork: ua_queue_enqueue in a forked child beside its parent "
+                    "(300-byte custom event, 1 thread, service normal)",
+                    table(["store", "parent p50 ns", "child p50 ns", "child / parent (p50)",
+                           "p99 ns parent / child", "mean ns parent / child",
+                           "child's first call us, median (min .. max)", "fork() in the parent us",
+                           "children x timed calls"], rows, markdown)))
+    a = q.get("adopt")
+    if a is not None:
+        if not _ok(a):
+            rows = [["adopt row", _why(a)]]
+        else:
+            c = a["counters"]
+            kills = ", ".join(f"{x / 1000:.2f} s" for x in a["deliver_ms_all"])
+            adopted = ", ".join(f"{x / 1000:.2f} s" for x in a["adopt_ms_all"])
+            rows = [["killed workers (SIGKILL), events each in their lane", f"{a['kills']} x {a['events']:,}"],
+                    ["kill to adopted by the sibling (its recovered counter), each kill", adopted],
+                    ["kill to every event delivered by the sibling, each kill", kills],
+                    ["kill to delivered: median / longest", f"{a['deliver_ms'] / 1000:.2f} s / "
+                                                             f"{a['deliver_max_ms'] / 1000:.2f} s"],
+                    ["the sibling's counters at the end",
+                     f"recovered {c['recovered']:,}, delivered {c['delivered']:,}, failed {c['failed']}, "
+                     f"pending {c['pending']}; identity {'holds' if a['identity_ok'] else 'BROKEN'}"]]
+        when = (f"kills {a['stagger_ms'] / 1000:.2f} s apart in the sibling's 5 s adoption period"
+                if a.get("stagger_ms") else "kills right after the sibling's previous look, the longest wait")
+        out.append((f"Delivery queue: a killed worker's events delivered by a sibling on the same spool directory "
+                    f"({when})", table(["what", "value"], rows, markdown)))
     return out
 
 
