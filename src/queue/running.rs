@@ -189,9 +189,16 @@ impl Running {
             drop(guard);
             return Err(self.refuse(Code::QueueClosed, "the queue is closed"));
         };
-        if let Err(message) = spool.check_room(event_json.len()) {
-            drop(guard);
-            return Err(self.full(message));
+        match spool.check_room(event_json.len()) {
+            Ok(()) => {}
+            Err((Code::QueueFull, message)) => {
+                drop(guard);
+                return Err(self.full(message));
+            }
+            Err((code, message)) => {
+                drop(guard);
+                return Err(self.refuse(code, message));
+            }
         }
         let (seq, in_memory) = {
             let mut st = self.shared.lock();
@@ -345,12 +352,10 @@ impl Running {
                 shared.fail_locked(&mut st, &failure);
                 given_up.push((failure, closed.clone()));
             }
+            st.given_up += given_up.len() as u64;
         }
-        let left = if spooled {
-            st.pending()
-        } else {
-            given_up.len() as u64
-        };
+        // Without a spool, what the workers gave up as they stopped counts too.
+        let left = if spooled { st.pending() } else { st.given_up };
         drop(st);
         // The spool's files are flushed and its lanes let go: removed when
         // empty, otherwise unlocked for another queue to adopt at once.

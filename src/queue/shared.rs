@@ -92,6 +92,8 @@ pub(super) struct State {
     /// waits for them too, so its caller has heard of every failure.
     pub reporting: usize,
     pub workers_alive: usize,
+    /// Events failed as closed because a close cut off their delivery.
+    pub given_up: u64,
     /// The housekeeping thread is running.
     pub housekeeper_alive: bool,
 }
@@ -118,6 +120,7 @@ impl State {
             settle_goal: u64::MAX,
             reporting: 0,
             workers_alive: 0,
+            given_up: 0,
             housekeeper_alive: false,
         }
     }

@@ -259,6 +259,7 @@ fn give_up_on_stop(shared: &Shared, st: &mut State, event: Event, mut after: Aft
     }
     let failure = Failure::from(&event);
     shared.fail_locked(st, &failure);
+    st.given_up += 1;
     after.failure = Some((failure, closed_result()));
     after
 }
