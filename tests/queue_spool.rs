@@ -597,3 +597,29 @@ fn every_segment_written_reaches_the_disk() {
         segments.len()
     );
 }
+
+#[test]
+fn a_queue_holding_one_event_in_memory_reads_the_rest_back_without_stalling() {
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("one");
+    let mut o = spool_options(&emu.url, &dir);
+    o.set_queue_capacity(1, 1 << 20).unwrap();
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..200 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("one-{i}")))
+            .unwrap();
+    }
+    let started = Instant::now();
+    queue.flush(Duration::from_secs(30)).unwrap();
+    // The housekeeper's own timer is 5 s: each event waiting for it would
+    // take minutes.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(queue.counters().delivered, 200);
+    drop(queue);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -147,6 +147,10 @@ fn next_event<'a>(
             return (st, None);
         }
         if st.ready.is_empty() {
+            if st.on_disk > 0 {
+                // Nothing in memory, more on disk: have it read back.
+                shared.housekeeping.notify_one();
+            }
             st.idle += 1;
             let (guard, timed_out) = wait_idle(shared, st);
             st = guard;
