@@ -390,3 +390,72 @@ fn the_log_callback_hears_pauses_and_failures_but_never_the_token() {
     assert!(has(LogLevel::Info, "queue closed"), "{lines:?}");
     assert!(lines.iter().all(|(_, m)| !m.contains(KEY)));
 }
+
+#[test]
+fn an_event_is_always_tried_whatever_its_age() {
+    // Issue 15, defect 4: a slow but healthy service and a short max age;
+    // every event is tried, and delivered.
+    let emu = Emulator::start(&["--latency-ms", "200"]);
+    let mut o = queue_options(&emu);
+    o.set_queue_workers(1).unwrap();
+    o.set_queue_max_age_ms(300).unwrap();
+    let failures = recording_failures(&mut o);
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..4 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("slow-{i}")))
+            .unwrap();
+    }
+    queue.flush(Duration::from_secs(20)).unwrap();
+    let c = queue.counters();
+    assert_eq!(
+        (c.delivered, c.failed),
+        (4, 0),
+        "{c:?}: {:?}",
+        failures.lock().unwrap()
+    );
+    assert_counter_identity(&c);
+}
+
+#[test]
+fn max_age_ends_a_tried_event_during_a_long_pause() {
+    // Issue 15, defect 5: a 429 asking for 10 s; events whose try failed
+    // fail once their max age (1 s) passed, not when the pause ends.
+    let emu = Emulator::start(&[]);
+    emu.control(
+        "POST",
+        "faults",
+        r#"{"status":429,"retry_after":"10","count":1000}"#,
+    );
+    let mut o = queue_options(&emu);
+    o.set_queue_max_age_ms(1_000).unwrap();
+    o.set_queue_workers(4).unwrap();
+    let failures = recording_failures(&mut o);
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..20 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("paused-{i}")))
+            .unwrap();
+    }
+    let started = Instant::now();
+    while failures.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "no event failed within 4 s of a 1 s max age: {:?}",
+            queue.counters()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let c = queue.counters();
+    assert_counter_identity(&c);
+    let seen = failures.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|f| f.2 == Code::TooManyRequests),
+        "{seen:?}"
+    );
+    // Only tried events fail: the others wait for their try.
+    assert!(c.attempts >= c.failed, "{c:?}");
+    assert!(c.pending > 0, "{c:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    let _ = queue.close(Duration::ZERO);
+}

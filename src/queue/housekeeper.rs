@@ -57,6 +57,9 @@ fn run(shared: &Shared) {
         if syncing {
             wake = wake.min(next_sync);
         }
+        if let Some(sums) = shared.log_failure_sums(false) {
+            wake = wake.min(sums);
+        }
         let st = shared.lock();
         if st.phase == Phase::Stopped {
             break;

@@ -181,19 +181,26 @@ impl Spool {
     }
 
     /// Whether an event of `json_len` bytes fits in the own lane now; the
-    /// refusal says why not.
-    pub(crate) fn check_room(&self, json_len: usize) -> Result<(), String> {
+    /// refusal's code and message say why not (`QueueFull`, or
+    /// `InvalidArgument` for an event no record can hold).
+    pub(crate) fn check_room(&self, json_len: usize) -> Result<(), (Code, String)> {
         if json_len > record::MAX_EVENT {
-            return Err(format!(
-                "the event is {json_len} bytes, more than a spool record holds ({} bytes)",
-                record::MAX_EVENT
+            return Err((
+                Code::InvalidArgument,
+                format!(
+                    "the event is {json_len} bytes, more than a spool record holds ({} bytes)",
+                    record::MAX_EVENT
+                ),
             ));
         }
         let len = record::event_len(json_len);
-        if self.own.held_bytes + len > self.limits.capacity {
-            return Err(format!(
-                "the spool is full ({} bytes of events held in this queue's lane; spool capacity {} bytes)",
-                self.own.held_bytes, self.limits.capacity
+        if self.own.held_bytes.saturating_add(len) > self.limits.capacity {
+            return Err((
+                Code::QueueFull,
+                format!(
+                    "the spool is full ({} bytes of events held in this queue's lane; spool capacity {} bytes)",
+                    self.own.held_bytes, self.limits.capacity
+                ),
             ));
         }
         Ok(())
@@ -498,7 +505,7 @@ mod tests {
         for i in 0..2000 {
             spool
                 .check_room(json.len())
-                .unwrap_or_else(|m| panic!("event {i}: {m}"));
+                .unwrap_or_else(|(_, m)| panic!("event {i}: {m}"));
             let at = append(&mut spool, &json, i, true);
             spool.settled(at).unwrap();
         }
@@ -515,7 +522,8 @@ mod tests {
             taken += 1;
         }
         assert_eq!(taken, 20_000 / record::event_len(json.len()));
-        let refusal = spool.check_room(json.len()).unwrap_err();
+        let (code, refusal) = spool.check_room(json.len()).unwrap_err();
+        assert_eq!(code, Code::QueueFull);
         assert!(refusal.contains("spool capacity 20000 bytes"), "{refusal}");
         spool.close();
         let _ = fs::remove_dir_all(&dir);
