@@ -277,7 +277,7 @@ def test_queue_takes_the_client_options_as_client_does() -> None:
 
 def test_queue_options_are_judged_by_the_library(emu: Emulator) -> None:
     refused_by_the_library = [
-        ({"workers": 65}, "queue workers 65 is out of range"),
+        ({"workers": 257}, "queue workers 257 is out of range"),
         ({"capacity": (0, 10)}, "queue capacity 0 events"),
         ({"max_age": 0}, "queue max age 0 ms is out of range"),
         ({"queue_backoff": (2, 1)}, "queue backoff 2000..1000 ms"),

@@ -38,6 +38,7 @@ COUNTER_NUMBERS = {
     "pending": 5,
     "attempts": 6,
     "recovered": 7,
+    "workers": 8,
 }
 
 
@@ -59,8 +60,10 @@ class QueueCounters:
     pending: int
     #: HTTP requests the workers made.
     attempts: int
-    #: Events found in the spool when the queue was made, left by an earlier one.
+    #: Events adopted from the spool lanes of queues that went away.
     recovered: int
+    #: Worker threads running now (not part of the identity).
+    workers: int
 
 
 class _Here:
@@ -90,8 +93,9 @@ class Queue:
 
     ``token``, ``endpoint``, ``org`` and the keyword options up to ``proxy``
     are Client's. The queue's own, None keeping the library's default:
-    ``capacity=(max_events, max_bytes)``; ``workers`` (threads, each with one
-    request in flight); ``max_age`` (seconds an event is tried again through
+    ``capacity=(max_events, max_bytes)`` (in memory); ``workers`` (the most
+    threads, each with one request in flight; the queue runs as many as its
+    backlog needs); ``max_age`` (seconds an event is tried again through
     an outage); ``queue_backoff=(base, max)`` (seconds of the whole queue's
     pause while the service fails); ``spool_dir`` (a directory making the
     queue durable; any number of queues in any number of processes may
