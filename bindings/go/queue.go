@@ -54,8 +54,8 @@ type Queue struct {
 
 // Counters are a queue's counts of events (docs/queue.md, "Counters").
 // Enqueued + Recovered = Delivered + Failed + Pending at every moment in the
-// library; Counters reads the seven one after another, so the sum holds
-// exactly in what it returns when nothing moves (after Flush or Close).
+// library, and in what Counters returns (the library reads them at one
+// moment).
 type Counters struct {
 	// Enqueued counts Enqueue calls that returned nil.
 	Enqueued uint64
@@ -69,9 +69,13 @@ type Counters struct {
 	Pending uint64
 	// Attempts counts the HTTP requests the workers made.
 	Attempts uint64
-	// Recovered counts events NewQueue found in the spool, left by an
-	// earlier queue on the directory.
+	// Recovered counts events this queue adopted from the spool lanes of
+	// queues that went away (when it was made, and while it runs).
 	Recovered uint64
+	// Workers is the number of worker threads running now (not part of the
+	// identity): the queue runs as many as its backlog needs, up to
+	// QueueOptions.Workers.
+	Workers uint64
 }
 
 // NewQueue hands the options to the library, makes a queue and starts its
@@ -197,8 +201,8 @@ func (q *Queue) acquire() bool {
 // read reads the library's counters; the handle is live (mu held for
 // reading, or closeMu held).
 func (q *Queue) read() Counters {
-	// One read of all seven, so the identity holds exactly even while events move.
-	var v [7]C.uint64_t
+	// One read of all eight, so the identity holds exactly even while events move.
+	var v [8]C.uint64_t
 	C.ua_queue_counters(q.handle, &v[0], C.size_t(len(v)))
 	at := func(counter C.ua_counter) uint64 { return uint64(v[counter-1]) }
 	c := Counters{
@@ -209,6 +213,7 @@ func (q *Queue) read() Counters {
 		Pending:   at(C.UA_COUNTER_PENDING),
 		Attempts:  at(C.UA_COUNTER_ATTEMPTS),
 		Recovered: at(C.UA_COUNTER_RECOVERED),
+		Workers:   at(C.UA_COUNTER_WORKERS),
 	}
 	runtime.KeepAlive(q)
 	return c

@@ -27,7 +27,8 @@ type QueueOptions struct {
 	// library takes them in one call.
 	MaxEvents uint32
 	MaxBytes  uint64
-	// Workers is how many threads deliver, each with one request in flight.
+	// Workers is the most threads that deliver, each with one request in
+	// flight; the queue runs as many as its backlog needs.
 	Workers uint32
 	// MaxAge is how long an event is tried again through an outage before
 	// it fails for good with the code of its last try. Rounded up to whole

@@ -240,7 +240,7 @@ func TestQueueBadOptionsAreRefused(t *testing.T) {
 		want  *Error
 		inMsg string
 	}{
-		{"too many workers", func(o *QueueOptions) { o.Workers = 65 }, ErrInvalidArgument, "queue workers 65 is out of range"},
+		{"too many workers", func(o *QueueOptions) { o.Workers = 257 }, ErrInvalidArgument, "queue workers 257 is out of range"},
 		{"max age too long", func(o *QueueOptions) { o.MaxAge = 31 * 24 * time.Hour }, ErrInvalidArgument, "max age"},
 		{"pause base above max", func(o *QueueOptions) { o.QueueBackoffBase, o.QueueBackoffMax = time.Second, time.Millisecond },
 			ErrInvalidArgument, ""},
