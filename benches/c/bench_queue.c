@@ -356,15 +356,25 @@ static void *enq_work(void *arg) {
     return NULL;
 }
 
-static int mode_enqueue(const struct qargs *a, const char *body, size_t body_len) {
+/* A queue with room for the warm-up and two timed passes, warmed up (the
+ * warm-up's events delivered); *errors counts the warm-up's refusals. */
+static ua_queue *warmed_queue(const struct qargs *a, const char *body, size_t body_len, uint64_t *cap_bytes,
+                              long *errors) {
     long total = a->warmup + 2 * a->events;
     /* Room for the whole run and a quarter more, in events and in bytes (a
      * spool's segments are a 16th of the capacity in bytes, 64 KiB to 4 MiB). */
-    uint64_t cap_bytes = (uint64_t)total * (body_len + 21) * 5 / 4 + 65536;
-    ua_queue *q = make_queue(a, a->endpoint, total + total / 4 + 16, cap_bytes, 0);
-    long warm_errors = 0;
-    for (long i = 0; i < a->warmup; i++) warm_errors += enqueue_one(q, body);
+    *cap_bytes = (uint64_t)total * (body_len + 21) * 5 / 4 + 65536;
+    ua_queue *q = make_queue(a, a->endpoint, total + total / 4 + 16, *cap_bytes, 0);
+    for (long i = 0; i < a->warmup; i++) *errors += enqueue_one(q, body);
     if (ua_queue_flush(q, 60000) != UA_OK) bench_die("the warm-up's flush did not finish within 60 s");
+    return q;
+}
+
+static int mode_enqueue(const struct qargs *a, const char *body, size_t body_len) {
+    long total = a->warmup + 2 * a->events;
+    uint64_t cap_bytes = 0;
+    long warm_errors = 0;
+    ua_queue *q = warmed_queue(a, body, body_len, &cap_bytes, &warm_errors);
     double clock_ns = clock_pair_ns();
     if (a->latency_ms > 0) set_latency(a->endpoint, a->latency_ms);
 
@@ -699,12 +709,9 @@ static void fork_child(ua_queue *q, const struct qargs *a, const char *body, uin
 }
 
 static int mode_fork(const struct qargs *a, const char *body, size_t body_len) {
-    long total = a->warmup + 2 * a->events;
-    uint64_t cap_bytes = (uint64_t)total * (body_len + 21) * 5 / 4 + 65536;
-    ua_queue *q = make_queue(a, a->endpoint, total + total / 4 + 16, cap_bytes, 0);
+    uint64_t cap_bytes = 0;
     long errors = 0;
-    for (long i = 0; i < a->warmup; i++) errors += enqueue_one(q, body);
-    if (ua_queue_flush(q, 60000) != UA_OK) bench_die("the warm-up's flush did not finish within 60 s");
+    ua_queue *q = warmed_queue(a, body, body_len, &cap_bytes, &errors);
     uint64_t *lat = malloc(sizeof(uint64_t) * (size_t)(2 * a->events));
     uint64_t *child_lat = malloc(sizeof(uint64_t) * (size_t)a->events);
     if (!lat || !child_lat) bench_die("out of memory");

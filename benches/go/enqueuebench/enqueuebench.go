@@ -42,6 +42,7 @@ type Counters struct {
 	Pending   uint64 `json:"pending"`
 	Attempts  uint64 `json:"attempts"`
 	Recovered uint64 `json:"recovered"`
+	Workers   uint64 `json:"workers"`
 }
 
 // Timed is what the timed loop measured.
