@@ -380,7 +380,12 @@ impl Lane {
         while taken < max_events && (taken == 0 || bytes < max_bytes) && self.on_disk() > 0 {
             let (seg_id, offset) = self.cursor;
             let Some(segment) = self.segments.get(&seg_id) else {
-                // A segment went missing: move to the next one.
+                if self.segments.range(seg_id..).next().is_none() {
+                    // Nothing left to read, whatever the count said.
+                    *lost += self.on_disk();
+                    self.waiting.clear();
+                    break;
+                }
                 self.next_segment(lost);
                 continue;
             };

@@ -659,4 +659,94 @@ mod tests {
         spool.close();
         let _ = fs::remove_dir_all(&dir);
     }
+
+    /// Random runs of appends (to memory or to disk), settles, reads back,
+    /// closes and adoptions on small segments: every event taken is held in
+    /// memory exactly once until it settles, and none is lost or repeated.
+    #[test]
+    fn random_runs_lose_and_repeat_nothing() {
+        for seed in 0..12u64 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let dir = temp_dir("random");
+            let mut spool = Spool::open(&dir, limits(16 * 16 * 1024)).unwrap();
+            // Events held in memory, by their JSON, and those only on disk.
+            let mut in_memory: Vec<(SpoolRef, String)> = Vec::new();
+            let mut on_disk = 0u64;
+            let mut next = 0u64;
+            let mut appended = 0usize;
+            let mut delivered = std::collections::HashSet::new();
+            for _ in 0..600 {
+                match rng.u8(0..10) {
+                    0..=3 => {
+                        let json = format!(
+                            "{{\"n\":{next},\"pad\":\"{}\"}}",
+                            "x".repeat(rng.usize(0..900))
+                        );
+                        let to_memory = on_disk == 0 && rng.bool();
+                        let at = spool
+                            .append(EventKind::Custom, &json, next, next, to_memory)
+                            .unwrap();
+                        if to_memory {
+                            in_memory.push((at, json));
+                        } else {
+                            on_disk += 1;
+                        }
+                        next += 1;
+                        appended += 1;
+                    }
+                    4..=6 if !in_memory.is_empty() => {
+                        let (at, json) = in_memory.swap_remove(rng.usize(0..in_memory.len()));
+                        assert!(delivered.insert(json), "settled twice");
+                        spool.settled(at).unwrap();
+                    }
+                    7 | 8 => {
+                        let back = spool.read_back(rng.usize(1..50), 1 << 20).unwrap();
+                        assert_eq!(back.lost, 0, "seed {seed}");
+                        assert!(back.damage.is_empty(), "seed {seed}: {:?}", back.damage);
+                        on_disk -= back.events.len() as u64;
+                        in_memory
+                            .extend(back.events.into_iter().map(|e| (e.at, e.json.to_string())));
+                    }
+                    _ => {
+                        // The queue goes away; a new one adopts what is left.
+                        spool.close();
+                        spool = Spool::open(&dir, limits(16 * 16 * 1024)).unwrap();
+                        let orphans = find_orphans(&dir, &spool.lane_names()).unwrap();
+                        let left = in_memory.len() as u64 + on_disk;
+                        assert_eq!(orphans.events(), left, "seed {seed}: adopted");
+                        spool.take_orphans(orphans, next);
+                        next += left;
+                        on_disk = left;
+                        in_memory.clear();
+                    }
+                }
+            }
+            // Everything left comes back once and settles.
+            loop {
+                let back = spool.read_back(100, 1 << 20).unwrap();
+                if back.events.is_empty() {
+                    break;
+                }
+                on_disk -= back.events.len() as u64;
+                in_memory.extend(back.events.into_iter().map(|e| (e.at, e.json.to_string())));
+            }
+            assert_eq!(on_disk, 0, "seed {seed}");
+            for (at, json) in in_memory.drain(..) {
+                assert!(delivered.insert(json), "seed {seed}: settled twice");
+                spool.settled(at).unwrap();
+            }
+            assert_eq!(
+                delivered.len(),
+                appended,
+                "seed {seed}: every event settled once"
+            );
+            spool.close();
+            assert!(
+                lanes(&dir).is_empty(),
+                "seed {seed}: lanes left {:?}",
+                lanes(&dir)
+            );
+            let _ = fs::remove_dir_all(&dir);
+        }
+    }
 }
