@@ -143,8 +143,10 @@ impl Lane {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let unique = fastrand::u64(..);
-        let temp = spool_dir.join(format!("{NEW_PREFIX}{unique:016x}"));
+        // The process id too: forked children share their parent's random
+        // state, and may start their queues at the same moment.
+        let unique = fastrand::u64(..) ^ u64::from(pid).rotate_left(32);
+        let temp = spool_dir.join(format!("{NEW_PREFIX}{pid}-{unique:016x}"));
         let name = format!("{LANE_PREFIX}{pid}-{stamp}-{unique:016x}");
         let dir = spool_dir.join(&name);
         files::create_private_dir_new(&temp).map_err(|e| failed("creating", &temp, &e))?;
