@@ -7,7 +7,8 @@ DEMO_TARGETS += demo-cpp
 CPP_BUILD_DIR := $(TARGET_DIR)/cpp
 # The C helpers the C++ test shares with the C tests (harness, emulator).
 CPP_TEST_C_SOURCES := tests/c/harness.c tests/c/emulator_process.c examples/c/emulator_control.c
-CPP_TEST_SOURCES := $(sort $(wildcard tests/cpp/*.cpp))
+# tls_ca_file.cpp is a program of its own (test-cpp-tls, below).
+CPP_TEST_SOURCES := $(filter-out tests/cpp/tls_ca_file.cpp,$(sort $(wildcard tests/cpp/*.cpp)))
 
 $(CPP_BUILD_DIR):
 	mkdir -p $@
