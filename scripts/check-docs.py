@@ -18,6 +18,7 @@ where everything must be refused. Needs `make build`.
 from __future__ import annotations
 
 import json
+import select
 import subprocess
 import sys
 import tempfile
@@ -52,9 +53,11 @@ class Emulator:
             self.process = subprocess.Popen(
                 [str(EMULATOR), "--listen", "127.0.0.1:0", "--org", "doc-org", "--api-key", producers.TOKEN],
                 stdout=subprocess.PIPE, text=True)
-            line = self.process.stdout.readline() if self.process.stdout else ""
+            assert self.process.stdout is not None
+            ready, _, _ = select.select([self.process.stdout], [], [], 10)
+            line = self.process.stdout.readline() if ready else ""
             if "http://" not in line:
-                raise RuntimeError(f"ua-emulator did not start: {line!r}")
+                raise RuntimeError(f"ua-emulator printed no URL within 10 s: {line!r}")
             self.endpoint = line[line.index("http://"):].split()[0]
             self.first_line = line.strip()
         return {"UA_ENDPOINT": self.endpoint, "UA_TOKEN": producers.TOKEN, "UA_ORG": "doc-org"}
@@ -86,7 +89,7 @@ class Checker:
     def make_dist(self) -> None:
         if not self.dist_made:
             made = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "dist"], capture_output=True,
-                                  text=True)
+                                  text=True, timeout=600)
             if made.returncode:
                 raise RuntimeError(f"make dist failed:\n{made.stdout}{made.stderr}")
             self.dist_made = True

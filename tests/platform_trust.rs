@@ -7,14 +7,14 @@
 //! variable stays set for all of it.
 
 use coveo_ua::{ffi, Client, Code, EventKind, Options};
-use std::ffi::{CStr, CString};
-use std::path::{Path, PathBuf};
 use rcgen::{
     BasicConstraints, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa, KeyPair,
     KeyUsagePurpose,
 };
+use std::ffi::{CStr, CString};
 use std::io::{Read, Write};
 use std::net::TcpListener;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -157,13 +157,22 @@ fn a_ca_file_replaces_the_system_store(config: &Arc<rustls::ServerConfig>, syste
     let (code, message) = send_through_c(port, Some(other_path));
     let served = server.join().expect("server thread");
     assert_eq!(code, Code::ConnectionFailed as i32, "{message}");
-    assert!(message.to_ascii_lowercase().contains("certificate"), "{message}");
-    assert!(!served, "the request went through a certificate the CA file does not name");
+    assert!(
+        message.to_ascii_lowercase().contains("certificate"),
+        "{message}"
+    );
+    assert!(
+        !served,
+        "the request went through a certificate the CA file does not name"
+    );
 
     for ca_file in [None, system_ca.to_str()] {
         let (port, server) = serve_once(config.clone());
         let (code, message) = send_through_c(port, ca_file);
-        assert!(server.join().expect("server thread"), "{ca_file:?}: not served");
+        assert!(
+            server.join().expect("server thread"),
+            "{ca_file:?}: not served"
+        );
         assert_eq!(code, 0, "{ca_file:?}: {message}");
     }
     let _ = std::fs::remove_file(&other_ca);
