@@ -80,11 +80,28 @@ class Checker:
         self.counts: Dict[str, int] = {}
         self.emulator = Emulator()
         self.dist_made = False
+        self.scratch = tempfile.TemporaryDirectory(prefix="coveo-ua-doc-check.")
+        self.prefix: Optional[Path] = None
         self.files: Dict[str, str] = {}
-        self.runner = Runner(self.files, self.emulator.env, self.make_dist)
+        self.runner = Runner(self.files, self.emulator.env, self.make_dist, self.installed_prefix)
 
     def fail(self, block: Block, why: str) -> None:
         self.failures.append(f"{block.where} ({block.lang or 'no language'} block, {block.mode or 'unmarked'}): {why}")
+
+    def installed_prefix(self) -> Path:
+        """A `make install` prefix shared by every block that needs one."""
+        if self.prefix is None:
+            prefix = Path(self.scratch.name) / "prefix"
+            made = subprocess.run(["make", "-C", str(REPO), "--no-print-directory", "install", f"PREFIX={prefix}"],
+                                  capture_output=True, text=True, timeout=600)
+            if made.returncode:
+                raise RuntimeError(f"make install failed:\n{made.stdout}{made.stderr}")
+            self.prefix = prefix
+        return self.prefix
+
+    def close(self) -> None:
+        self.emulator.stop()
+        self.scratch.cleanup()
 
     def make_dist(self) -> None:
         if not self.dist_made:
@@ -222,7 +239,7 @@ def main(argv: List[str]) -> int:
         try:
             passed = self_test(checker)
         finally:
-            checker.emulator.stop()
+            checker.close()
         for where in passed:
             print(f"check-docs --self-test: {where} was let through; the check cannot fail there", file=sys.stderr)
         if verbose:
@@ -240,7 +257,7 @@ def main(argv: List[str]) -> int:
         checker.blocks(pages)
         checker.messages(pages)
     finally:
-        checker.emulator.stop()
+        checker.close()
     for failure in checker.failures:
         print(f"check-docs: {failure}\n", file=sys.stderr)
     summary = ", ".join(f"{n} {mode}" for mode, n in sorted(checker.counts.items()))

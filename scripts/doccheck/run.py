@@ -9,8 +9,9 @@ with a home of its own, so nothing lands in the real home or the checkout.
 - curl fails on an HTTP error status (--fail-with-body), so a call the page
   shows succeeding must succeed.
 - Every program the block built that needs libcoveo_ua must find it (ldd),
-  with the environment the page gives it (option libpath=DIR); option
-  `builds` requires at least one such program.
+  with the environment the page gives it (option libpath=DIR, where $HOME is
+  the scratch home and $PREFIX the `installed` fixture's); option `builds`
+  requires at least one such program.
 - `with=a,b` lays out fixtures first (see FIXTURES); `background` runs a line
   that starts `ua-emulator` in the background until the block ends, waiting
   for its URL line; `free-port=N` replaces the port N by a free one;
@@ -93,10 +94,11 @@ class Runner:
     """Runs shell blocks; `files` holds the blocks saved with file=NAME."""
 
     def __init__(self, files: Dict[str, str], emulator_env: Callable[[], Dict[str, str]],
-                 make_dist: Callable[[], None]) -> None:
+                 make_dist: Callable[[], None], installed_prefix: Callable[[], Path]) -> None:
         self.files = files
         self.emulator_env = emulator_env
         self.make_dist = make_dist
+        self.installed_prefix = installed_prefix
         home = Path.home()
         self.base_env = {
             "PATH": os.environ["PATH"], "LANG": "C.UTF-8", "TERM": "dumb",
@@ -153,8 +155,8 @@ class Runner:
         for name in filter(None, block.options.get("with", "").split(",")):
             if name in self.files:
                 (work / name).write_text(self.files[name])
-            elif name == "installed":
-                lines.append('make install PREFIX="$HOME/.local" >/dev/null\nexport PREFIX="$HOME/.local"\n')
+            elif name == "installed":  # `make install PREFIX=...` made once for the whole check
+                lines.append(f'export PREFIX="{self.installed_prefix()}"\n')
             elif name == "pkg-config-path":  # as an earlier block of the page set it
                 lines.append('export PKG_CONFIG_PATH="$PREFIX/lib/pkgconfig"\n')
             elif name == "go.mod":
@@ -221,7 +223,10 @@ class Runner:
         """Every program of `work` that needs libcoveo_ua finds it."""
         env = {"PATH": os.environ["PATH"]}
         if "libpath" in block.options:
-            env["LD_LIBRARY_PATH"] = block.options["libpath"].replace("$HOME", str(home))
+            libpath = block.options["libpath"].replace("$HOME", str(home))
+            if "$PREFIX" in libpath:
+                libpath = libpath.replace("$PREFIX", str(self.installed_prefix()))
+            env["LD_LIBRARY_PATH"] = libpath
         programs = 0
         for path in sorted(work.rglob("*")):
             if not path.is_file() or path.is_symlink() or not os.access(path, os.X_OK):
