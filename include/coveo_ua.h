@@ -328,6 +328,12 @@ typedef void (*ua_log_callback)(void *user_data, int32_t level, const char *mess
  */
 #define UA_COUNTER_RECOVERED 7
 
+/**
+ * Worker threads running now (they follow the load, up to the most set by
+ * `ua_options_set_queue_workers`); not part of the counters' identity.
+ */
+#define UA_COUNTER_WORKERS 8
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus

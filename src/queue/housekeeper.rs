@@ -37,6 +37,7 @@ fn run(shared: &Shared) {
     let mut next_adopt = Instant::now() + ADOPT_EVERY;
     loop {
         if has_spool {
+            empty_trash(shared);
             read_back(shared);
         }
         sweep_max_age(shared);
@@ -56,6 +57,9 @@ fn run(shared: &Shared) {
         };
         if syncing {
             wake = wake.min(next_sync);
+        }
+        if let Some(sums) = shared.log_failure_sums(false) {
+            wake = wake.min(sums);
         }
         let st = shared.lock();
         if st.phase == Phase::Stopped {
@@ -192,6 +196,18 @@ pub(super) fn sync(shared: &Shared) {
         if let Err(e) = file.sync_data() {
             shared.log(LogLevel::Warn, &format!("spool: fsync failed: {e}"));
         }
+    }
+}
+
+/// Deletes the files of settled segments, without the spool's lock held
+/// (deleting a large file takes milliseconds, which enqueues must not wait).
+pub(super) fn empty_trash(shared: &Shared) {
+    let trash = match shared.lock_spool().as_mut() {
+        Some(spool) => spool.take_trash(),
+        None => return,
+    };
+    for path in trash {
+        let _ = std::fs::remove_file(path);
     }
 }
 

@@ -23,6 +23,7 @@
 
 mod backoff;
 mod housekeeper;
+mod log;
 mod running;
 pub(crate) mod settings;
 mod shared;
@@ -34,7 +35,7 @@ use crate::error::Error;
 use crate::event::EventKind;
 use crate::ffi::consts::{
     UA_COUNTER_ATTEMPTS, UA_COUNTER_DELIVERED, UA_COUNTER_ENQUEUED, UA_COUNTER_FAILED,
-    UA_COUNTER_PENDING, UA_COUNTER_RECOVERED, UA_COUNTER_REFUSED,
+    UA_COUNTER_PENDING, UA_COUNTER_RECOVERED, UA_COUNTER_REFUSED, UA_COUNTER_WORKERS,
 };
 use crate::options::Options;
 use crate::outcome::SendError;
@@ -62,8 +63,10 @@ pub enum Counter {
     Pending = UA_COUNTER_PENDING,
     /// HTTP requests the workers made.
     Attempts = UA_COUNTER_ATTEMPTS,
-    /// Events found in the spool when the queue was made, left by an earlier process.
+    /// Events taken over from the spool: left by a queue that went away.
     Recovered = UA_COUNTER_RECOVERED,
+    /// Worker threads running now (not part of the identity).
+    Workers = UA_COUNTER_WORKERS,
 }
 
 impl Counter {
@@ -71,7 +74,7 @@ impl Counter {
     pub fn from_raw(raw: i32) -> Option<Counter> {
         use Counter::*;
         [
-            Enqueued, Delivered, Failed, Refused, Pending, Attempts, Recovered,
+            Enqueued, Delivered, Failed, Refused, Pending, Attempts, Recovered, Workers,
         ]
         .into_iter()
         .find(|c| *c as i32 == raw)
@@ -94,8 +97,10 @@ pub struct Counters {
     pub pending: u64,
     /// HTTP requests the workers made.
     pub attempts: u64,
-    /// Events found in the spool when the queue was made.
+    /// Events taken over from the spool: left by a queue that went away.
     pub recovered: u64,
+    /// Worker threads running now (they follow the load).
+    pub workers: u64,
 }
 
 impl Counters {
@@ -109,6 +114,7 @@ impl Counters {
             Counter::Pending => self.pending,
             Counter::Attempts => self.attempts,
             Counter::Recovered => self.recovered,
+            Counter::Workers => self.workers,
         }
     }
 }

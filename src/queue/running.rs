@@ -3,6 +3,7 @@
 //! and another in each forked child that uses it.
 
 use super::housekeeper;
+use super::log::Log;
 use super::settings::{LogLevel, QueueSettings};
 use super::shared::{now_ms, CallbackGate, Event, Failure, Phase, Shared, State, StopSignal};
 use super::spool::{find_orphans, Spool, SpoolLimits};
@@ -14,9 +15,8 @@ use crate::error::Error;
 use crate::event::EventKind;
 use crate::options::Options;
 use crate::outcome::SendError;
-use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long a close waits for its threads to notice the stop once requests
@@ -28,7 +28,6 @@ pub(super) struct Running {
     /// The process this queue runs in.
     pub pid: u32,
     shared: Arc<Shared>,
-    threads: Mutex<Vec<JoinHandle<()>>>,
 }
 
 impl Running {
@@ -67,7 +66,9 @@ impl Running {
                 Some(spool)
             }
         };
+        let log = Log::new(settings.log.clone());
         let shared = Arc::new(Shared {
+            log,
             client,
             settings,
             state: Mutex::new(state),
@@ -81,6 +82,8 @@ impl Running {
             attempts: AtomicU64::new(0),
             refused: AtomicU64::new(0),
             callbacks: CallbackGate::new(),
+            threads: Mutex::new(Vec::new()),
+            workers_started: AtomicUsize::new(0),
         });
         for (level, line) in notes {
             shared.log(level, &line);
@@ -88,7 +91,6 @@ impl Running {
         let running = Running {
             pid: crate::sys::fork::current_pid(),
             shared,
-            threads: Mutex::new(Vec::new()),
         };
         running.start_threads()?;
         Ok(running)
@@ -96,31 +98,21 @@ impl Running {
 
     fn start_threads(&self) -> Result<(), Error> {
         let shared = &self.shared;
-        let count = shared.settings.workers as usize;
-        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
-        let mut spawned = Ok(());
-        for i in 0..count {
-            shared.lock().workers_alive += 1;
-            match worker::spawn(shared, i) {
-                Ok(t) => threads.push(t),
-                Err(e) => {
-                    shared.lock().workers_alive -= 1;
-                    spawned = Err(e);
-                    break;
-                }
-            }
-        }
+        let mut spawned = worker::start_first(shared);
         if spawned.is_ok() {
             shared.lock().housekeeper_alive = true;
             match housekeeper::spawn(shared) {
-                Ok(t) => threads.push(t),
+                Ok(t) => shared
+                    .threads
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(t),
                 Err(e) => {
                     shared.lock().housekeeper_alive = false;
                     spawned = Err(e);
                 }
             }
         }
-        drop(threads);
         spawned.map_err(|e| {
             // Stop what started; the queue is not made.
             self.close(Duration::ZERO);
@@ -233,6 +225,10 @@ impl Running {
                 return Err(self.refuse(e.code(), e.message()));
             }
         };
+        if spool.has_trash() {
+            // A settled segment was rotated away: the housekeeper deletes it.
+            self.shared.housekeeping.notify_one();
+        }
         if in_memory {
             self.push(&mut st, seq, kind, event_json, enqueued_ms, Some(at));
         } else {
@@ -360,12 +356,14 @@ impl Running {
         // The spool's files are flushed and its lanes let go: removed when
         // empty, otherwise unlocked for another queue to adopt at once.
         housekeeper::sync(shared);
+        housekeeper::empty_trash(shared);
         let spool = shared.lock_spool().take();
         let spool_dir = spool.as_ref().map(|s| s.dir().display().to_string());
         if let Some(spool) = spool {
             spool.close();
         }
         shared.report_failures(given_up);
+        shared.log_failure_sums(true);
         if shared.log_enabled(LogLevel::Info) {
             let kept = match &spool_dir {
                 Some(dir) if left > 0 => format!(", kept in spool {dir}"),
@@ -376,7 +374,7 @@ impl Running {
                 &format!("queue closed: {left} event(s) not delivered{kept}"),
             );
         }
-        let mut threads = self.threads.lock().unwrap_or_else(|p| p.into_inner());
+        let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
         if threads_done {
             for t in threads.drain(..) {
                 let _ = t.join();
@@ -399,6 +397,7 @@ impl Running {
             pending: st.pending(),
             attempts: self.shared.attempts.load(Ordering::Relaxed),
             recovered: st.recovered,
+            workers: st.workers_alive as u64,
         }
     }
 

@@ -6,6 +6,7 @@
 //! held across a system call that touches the disk or the network.
 
 use super::backoff::Backoff;
+use super::log::Log;
 use super::settings::{FailedEvent, LogLevel, QueueSettings};
 use super::spool::{Spool, SpoolRef};
 use crate::client::Client;
@@ -92,6 +93,12 @@ pub(super) struct State {
     /// waits for them too, so its caller has heard of every failure.
     pub reporting: usize,
     pub workers_alive: usize,
+    /// A worker is starting another one.
+    pub growing: bool,
+    /// Answers of the service (not transient failures) so far, and their
+    /// number when a worker was last added: one is added per answer at most.
+    pub answers: u64,
+    pub answers_at_growth: u64,
     /// Events failed as closed because a close cut off their delivery.
     pub given_up: u64,
     /// The housekeeping thread is running.
@@ -120,6 +127,9 @@ impl State {
             settle_goal: u64::MAX,
             reporting: 0,
             workers_alive: 0,
+            growing: false,
+            answers: 0,
+            answers_at_growth: 0,
             given_up: 0,
             housekeeper_alive: false,
         }
@@ -272,6 +282,12 @@ pub(super) struct Shared {
     pub attempts: AtomicU64,
     pub refused: AtomicU64,
     pub callbacks: CallbackGate,
+    /// The log callback, behind its budget.
+    pub log: Log,
+    /// The threads of the queue, for a close to join.
+    pub threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    /// Workers started so far (their names' numbers).
+    pub workers_started: AtomicUsize,
 }
 
 impl Shared {
@@ -286,19 +302,19 @@ impl Shared {
     }
 
     pub fn log_enabled(&self, level: LogLevel) -> bool {
-        self.settings
-            .log
-            .as_ref()
-            .is_some_and(|(_, max)| level <= *max)
+        self.log.enabled(level)
     }
 
-    /// Sends one message to the log callback (never with a queue lock held).
+    /// Sends one message to the log callback, within the log's budget (never
+    /// with a queue lock held).
     pub fn log(&self, level: LogLevel, message: &str) {
-        if let Some((callback, max)) = &self.settings.log {
-            if level <= *max {
-                self.callbacks.pass(|| callback(level, message));
-            }
-        }
+        self.log.line(level, message, |f| self.callbacks.pass(f));
+    }
+
+    /// Says the sums of failures counted over the last second (all of them
+    /// when `all`); returns when the next sum is due.
+    pub fn log_failure_sums(&self, all: bool) -> Option<Instant> {
+        self.log.close_runs(all, |f| self.callbacks.pass(f))
     }
 
     /// Reports events failed for good to the callback (no lock held), writes
@@ -326,12 +342,12 @@ impl Shared {
         self.wake_settle_waiters(&st);
     }
 
-    /// One log line per code among `failures`, with the count.
+    /// The failures to the log, counted per code (see `log`).
     fn log_failures(&self, failures: &[(Failure, SendResult)]) {
         if !self.log_enabled(LogLevel::Error) {
             return;
         }
-        let mut by_code: Vec<(crate::code::Code, usize, &SendResult, EventKind)> = Vec::new();
+        let mut by_code: Vec<(crate::code::Code, u64, &SendResult, EventKind)> = Vec::new();
         for (event, result) in failures {
             match by_code.iter_mut().find(|(c, ..)| *c == result.code()) {
                 Some(entry) => entry.1 += 1,
@@ -339,15 +355,9 @@ impl Shared {
             }
         }
         for (code, count, first, kind) in by_code {
-            let line = if count == 1 {
-                format!("{kind} event failed for good: {code}: {}", first.message())
-            } else {
-                format!(
-                    "{count} events failed for good: {code} (first: {kind}: {})",
-                    first.message()
-                )
-            };
-            self.log(LogLevel::Error, &line);
+            let message = format!("{kind} event: {}", first.message());
+            self.log
+                .failed(code, count, message, |f| self.callbacks.pass(f));
         }
     }
 
@@ -370,6 +380,9 @@ impl Shared {
                     }
                 }
             }
+            if spool.has_trash() {
+                self.housekeeping.notify_one();
+            }
         }
         if let Some(line) = trouble {
             self.log(LogLevel::Warn, &line);
@@ -379,7 +392,13 @@ impl Shared {
     /// Records in the spool that a delivered event is settled.
     pub fn spool_settled(&self, at: SpoolRef) {
         let outcome = match self.lock_spool().as_mut() {
-            Some(spool) => spool.settled(at),
+            Some(spool) => {
+                let outcome = spool.settled(at);
+                if spool.has_trash() {
+                    self.housekeeping.notify_one();
+                }
+                outcome
+            }
             None => Ok(()),
         };
         if let Err(e) = outcome {

@@ -1,5 +1,11 @@
 //! The worker threads: each takes the next event, sends it with the client's
 //! rules (within the shared backoff), and settles it.
+//!
+//! Workers follow the load: a queue starts with [`FIRST_WORKERS`]; a worker
+//! that takes an event while more wait and no other worker is free starts one
+//! more (up to the queue's most, one start at a time, none while the queue is
+//! paused); a worker that waited [`IDLE_EXIT`] for an event ends, down to
+//! [`FIRST_WORKERS`]. Starting threads is the workers' work, never the host's.
 
 use super::backoff::Permit;
 use super::settings::LogLevel;
@@ -9,7 +15,6 @@ use crate::outcome::SendResult;
 use crate::wire::retry::Clock;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How long a worker waiting for another's probe sleeps before looking again
@@ -20,12 +25,51 @@ const PROBE_WAIT: Duration = Duration::from_secs(1);
 /// after which no send retries: the shared pause takes over.
 const FAILURE_RUN: u32 = 3;
 
-/// Starts one worker thread.
-pub(super) fn spawn(shared: &Arc<Shared>, number: usize) -> std::io::Result<JoinHandle<()>> {
+/// Workers a queue starts with (fewer if its most is lower).
+pub(super) const FIRST_WORKERS: usize = 2;
+
+/// How long a worker beyond the first ones waits for an event before it ends.
+const IDLE_EXIT: Duration = Duration::from_secs(10);
+
+/// Starts the first workers.
+pub(super) fn start_first(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let count = FIRST_WORKERS.min(shared.settings.workers as usize);
+    for _ in 0..count {
+        shared.lock().workers_alive += 1;
+        if let Err(e) = spawn(shared) {
+            shared.lock().workers_alive -= 1;
+            return Err(e);
+        }
+    }
+    Ok(())
+}
+
+/// Starts one worker thread, counted in `workers_alive` by the caller; its
+/// handle joins the queue's (finished ones are let go of).
+fn spawn(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let number = shared.workers_started.fetch_add(1, Ordering::Relaxed);
     let s = Arc::clone(shared);
-    std::thread::Builder::new()
+    let handle = std::thread::Builder::new()
         .name(format!("coveo-ua-worker-{number}"))
-        .spawn(move || run(&s))
+        .spawn(move || run(&s))?;
+    let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
+    threads.retain(|t| !t.is_finished());
+    threads.push(handle);
+    Ok(())
+}
+
+/// Whether the worker that just took an event should start another: more
+/// wait, nobody is free to take them, the service answered since the last
+/// worker was added (so a queue that cannot reach it stays small), and there
+/// is room.
+fn should_grow(shared: &Shared, st: &State) -> bool {
+    !st.ready.is_empty()
+        && st.idle <= st.wakes_pending
+        && !st.growing
+        && st.answers > st.answers_at_growth
+        && !st.backoff.is_paused()
+        && st.phase != Phase::Stopped
+        && st.workers_alive < shared.settings.workers as usize
 }
 
 /// The retry clock of a queued send: its waits end early when the queue stops.
@@ -52,15 +96,29 @@ struct After {
     notes: Vec<(LogLevel, String)>,
 }
 
-fn run(shared: &Shared) {
+fn run(shared: &Arc<Shared>) {
     let mut st = shared.lock();
     loop {
-        let (guard, next) = next_event(shared, st);
+        let (mut guard, next) = next_event(shared, st);
         let Some((event, probe)) = next else {
             st = guard;
             break;
         };
+        let grow = should_grow(shared, &guard);
+        if grow {
+            guard.growing = true;
+            guard.workers_alive += 1;
+            guard.answers_at_growth = guard.answers;
+        }
         drop(guard);
+        if grow {
+            let started = spawn(shared);
+            let mut st = shared.lock();
+            st.growing = false;
+            if started.is_err() {
+                st.workers_alive -= 1;
+            }
+        }
         let after = deliver(shared, event, probe);
         if let Some(at) = after.delivered_at {
             shared.spool_settled(at);
@@ -89,10 +147,19 @@ fn next_event<'a>(
             return (st, None);
         }
         if st.ready.is_empty() {
+            if st.on_disk > 0 {
+                // Nothing in memory, more on disk: have it read back.
+                shared.housekeeping.notify_one();
+            }
             st.idle += 1;
-            st = wait(shared, st, None);
+            let (guard, timed_out) = wait_idle(shared, st);
+            st = guard;
             st.idle -= 1;
             st.wakes_pending = st.wakes_pending.saturating_sub(1);
+            if timed_out && st.ready.is_empty() && st.workers_alive > FIRST_WORKERS {
+                // Idle for a while: the queue needs fewer workers.
+                return (st, None);
+            }
             continue;
         }
         let probe = match st.backoff.permit(Instant::now()) {
@@ -121,6 +188,15 @@ fn next_event<'a>(
             shared.housekeeping.notify_one();
         }
         return (st, Some((event, probe)));
+    }
+}
+
+/// Waits on the work condition for an event, at most [`IDLE_EXIT`]; true
+/// when the time ran out.
+fn wait_idle<'a>(shared: &'a Shared, st: MutexGuard<'a, State>) -> (MutexGuard<'a, State>, bool) {
+    match shared.work.wait_timeout(st, IDLE_EXIT) {
+        Ok((guard, result)) => (guard, result.timed_out()),
+        Err(poisoned) => (poisoned.into_inner().0, false),
     }
 }
 
@@ -188,6 +264,9 @@ fn settle(
 ) -> After {
     let mut after = After::default();
     let code = result.code();
+    if !code.is_transient() {
+        st.answers += 1;
+    }
     if code == Code::Ok {
         shared.failure_run.store(0, Ordering::Relaxed);
         st.delivered += 1;

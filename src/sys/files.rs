@@ -124,10 +124,31 @@ mod imp {
         o
     }
 
-    /// Windows does not remove or rename a file another handle holds open
-    /// (std opens without delete sharing), so a name still names its file
-    /// while it exists.
-    pub(super) fn still_named(_file: &File, path: &Path) -> bool {
-        path.exists()
+    /// Same volume and same file index: the same file.
+    pub(super) fn still_named(file: &File, path: &Path) -> bool {
+        match (
+            identity(file),
+            File::open(path).ok().and_then(|f| identity(&f)),
+        ) {
+            (Some(open), Some(named)) => open == named,
+            _ => false,
+        }
+    }
+
+    fn identity(file: &File) -> Option<(u32, u32, u32)> {
+        use std::os::windows::io::AsRawHandle;
+        use windows_sys::Win32::Storage::FileSystem::{
+            GetFileInformationByHandle, BY_HANDLE_FILE_INFORMATION,
+        };
+        // SAFETY: a zeroed plain struct the call fills, for a live handle.
+        unsafe {
+            let mut info: BY_HANDLE_FILE_INFORMATION = std::mem::zeroed();
+            let ok = GetFileInformationByHandle(file.as_raw_handle() as _, &mut info) != 0;
+            ok.then_some((
+                info.dwVolumeSerialNumber,
+                info.nFileIndexHigh,
+                info.nFileIndexLow,
+            ))
+        }
     }
 }
