@@ -42,7 +42,7 @@ def _library_messages() -> List[str]:
         lambda: Client(TOKEN, org="my_org!"),
         lambda: Client(TOKEN, ca_file="/nonexistent/roots.pem"),
         lambda: Client(TOKEN, proxy="socks5://127.0.0.1:1080"),
-        lambda: Queue(TOKEN, loopback, workers=65),
+        lambda: Queue(TOKEN, loopback, workers=257),
         lambda: Queue(TOKEN, loopback, max_age=0),
         lambda: Client(TOKEN, loopback).send_custom({"eventValue": "v", "language": "en"}),
         lambda: Client(TOKEN, loopback).send_custom(custom(outcome="high")),
