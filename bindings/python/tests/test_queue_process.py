@@ -431,11 +431,9 @@ def test_a_child_that_never_uses_the_queue_starts_nothing(emu: Emulator, tmp_pat
 
 
 def test_children_starting_their_queues_at_once_on_one_spool_are_all_taken(emu: Emulator, tmp_path: Path) -> None:
-    # Fails with the core of ce48089..ca512a2: a lane is made under the
-    # temporary name ".new-<random>", and the random number comes from a
-    # generator whose state every forked child copies from its parent, so
-    # children starting at once collide on that name ("File exists") and their
-    # first enqueue is refused with SpoolFailedError.
+    # Forked children copy their parent's random state: a lane's temporary
+    # name made of a random number alone collided when they started their
+    # queues at once ("File exists"), and their first enqueue was refused.
     report = _report(_run(STARTING_TOGETHER_SCRIPT, TOKEN, emu.url, str(tmp_path / "spool")))
     assert report["refused"] == [], f"{len(report['refused'])} of {report['calls']} first calls refused: " \
                                     f"{report['refused'][:3]}"
