@@ -19,6 +19,10 @@ _options = {
     "queue_backoff": (0.05, 0.5),
     "backoff": (0.005, 0.02),
     "max_retries": 1,
+    # Generous: on a busy machine a slow answer must not be taken for a lost
+    # one and sent again (the tests count each event exactly once).
+    "timeout": 10.0,
+    "deadline": 30.0,
     "close_timeout": 5.0,
 }
 if os.environ.get("PREFORK_SPOOL_DIR"):

@@ -84,7 +84,10 @@ import coveo_ua
 
 TOKEN, ENDPOINT = sys.argv[1], sys.argv[2]
 ROOT = ENDPOINT[: -len("/rest/ua")]
-OPTIONS = dict(queue_backoff=(0.02, 0.2), backoff=(0.005, 0.02), max_retries=1, close_timeout=5.0)
+# Generous timeouts: on a busy machine a slow answer must not be taken for a
+# lost one and sent again (the tests count each event exactly once).
+OPTIONS = dict(queue_backoff=(0.02, 0.2), backoff=(0.005, 0.02), max_retries=1, close_timeout=5.0,
+               timeout=10.0, deadline=30.0)
 CHILD_DEADLINE_S = 50
 
 def control(method, path, body=None):
