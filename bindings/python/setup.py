@@ -1,12 +1,19 @@
 """Builds the native library into the package, with setuptools-rust.
 
-The Rust crate is the repository's root package (``../../Cargo.toml``, lib
-``coveo_ua``); setuptools-rust runs ``cargo rustc --lib --release`` on it and
-the resulting ``libcoveo_ua.so`` lands in the package as
+The Rust crate is the repository's root package (``../../Cargo.toml`` in a
+checkout, ``crate/Cargo.toml`` in the sdist, which carries the workspace's
+sources); setuptools-rust runs ``cargo rustc --lib --release`` on it and the
+resulting ``libcoveo_ua.so`` lands in the package as
 ``coveo_ua/_lib/libcoveo_ua.so``, where ``coveo_ua._library`` looks for it.
 The package itself is pure Python (ctypes): the wheel works with any Python 3
 but only on the platform the library was built for, so it is tagged
 ``py3-none-<platform>``.
+
+Wheels for other platforms (``make python-dist``) pack what cargo already
+built for them instead: ``COVEO_UA_PREBUILT_DIR`` names cargo's output folder
+of one target (``target/<triple>/release``) and ``COVEO_UA_WHEEL_PLATFORM``
+the wheel's platform tag (``manylinux_2_17_aarch64``, ``win_amd64``...).
+Every per-platform file of the wheel comes from that one folder.
 
 Everything else (name, version, packages) is in pyproject.toml.
 """
@@ -18,13 +25,31 @@ import os
 import sys
 from typing import Any, Callable, Tuple
 
+import shutil
+
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
+from setuptools.command.build_py import build_py
+from setuptools.command.sdist import sdist
 from setuptools_rust import Binding, RustExtension, Strip
 from setuptools_rust.build import build_rust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-CRATE_MANIFEST = os.path.join(HERE, "..", "..", "Cargo.toml")
+#: The workspace root: the checkout's, or the copy the sdist carries.
+WORKSPACE = next(
+    (d for d in (os.path.join(HERE, "crate"), os.path.join(HERE, "..", "..")) if os.path.isfile(os.path.join(d, "Cargo.toml"))),
+    os.path.join(HERE, "..", ".."),
+)
+CRATE_MANIFEST = os.path.join(WORKSPACE, "Cargo.toml")
+#: What of the workspace the sdist carries in crate/: enough for
+#: `cargo build --release --workspace --locked` (the benches' one example
+#: target is declared in Cargo.toml, so its source comes along).
+SDIST_CRATE_FILES = ("Cargo.toml", "Cargo.lock", "build.rs", "src", "emulator/Cargo.toml", "emulator/src", "benches/checks.rs")
+
+PREBUILT_DIR = os.environ.get("COVEO_UA_PREBUILT_DIR")
+WHEEL_PLATFORM = os.environ.get("COVEO_UA_WHEEL_PLATFORM")
+#: The library's file name on each platform family, as cargo writes it.
+LIBRARY_FILE_NAMES = ("libcoveo_ua.so", "coveo_ua.dll", "libcoveo_ua.dylib")
 
 
 def _library_module() -> Any:
@@ -63,37 +88,96 @@ class build_rust_plain_library(build_rust):
 
 
 class bdist_wheel_any_python(bdist_wheel):
-    """py3-none-<platform>: no Python ABI is involved, the platform is."""
+    """py3-none-<platform>: no Python ABI is involved, the platform is (the
+    build machine's, or COVEO_UA_WHEEL_PLATFORM for a prebuilt folder)."""
+
+    def finalize_options(self) -> None:
+        super().finalize_options()
+        self.root_is_pure = False
 
     def get_tag(self) -> Tuple[str, str, str]:
+        if WHEEL_PLATFORM:
+            return "py3", "none", WHEEL_PLATFORM
         _, _, platform = super().get_tag()
         return "py3", "none", platform
 
 
-if not os.path.isfile(CRATE_MANIFEST):
-    sys.exit(
-        f"coveo-ua: {os.path.normpath(CRATE_MANIFEST)} not found. The Python package "
-        "builds the library from the coveo-ua repository it lives in: install it "
-        "from a checkout (pip install ./bindings/python) or from a built wheel."
+def prebuilt_library(folder: str) -> str:
+    """The one library cargo wrote into `folder` (a target's release folder)."""
+    found = [os.path.join(folder, n) for n in LIBRARY_FILE_NAMES if os.path.isfile(os.path.join(folder, n))]
+    if len(found) != 1:
+        raise RuntimeError(f"coveo-ua: {folder} should hold one of {LIBRARY_FILE_NAMES}, found {found}")
+    return found[0]
+
+
+class build_py_with_prebuilt(build_py):
+    """Copies the prebuilt library into coveo_ua/_lib/ of the build tree."""
+
+    def run(self) -> None:
+        super().run()
+        library = prebuilt_library(str(PREBUILT_DIR))
+        target = os.path.join(self.build_lib, "coveo_ua", "_lib")
+        os.makedirs(target, exist_ok=True)
+        shutil.copy2(library, os.path.join(target, os.path.basename(library)))
+
+
+class sdist_with_crate(sdist):
+    """Carries the workspace's sources in crate/, so the sdist builds alone."""
+
+    def make_release_tree(self, base_dir: str, files: Any) -> None:
+        super().make_release_tree(base_dir, files)
+        for name in SDIST_CRATE_FILES:
+            source = os.path.join(WORKSPACE, name)
+            target = os.path.join(base_dir, "crate", name)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            if os.path.isdir(source):
+                shutil.copytree(source, target)
+            else:
+                shutil.copy2(source, target)
+
+
+def setup_from_prebuilt() -> None:
+    """The wheel of another platform, from cargo's output folder for it."""
+    if not WHEEL_PLATFORM:
+        sys.exit("coveo-ua: COVEO_UA_PREBUILT_DIR needs COVEO_UA_WHEEL_PLATFORM (the wheel's platform tag)")
+    setup(
+        cmdclass={"build_py": build_py_with_prebuilt, "bdist_wheel": bdist_wheel_any_python},
+        zip_safe=False,
     )
 
-setup(
-    rust_extensions=[
-        RustExtension(
-            "coveo_ua._lib.libcoveo_ua",
-            path=CRATE_MANIFEST,
-            binding=Binding.NoBinding,
-            # The crate types of Cargo.toml, passed explicitly: otherwise
-            # setuptools-rust asks for a cdylib alone, which cargo treats as
-            # another build of the library. With the same crate types, profile
-            # and features, a release build made by `make build` (same target
-            # folder, CARGO_TARGET_DIR included) is reused as it is.
-            args=["--crate-type", "cdylib,staticlib,rlib"],
-            cargo_manifest_args=["--locked"],
-            # Local symbols only; the exported ua_* functions stay.
-            strip=Strip.All,
+
+def setup_from_source() -> None:
+    """The library built here by cargo, from the checkout or the sdist."""
+    if not os.path.isfile(CRATE_MANIFEST):
+        sys.exit(
+            f"coveo-ua: {os.path.normpath(CRATE_MANIFEST)} not found. The Python package "
+            "builds the library from the coveo-ua repository it lives in, or from the "
+            "sdist: install it from a checkout (pip install ./bindings/python), the "
+            "sdist or a built wheel."
         )
-    ],
-    cmdclass={"build_rust": build_rust_plain_library, "bdist_wheel": bdist_wheel_any_python},
-    zip_safe=False,
-)
+    setup(
+        rust_extensions=[
+            RustExtension(
+                "coveo_ua._lib.libcoveo_ua",
+                path=CRATE_MANIFEST,
+                binding=Binding.NoBinding,
+                # The crate types of Cargo.toml, passed explicitly: otherwise
+                # setuptools-rust asks for a cdylib alone, which cargo treats as
+                # another build of the library. With the same crate types, profile
+                # and features, a release build made by `make build` (same target
+                # folder, CARGO_TARGET_DIR included) is reused as it is.
+                args=["--crate-type", "cdylib,staticlib,rlib"],
+                cargo_manifest_args=["--locked"],
+                # Local symbols only; the exported ua_* functions stay.
+                strip=Strip.All,
+            )
+        ],
+        cmdclass={"build_rust": build_rust_plain_library, "bdist_wheel": bdist_wheel_any_python, "sdist": sdist_with_crate},
+        zip_safe=False,
+    )
+
+
+if PREBUILT_DIR:
+    setup_from_prebuilt()
+else:
+    setup_from_source()

@@ -1,0 +1,116 @@
+# The other platforms (docs/platforms.md): one release build per target, made
+# once and reused by its tests, its `make dist` tarball, its Python wheel and
+# the Go module's static library. Linkers and runners are in
+# .cargo/config.toml; scripts/install-deps.sh installs the targets, the cross
+# compilers, qemu-user, Wine, zig and cargo-zigbuild.
+#
+# - Linux arm64 and the Linux x86_64 build that ships (wheels, Go module) go
+#   through `cargo zigbuild` against glibc $(GLIBC_FLOOR), so they load on any
+#   glibc from that one on (manylinux_2_17).
+# - Linux musl (zig's musl): a static library, and a shared one whose only
+#   dependency is musl's libc.so (zig links its own unwinder in, so Alpine
+#   needs no libgcc); the emulator is a static executable.
+# - Windows x64 (mingw-w64): coveo_ua.dll, its import library
+#   libcoveo_ua.dll.a and the static libcoveo_ua.a.
+# - macOS: type-checked only (`check-apple`): nothing here can link for it.
+#
+# Every test runs the native ua-emulator ($(EMULATOR_BIN)); the program under
+# test runs under qemu-aarch64 or Wine, or natively for musl.
+
+.PHONY: build-platforms build-linux-arm64 build-linux-x86_64 build-linux-musl build-windows \
+	test-linux-arm64 test-linux-musl test-windows check-apple dist-platforms
+TEST_TARGETS += test-linux-arm64 test-linux-musl check-apple
+
+ZIGBUILD ?= cargo-zigbuild
+GLIBC_FLOOR := 2.17
+ARM64_TRIPLE := aarch64-unknown-linux-gnu
+X86_64_TRIPLE := x86_64-unknown-linux-gnu
+MUSL_TRIPLE := x86_64-unknown-linux-musl
+WINDOWS_TRIPLE := x86_64-pc-windows-gnu
+ARM64_DIR := $(TARGET_DIR)/$(ARM64_TRIPLE)/release
+X86_64_DIR := $(TARGET_DIR)/$(X86_64_TRIPLE)/release
+MUSL_DIR := $(TARGET_DIR)/$(MUSL_TRIPLE)/release
+WINDOWS_DIR := $(TARGET_DIR)/$(WINDOWS_TRIPLE)/release
+
+# Where an arm64 program finds its C library under qemu-user (Debian's
+# libc6-arm64-cross), and the arm64 CPython that scripts/install-deps.sh
+# unpacks from Debian's arm64 packages.
+ARM64_SYSROOT := /usr/aarch64-linux-gnu
+ARM64_PYTHON_ROOT ?= /opt/coveo-ua/arm64-python
+QEMU_ARM64 := qemu-aarch64 -L $(ARM64_SYSROOT)
+WINE ?= /usr/lib/wine/wine64
+# A Wine prefix of our own, made at first use (about 10 s).
+WINEPREFIX_DIR := $(TARGET_DIR)/wine-prefix
+
+build-platforms: build-linux-arm64 build-linux-x86_64 build-linux-musl build-windows
+
+# The whole workspace (library and emulator), as a user of that platform runs it.
+build-linux-arm64: deps
+	$(ZIGBUILD) zigbuild --release --locked --workspace --target $(ARM64_TRIPLE).$(GLIBC_FLOOR)
+	ln -sfn libcoveo_ua.so $(ARM64_DIR)/libcoveo_ua.so.0
+
+build-linux-x86_64: deps
+	$(ZIGBUILD) zigbuild --release --locked --workspace --target $(X86_64_TRIPLE).$(GLIBC_FLOOR)
+	ln -sfn libcoveo_ua.so $(X86_64_DIR)/libcoveo_ua.so.0
+
+build-linux-musl: deps
+	$(ZIGBUILD) zigbuild --release --locked --workspace --target $(MUSL_TRIPLE)
+	ln -sfn libcoveo_ua.so $(MUSL_DIR)/libcoveo_ua.so.0
+
+# The library only: the emulator is a Unix program (the tests under Wine use
+# the native one).
+build-windows: deps
+	$(CARGO) build --release --locked -p coveo-ua --lib --target $(WINDOWS_TRIPLE)
+
+# ---- Linux arm64, under qemu-aarch64 ----------------------------------------
+# The library's unit tests and the Rust suites of the transport, the client,
+# the C boundary and the in-memory queue, as a debug build (with the release
+# profile every test binary gets its own thin-LTO link: ten times longer);
+# the spool's suites re-execute the test binary as a child, which qemu-user
+# without binfmt cannot do, and run natively in test-rust. Then the C test
+# program.
+ARM64_RUST_SUITES := send wire search_batch socket_reuse sigpipe ffi token_leak faults queue
+ARM64_C_TEST := $(TARGET_DIR)/c-arm64/test_c
+
+test-linux-arm64: build test-linux-arm64-rust test-linux-arm64-c
+
+.PHONY: test-linux-arm64-rust test-linux-arm64-c
+test-linux-arm64-rust: build build-linux-arm64
+	$(CARGO) test --locked -p coveo-ua --target $(ARM64_TRIPLE) --lib $(addprefix --test ,$(ARM64_RUST_SUITES))
+
+$(ARM64_C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build-linux-arm64
+	mkdir -p $(dir $@)
+	aarch64-linux-gnu-gcc $(C_STRICT_FLAGS) -DCOVEO_UA_EXPECTED_VERSION='"$(COVEO_UA_VERSION)"' \
+		-Iinclude -Iexamples/c $(C_TEST_SOURCES) -o $@ -L$(ARM64_DIR) -lcoveo_ua -Wl,-rpath,$(ARM64_DIR) -pthread
+
+test-linux-arm64-c: build $(ARM64_C_TEST)
+	file -L $(ARM64_C_TEST) | grep -q 'ARM aarch64' || { echo "test-linux-arm64-c: $(ARM64_C_TEST) is not an arm64 program" >&2; exit 1; }
+	$(QEMU_ARM64) $(ARM64_C_TEST)
+
+# ---- Linux musl: a fully static C program ------------------------------------
+# The C test program linked -static against the musl libcoveo_ua.a by zig's
+# C compiler (its musl, and its libunwind for Rust's unwinder, which the
+# static library leaves to the program: -lunwind, or -lgcc_eh with Alpine's
+# gcc): no shared library at all, so it runs on Alpine as it is.
+MUSL_C_TEST := $(TARGET_DIR)/c-musl/test_c
+ZIG_CC := $(PYTHON) -m ziglang cc
+
+$(MUSL_C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build-linux-musl
+	mkdir -p $(dir $@)
+	$(ZIG_CC) -target x86_64-linux-musl $(C_STRICT_FLAGS) -static -DCOVEO_UA_EXPECTED_VERSION='"$(COVEO_UA_VERSION)"' \
+		-Iinclude -Iexamples/c $(C_TEST_SOURCES) -o $@ $(MUSL_DIR)/libcoveo_ua.a -lunwind -pthread
+
+test-linux-musl: build $(MUSL_C_TEST)
+	file $(MUSL_C_TEST) | grep -q 'statically linked' || { echo "test-linux-musl: $(MUSL_C_TEST) is not statically linked" >&2; exit 1; }
+	$(MUSL_C_TEST)
+
+# ---- macOS: type-check only ---------------------------------------------------
+# The library, the emulator and every test, for Apple silicon and Intel Macs.
+# cargo-zigbuild lends zig's macOS C headers to ring's build script; nothing
+# is linked (that needs Apple's SDK).
+APPLE_TRIPLES := aarch64-apple-darwin x86_64-apple-darwin
+
+check-apple: deps
+	for t in $(APPLE_TRIPLES); do \
+		$(ZIGBUILD) check --locked --workspace --lib --bins --tests --target $$t; \
+	done
