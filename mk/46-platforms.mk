@@ -8,8 +8,8 @@
 #   through `cargo zigbuild` against glibc $(GLIBC_FLOOR), so they load on any
 #   glibc from that one on (manylinux_2_17).
 # - Linux musl (zig's musl): a static library, and a shared one whose only
-#   dependency is musl's libc.so (zig links its own unwinder in, so Alpine
-#   needs no libgcc); the emulator is a static executable.
+#   dependency is musl's C library (zig links its own unwinder in, so Alpine
+#   needs no libgcc).
 # - Windows x64 (mingw-w64): coveo_ua.dll, its import library
 #   libcoveo_ua.dll.a and the static libcoveo_ua.a.
 # - macOS: type-checked only (`check-apple`): nothing here can link for it.
@@ -53,8 +53,13 @@ build-linux-x86_64: deps
 	$(ZIGBUILD) zigbuild --release --locked --workspace --target $(X86_64_TRIPLE).$(GLIBC_FLOOR)
 	ln -sfn libcoveo_ua.so $(X86_64_DIR)/libcoveo_ua.so.0
 
+# zig's musl names its C library libc.so; musl's loader answers to that name
+# too, but the musllinux policy (and Alpine's layout) names it
+# libc.musl-x86_64.so.1, so the library's dependency is renamed (no-op the
+# second time).
 build-linux-musl: deps
 	$(ZIGBUILD) zigbuild --release --locked --workspace --target $(MUSL_TRIPLE)
+	patchelf --replace-needed libc.so libc.musl-x86_64.so.1 $(MUSL_DIR)/libcoveo_ua.so
 	ln -sfn libcoveo_ua.so $(MUSL_DIR)/libcoveo_ua.so.0
 
 # The library only: the emulator is a Unix program (the tests under Wine use

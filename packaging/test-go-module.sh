@@ -4,8 +4,9 @@
 # a tiny module in a temporary directory outside the checkout whose go.mod
 # requires the binding through a `replace` (the module is not published; a
 # replace to a local copy is how a module outside uses it), and builds it with
-# PKG_CONFIG_PATH as the only hint: no build tag, no CGO_* flags, no GOFLAGS,
-# no network (GOPROXY=off). The program must link the installed library (never
+# PKG_CONFIG_PATH and the build tag coveoua_pkgconfig as the only hints: no
+# CGO_* flags, no network (GOPROXY=off). (Without the tag, the module links
+# the static libraries of its released tree: packaging/test-go-module-tree.sh.) The program must link the installed library (never
 # the build tree) and send two events that a fresh ua-emulator records.
 # Removes the temporary tree whatever happens.
 #
@@ -82,9 +83,9 @@ func main() {
 EOF
 
 cd "$mod"
-# Nothing from the Makefile or the shell leaks in: only PKG_CONFIG_PATH.
+# Nothing from the Makefile or the shell leaks in: only PKG_CONFIG_PATH and the tag.
 clean_env=(env -u GOFLAGS -u CGO_CFLAGS -u CGO_CPPFLAGS -u CGO_LDFLAGS -u LD_LIBRARY_PATH
-    -u COVEO_UA_LIBRARY -u PKG_CONFIG_LIBDIR CGO_ENABLED=1 GOPROXY=off GOFLAGS=-mod=mod
+    -u COVEO_UA_LIBRARY -u PKG_CONFIG_LIBDIR CGO_ENABLED=1 GOPROXY=off GOFLAGS='-mod=mod -tags=coveoua_pkgconfig'
     PKG_CONFIG_PATH="$prefix/lib/pkgconfig")
 echo "test-go-module: ${clean_env[*]} $go build -o uaoutside ."
 "${clean_env[@]}" "$go" build -o uaoutside .

@@ -27,7 +27,7 @@ from typing import Any, Callable, Tuple
 
 import shutil
 
-from setuptools import setup
+from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
 from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
@@ -91,10 +91,6 @@ class bdist_wheel_any_python(bdist_wheel):
     """py3-none-<platform>: no Python ABI is involved, the platform is (the
     build machine's, or COVEO_UA_WHEEL_PLATFORM for a prebuilt folder)."""
 
-    def finalize_options(self) -> None:
-        super().finalize_options()
-        self.root_is_pure = False
-
     def get_tag(self) -> Tuple[str, str, str]:
         if WHEEL_PLATFORM:
             return "py3", "none", WHEEL_PLATFORM
@@ -108,6 +104,14 @@ def prebuilt_library(folder: str) -> str:
     if len(found) != 1:
         raise RuntimeError(f"coveo-ua: {folder} should hold one of {LIBRARY_FILE_NAMES}, found {found}")
     return found[0]
+
+
+class PlatformDistribution(Distribution):
+    """A package with a native library (not a Python extension) in it: its
+    wheel is a platform wheel whose files install into platlib."""
+
+    def has_ext_modules(self) -> bool:
+        return True
 
 
 class build_py_with_prebuilt(build_py):
@@ -141,6 +145,7 @@ def setup_from_prebuilt() -> None:
     if not WHEEL_PLATFORM:
         sys.exit("coveo-ua: COVEO_UA_PREBUILT_DIR needs COVEO_UA_WHEEL_PLATFORM (the wheel's platform tag)")
     setup(
+        distclass=PlatformDistribution,
         cmdclass={"build_py": build_py_with_prebuilt, "bdist_wheel": bdist_wheel_any_python},
         zip_safe=False,
     )
