@@ -119,3 +119,38 @@ check-apple: deps
 	for t in $(APPLE_TRIPLES); do \
 		$(ZIGBUILD) check --locked --workspace --lib --bins --tests --target $$t; \
 	done
+
+# ---- `make dist` per target ---------------------------------------------------
+# The tarball of packaging/dist.sh (layout of `make install`, relocatable
+# pkg-config file, CMake package, bin/ua-emulator) for Linux arm64 and musl
+# from their release builds, and a zip for Windows (packaging/dist-windows.sh).
+# test-dist-platforms unpacks each Linux one outside the checkout, links
+# examples/cmake/hello.c against it (arm64: Debian's aarch64 gcc, run under
+# qemu; musl: zig's C compiler, fully static) and has it send an event that
+# the tarball's own emulator (musl: run natively) or the native one records.
+.PHONY: dist-linux-aarch64 dist-linux-x86_64-musl dist-windows-x86_64 test-dist-platforms
+TEST_TARGETS += test-dist-platforms
+
+DIST_ENV = VERSION='$(COVEO_UA_VERSION)' OUT='$(DIST_DIR)' LIBS_PRIVATE='$(COVEO_UA_LIBS_PRIVATE)' \
+	SOURCE_DATE_EPOCH='$(DIST_DATE)'
+
+dist-platforms: dist-linux-aarch64 dist-linux-x86_64-musl dist-windows-x86_64
+
+dist-linux-aarch64: build-linux-arm64
+	$(DIST_ENV) NAME=coveo-ua-$(COVEO_UA_VERSION)-linux-aarch64 PLATFORM=linux-aarch64 \
+		LIB_SO=$(ARM64_DIR)/libcoveo_ua.so LIB_A=$(ARM64_DIR)/libcoveo_ua.a EMULATOR_BIN=$(ARM64_DIR)/ua-emulator \
+		packaging/dist.sh
+
+dist-linux-x86_64-musl: build-linux-musl
+	$(DIST_ENV) NAME=coveo-ua-$(COVEO_UA_VERSION)-linux-x86_64-musl PLATFORM=linux-x86_64-musl \
+		LIB_SO=$(MUSL_DIR)/libcoveo_ua.so LIB_A=$(MUSL_DIR)/libcoveo_ua.a EMULATOR_BIN=$(MUSL_DIR)/ua-emulator \
+		packaging/dist.sh
+
+dist-windows-x86_64: build-windows
+	VERSION='$(COVEO_UA_VERSION)' OUT='$(DIST_DIR)' SOURCE_DATE_EPOCH='$(DIST_DATE)' \
+		NAME=coveo-ua-$(COVEO_UA_VERSION)-windows-x86_64 DIR=$(WINDOWS_DIR) packaging/dist-windows.sh
+
+test-dist-platforms: build dist-linux-aarch64 dist-linux-x86_64-musl
+	VERSION='$(COVEO_UA_VERSION)' ZIG_CC='$(ZIG_CC)' packaging/test-dist-platforms.sh \
+		$(DIST_DIR)/coveo-ua-$(COVEO_UA_VERSION)-linux-aarch64.tar.gz \
+		$(DIST_DIR)/coveo-ua-$(COVEO_UA_VERSION)-linux-x86_64-musl.tar.gz

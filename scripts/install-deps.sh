@@ -12,7 +12,7 @@ sudo=
 # library, qemu-user to run arm64 programs, mingw-w64 and Wine for Windows x64,
 # file to check what was built, patchelf and musl's loader for the musl build.
 apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl strace
-    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gcc-mingw-w64-x86-64 wine64 file patchelf musl)
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gcc-mingw-w64-x86-64 wine64 file patchelf musl zip)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
