@@ -19,7 +19,7 @@
 
 .PHONY: build-platforms build-linux-arm64 build-linux-x86_64 build-linux-musl build-windows \
 	test-linux-arm64 test-linux-musl test-windows check-apple dist-platforms
-TEST_TARGETS += test-linux-arm64 test-linux-musl check-apple
+TEST_TARGETS += test-linux-arm64 test-linux-musl test-windows check-apple
 
 ZIGBUILD ?= cargo-zigbuild
 GLIBC_FLOOR := 2.17
@@ -91,6 +91,26 @@ $(ARM64_C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build-linux-arm64
 test-linux-arm64-c: build $(ARM64_C_TEST)
 	file -L $(ARM64_C_TEST) | grep -q 'ARM aarch64' || { echo "test-linux-arm64-c: $(ARM64_C_TEST) is not an arm64 program" >&2; exit 1; }
 	$(QEMU_ARM64) $(ARM64_C_TEST)
+
+# ---- Windows x64, under Wine -------------------------------------------------
+# The library's unit tests and the Rust suites of the transport, the client,
+# the C boundary and the in-memory queue, as a debug build run under Wine
+# (scripts/wine-run.sh is the target's runner); their emulators are started
+# on the Linux side by scripts/with-emulator-launcher.sh. Then
+# examples/cmake/hello.c, compiled by mingw-w64 against the DLL's import
+# library and against the static library, sends an event that the native
+# emulator records (packaging/test-windows-c.sh).
+WINDOWS_RUST_SUITES := send wire search_batch faults ffi token_leak queue
+
+.PHONY: test-windows-rust test-windows-c
+test-windows: test-windows-rust test-windows-c
+
+test-windows-rust: build
+	scripts/with-emulator-launcher.sh $(CARGO) test --locked -p coveo-ua --target $(WINDOWS_TRIPLE) \
+		--lib $(addprefix --test ,$(WINDOWS_RUST_SUITES))
+
+test-windows-c: build build-windows
+	packaging/test-windows-c.sh $(WINDOWS_DIR)
 
 # ---- Linux musl: a fully static C program ------------------------------------
 # The C test program linked -static against the musl libcoveo_ua.a by zig's
