@@ -30,24 +30,7 @@ tmp=$(mktemp -d /tmp/coveo-ua-python-dist.XXXXXX)
 trap 'rm -rf "$tmp"' EXIT
 case "$tmp" in "$repo"/*) echo "$check: $tmp is inside the checkout" >&2; exit 1 ;; esac
 
-cat >"$tmp/send.py" <<'PY'
-import os
-import platform
-import sys
-from pathlib import Path
-
-import coveo_ua
-
-marker = sys.argv[1]
-assert "COVEO_UA_LIBRARY" not in os.environ
-library = Path(coveo_ua.LIBRARY_PATH).resolve()
-assert library.is_relative_to(Path(sys.prefix).resolve()), f"loaded {library}, not the venv's copy"
-print(f"{platform.machine()}: coveo_ua {coveo_ua.__file__} loads {library}")
-with coveo_ua.Client(os.environ["UA_TOKEN"], endpoint=os.environ["UA_ENDPOINT"], org=os.environ["UA_ORG"]) as client:
-    for i in (1, 2):
-        result = client.send_custom({"eventType": "outside", "eventValue": f"{marker}-{i}", "language": "en"})
-        print(f"event {i}: HTTP {result.http_status}, visitor {result.visitor_id}")
-PY
+cp "$repo/packaging/outside/send.py" "$tmp/send.py"
 clean=(env -u COVEO_UA_LIBRARY -u PYTHONPATH -u PYTHONHOME -u CARGO_TARGET_DIR)
 # Runs COMMAND beside a fresh emulator that must record 2 events with MARKER.
 sends_two() {

@@ -36,26 +36,11 @@ echo "test-python-wheel: $python -m venv $tmp/venv && $tmp/venv/bin/python -m pi
 "$python" -m venv "$tmp/venv"
 "$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q --no-index --no-deps "$wheel"
 
-cat >"$tmp/send.py" <<'PY'
-import os
-import sys
-from pathlib import Path
-
-import coveo_ua
-
-assert "COVEO_UA_LIBRARY" not in os.environ
-library = Path(coveo_ua.LIBRARY_PATH).resolve()
-assert library.is_relative_to(Path(sys.prefix).resolve()), f"loaded {library}, not the venv's copy"
-print(f"coveo_ua {coveo_ua.__file__} loads {library}")
-with coveo_ua.Client(os.environ["UA_TOKEN"], endpoint=os.environ["UA_ENDPOINT"], org=os.environ["UA_ORG"]) as client:
-    for i in (1, 2):
-        result = client.send_custom({"eventType": "outside", "eventValue": "python-wheel-%d" % i, "language": "en"})
-        print(f"event {i}: HTTP {result.http_status}, visitor {result.visitor_id}")
-PY
+cp "$repo/packaging/outside/send.py" "$tmp/send.py"
 
 cd "$tmp"
 echo "test-python-wheel: cd $tmp && env -u COVEO_UA_LIBRARY -u PYTHONPATH $tmp/venv/bin/python send.py (beside a fresh ua-emulator)"
 env -u COVEO_UA_LIBRARY -u PYTHONPATH -u PYTHONHOME \
     "$repo/scripts/with-emulator.sh" "$repo/packaging/expect-events.sh" 2 python-wheel- \
-    "$tmp/venv/bin/python" "$tmp/send.py"
+    "$tmp/venv/bin/python" "$tmp/send.py" python-wheel
 echo "test-python-wheel: the wheel works from a venv outside the checkout"
