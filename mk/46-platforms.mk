@@ -72,16 +72,23 @@ build-windows: deps
 # the C boundary and the in-memory queue, as a debug build (with the release
 # profile every test binary gets its own thin-LTO link: ten times longer);
 # the spool's suites re-execute the test binary as a child, which qemu-user
-# without binfmt cannot do, and run natively in test-rust. Then the C test
-# program.
+# without binfmt cannot do, and run natively in test-rust; so do the unit
+# tests of src/sys/fork.rs (see ARM64_C_FORK_TESTS). Then the C test program.
 ARM64_RUST_SUITES := send wire search_batch socket_reuse sigpipe ffi token_leak faults tls_proxy queue
 ARM64_C_TEST := $(TARGET_DIR)/c-arm64/test_c
+# qemu-user cannot stand in for the kernel when a threaded program forks: it
+# ignores MADV_WIPEONFORK (the library's process-id cache) and its own
+# assertion (cpu == current_cpu) fires in the child. The fork tests run
+# natively (test-rust, test-c, sanitize); here they are left out by name and
+# reported as skipped, never as passed.
+ARM64_C_FORK_TESTS := a_forked_child_uses_the_queue_as_its_own,a_fork_while_a_thread_holds_the_queue_never_hangs_the_child
 
 test-linux-arm64: build test-linux-arm64-rust test-linux-arm64-c
 
 .PHONY: test-linux-arm64-rust test-linux-arm64-c
 test-linux-arm64-rust: build build-linux-arm64
-	$(CARGO) test --locked -p coveo-ua --target $(ARM64_TRIPLE) --lib $(addprefix --test ,$(ARM64_RUST_SUITES))
+	$(CARGO) test --locked -p coveo-ua --target $(ARM64_TRIPLE) --lib $(addprefix --test ,$(ARM64_RUST_SUITES)) \
+		-- --skip sys::fork::
 
 $(ARM64_C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build-linux-arm64
 	mkdir -p $(dir $@)
@@ -90,7 +97,7 @@ $(ARM64_C_TEST): $(C_TEST_SOURCES) $(C_TEST_HEADERS) | build-linux-arm64
 
 test-linux-arm64-c: build $(ARM64_C_TEST)
 	file -L $(ARM64_C_TEST) | grep -q 'ARM aarch64' || { echo "test-linux-arm64-c: $(ARM64_C_TEST) is not an arm64 program" >&2; exit 1; }
-	$(QEMU_ARM64) $(ARM64_C_TEST)
+	TH_SKIP=$(ARM64_C_FORK_TESTS) $(QEMU_ARM64) $(ARM64_C_TEST)
 
 # ---- Windows x64, under Wine -------------------------------------------------
 # The Rust suites of the transport, the client, TLS with a given CA, the C
