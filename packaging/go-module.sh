@@ -2,7 +2,8 @@
 # `make go-module`: the Go module as it would be published, in OUT: the
 # binding's sources (no tests), the header in include/, and one static
 # library per platform in lib/<goos>_<goarch>/, each from its target's
-# release build (debug sections stripped). A platform whose folder is missing
+# release build (debug sections stripped by the given tool; `true` keeps it
+# as it is). A platform whose folder is missing
 # is an error, not a silent gap. Each folder without Go sources gets a
 # package clause, so `go mod vendor` keeps it.
 # Usage: go-module.sh OUT GOOS_GOARCH=STATIC_LIB=STRIP ...
