@@ -18,7 +18,6 @@ install -d "$stage/bin" "$stage/lib" "$stage/include"
 install -m 644 "$DIR/coveo_ua.dll" "$stage/bin/"
 install -m 644 "$DIR/libcoveo_ua.dll.a" "$DIR/libcoveo_ua.a" "$stage/lib/"
 install -m 644 "$repo/include/coveo_ua.h" "$repo/include/coveo_ua.hpp" "$stage/include/"
-x86_64-w64-mingw32-strip --strip-debug "$stage/lib/libcoveo_ua.a"
 cat >"$stage/README.md" <<MD
 # coveo-ua $VERSION (windows-x86_64)
 
