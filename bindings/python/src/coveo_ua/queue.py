@@ -216,6 +216,10 @@ class Queue:
         Client.send_search_batch takes; a refused item refuses the batch)."""
         self.enqueue(EventKind.SEARCH_BATCH, events)
 
+    def enqueue_collect(self, event: EventLike) -> None:
+        """Enqueues a collect event (what Client.send_collect takes)."""
+        self.enqueue(EventKind.COLLECT, event)
+
     # -- waiting -------------------------------------------------------------
 
     def flush(self, timeout: float) -> bool:
