@@ -26,7 +26,7 @@ $(PY_VENV)/bin/python:
 # build. If cargo rebuilt the library here, the release build was not reused
 # (different features or flags): that doubles the build time of `make test`.
 python-wheel: build $(PY_VENV)/bin/python
-	$(PY_PIP) install pytest $(PY_BUILD_REQUIRES)
+	$(PY_PIP) install pytest pytest-asyncio $(PY_BUILD_REQUIRES)
 	rm -rf bindings/python/build $(PY_WHEEL_DIR)  # setuptools would ship stale files left there
 	before=$$(stat -c '%i %y' $(LIB_SO)); \
 	$(PY_PIP) wheel --no-build-isolation --no-deps -w $(PY_WHEEL_DIR) ./bindings/python; \
