@@ -4,9 +4,13 @@
 # instead of compiling the library again. test-python installs that wheel into
 # a venv under target/ and runs the suite against the installed copy
 # (COVEO_UA_TEST_INSTALLED makes a test check that); test-python-wheel installs
-# it into a venv outside the checkout and sends events with no environment
-# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1 and
-# setuptools-rust; later runs build without the network.
+# it into a venv outside the checkout, sends events with no environment
+# variable set, and runs the Flask example of docs/testing.md there with the
+# wheel's pytest plugin and emulator. PyPI is needed for pytest,
+# pytest-asyncio, setuptools >= 70.1 and setuptools-rust (once: later runs
+# build without the network), and for pytest and Flask in test-python-wheel's
+# fresh venv (pip's cache makes that a few seconds). The wheel carries the
+# emulator of make build (UA_EMULATOR_BIN, see bindings/python/setup.py).
 .PHONY: python-wheel test-python test-python-wheel demo-python
 TEST_TARGETS += test-python test-python-wheel
 DEMO_TARGETS += demo-python

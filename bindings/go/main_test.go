@@ -1,7 +1,6 @@
 package coveoua
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -9,13 +8,13 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coveo-ua/coveo-ua/bindings/go/coveouatest"
 )
 
 // The shared emulator every test talks to, started once by TestMain.
@@ -34,89 +33,29 @@ const (
 	oauthToken     = "oauth-test-token"
 	jwtSecret      = "test-jwt-secret"
 	unknownKey     = "xx-unknown-key"
-	emulatorWait   = 10 * time.Second
 	controlTimeout = 5 * time.Second
 )
 
 func TestMain(m *testing.M) {
-	cmd, err := startEmulator()
+	// UA_EMULATOR_BIN, else the workspace's release build (not PATH: these
+	// tests are for this checkout's emulator).
+	bin := os.Getenv(coveouatest.EnvVar)
+	if bin == "" {
+		bin = filepath.Join("..", "..", "target", "release", "ua-emulator")
+	}
+	e, err := coveouatest.StartProcess(coveouatest.Path(bin), coveouatest.Token(testKey), coveouatest.Org(testOrg),
+		coveouatest.Args("--readonly-key", readonlyKey, "--oauth-token", oauthToken, "--jwt-secret", jwtSecret))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "coveoua tests: FAIL:", err)
+		fmt.Fprintln(os.Stderr, "coveoua tests: FAIL:", err, "(set UA_EMULATOR_BIN or run 'make build')")
 		os.Exit(1)
 	}
+	emu.endpoint = e.Endpoint
+	emu.control = strings.TrimSuffix(e.Endpoint, "/rest/ua") + "/_emulator"
 	code := m.Run()
-	stopEmulator(cmd)
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "coveoua tests:", err)
+	}
 	os.Exit(code)
-}
-
-// emulatorPath is $UA_EMULATOR_BIN, else the workspace's release build.
-func emulatorPath() (string, error) {
-	p := os.Getenv("UA_EMULATOR_BIN")
-	if p == "" {
-		p = filepath.Join("..", "..", "target", "release", "ua-emulator")
-	}
-	if st, err := os.Stat(p); err != nil || st.IsDir() {
-		return "", fmt.Errorf("ua-emulator not found at %q (set UA_EMULATOR_BIN or run 'make build')", p)
-	}
-	return p, nil
-}
-
-func startEmulator() (*exec.Cmd, error) {
-	bin, err := emulatorPath()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--org", testOrg,
-		"--api-key", testKey, "--readonly-key", readonlyKey,
-		"--oauth-token", oauthToken, "--jwt-secret", jwtSecret)
-	cmd.Stderr = os.Stderr
-	// If the test binary dies without cleaning up, the kernel stops the
-	// emulator too instead of leaving it orphaned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		// Keep draining so the emulator never blocks on a full pipe.
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case line, ok := <-lines:
-		i := strings.Index(line, "http://")
-		if !ok || i < 0 {
-			stopEmulator(cmd)
-			return nil, fmt.Errorf("ua-emulator printed no URL line (got %q)", line)
-		}
-		emu.endpoint = strings.TrimSpace(line[i:])
-		emu.control = strings.TrimSuffix(emu.endpoint, "/rest/ua") + "/_emulator"
-		return cmd, nil
-	case <-time.After(emulatorWait):
-		stopEmulator(cmd)
-		return nil, fmt.Errorf("ua-emulator printed no URL within %s", emulatorWait)
-	}
-}
-
-// stopEmulator asks for a clean exit, then kills it if that takes too long.
-func stopEmulator(cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	select {
-	case <-exited:
-	case <-time.After(emulatorWait):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
 }
 
 // control calls the emulator's control API and decodes a JSON answer into

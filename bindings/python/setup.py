@@ -8,23 +8,39 @@ The package itself is pure Python (ctypes): the wheel works with any Python 3
 but only on the platform the library was built for, so it is tagged
 ``py3-none-<platform>``.
 
+The wheel also carries the ``ua-emulator`` binary of its platform, as
+``coveo_ua/_bin/ua-emulator``, for ``coveo_ua.emulator`` and the pytest plugin
+(``coveo_ua_pytest``). ``EMULATOR_BINARY`` below is the one place that names
+it; ``build_py_with_emulator`` copies it from ``UA_EMULATOR_BIN`` when set (the
+Makefile exports its release build there; a per-platform build points it at the
+binary it built for its target), else asks cargo to build it with the
+workspace's features, so the library's build is reused.
+
 Everything else (name, version, packages) is in pyproject.toml.
 """
 
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shutil
+import subprocess
 import sys
 from typing import Any, Callable, Tuple
 
 from setuptools import setup
 from setuptools.command.bdist_wheel import bdist_wheel
+from setuptools.command.build_py import build_py
 from setuptools_rust import Binding, RustExtension, Strip
 from setuptools_rust.build import build_rust
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 CRATE_MANIFEST = os.path.join(HERE, "..", "..", "Cargo.toml")
+#: The emulator binary the wheel carries, and where in the package it goes
+#: (coveo_ua.emulator looks for it there).
+EMULATOR_BINARY = "ua-emulator.exe" if sys.platform == "win32" else "ua-emulator"
+EMULATOR_IN_PACKAGE = os.path.join("coveo_ua", "_bin", EMULATOR_BINARY)
 
 
 def _library_module() -> Any:
@@ -62,6 +78,37 @@ class build_rust_plain_library(build_rust):
         return dylib_paths, artifact_dir
 
 
+def emulator_binary() -> str:
+    """The path of the emulator binary to put in the package."""
+    given = os.environ.get("UA_EMULATOR_BIN")
+    if given:
+        if not os.path.isfile(given):
+            raise RuntimeError(f"coveo-ua: UA_EMULATOR_BIN={given!r} is not a file")
+        return given
+    # The whole workspace's features, as `make build` builds: the library's
+    # dependencies are not built a second time with other features.
+    command = ["cargo", "build", "--release", "--locked", "--workspace", "--bin", "ua-emulator",
+               "--manifest-path", CRATE_MANIFEST, "--message-format=json-render-diagnostics"]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    for line in output.splitlines():
+        message = json.loads(line) if line.startswith("{") else {}
+        if message.get("reason") == "compiler-artifact" and message["target"]["name"] == "ua-emulator":
+            if message.get("executable"):
+                return str(message["executable"])
+    raise RuntimeError("coveo-ua: cargo built no ua-emulator executable")
+
+
+class build_py_with_emulator(build_py):
+    """Copies the emulator binary into the package being built."""
+
+    def run(self) -> None:
+        super().run()
+        target = os.path.join(self.build_lib, EMULATOR_IN_PACKAGE)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(emulator_binary(), target)
+        os.chmod(target, 0o755)
+
+
 class bdist_wheel_any_python(bdist_wheel):
     """py3-none-<platform>: no Python ABI is involved, the platform is."""
 
@@ -94,6 +141,10 @@ setup(
             strip=Strip.All,
         )
     ],
-    cmdclass={"build_rust": build_rust_plain_library, "bdist_wheel": bdist_wheel_any_python},
+    cmdclass={
+        "build_rust": build_rust_plain_library,
+        "build_py": build_py_with_emulator,
+        "bdist_wheel": bdist_wheel_any_python,
+    },
     zip_safe=False,
 )
