@@ -4,6 +4,7 @@ awaited together against a service 50 ms late. Run in the queue's section,
 whose emulator can add latency (benches/python/bench_async.py)."""
 
 from . import paths
+from .queue_rows import _ok, _why
 from .rows import Row
 
 SCRIPT = paths.BENCHES / "python" / "bench_async.py"
@@ -49,16 +50,6 @@ def problems(result: dict) -> list:
     elif not result.get("p50_us", 0) > 0 or result.get("p99_us", 0) < result.get("p50_us", 0):
         out.append("per-call figures are not sane")
     return out
-
-
-def _ok(r) -> bool:
-    return bool(r) and "failed" not in r and "missing" not in r
-
-
-def _why(r) -> str:
-    if not r:
-        return "not run"
-    return ("FAILED: " if "failed" in r else "not run: ") + (r.get("failed") or r.get("missing", "")).splitlines()[0][:90]
 
 
 def targets(res: dict) -> list:

@@ -25,6 +25,7 @@ import urllib.request
 from pathlib import Path
 
 from bench_py import cpu_us, percentile_us, timed_calls
+from bench_queue import client_row
 
 LATENCY_MS = 50
 
@@ -40,20 +41,12 @@ def set_latency(endpoint: str, ms: int) -> None:
 
 
 def client_mode(args, data) -> dict:
-    import coveo_ua
-
-    with coveo_ua.Client(args.token, args.endpoint) as client:
-        def send():
-            try:
-                client.send_custom(data)
-                return True
-            except coveo_ua.UAError as error:
-                print(f"bench_async: send failed: {error}", file=sys.stderr)
-                return False
-
-        for _ in range(args.warmup):
-            send()
-        samples, errors, elapsed_ns, (user, system) = timed_calls(send, args.events)
+    # The very sender of bench_queue's blocking row.
+    send, close, _ = client_row(args, data.decode("utf-8"))
+    for _ in range(args.warmup):
+        send()
+    samples, errors, elapsed_ns, (user, system) = timed_calls(send, args.events)
+    close()
     return per_call("python-client-send", args.events, errors, samples, elapsed_ns, user + system)
 
 

@@ -1,11 +1,9 @@
 package coveoua
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -23,6 +21,7 @@ import (
 var emu struct {
 	endpoint string // http://127.0.0.1:PORT/rest/ua
 	control  string // http://127.0.0.1:PORT/_emulator
+	process  *coveouatest.Emulator
 }
 
 // Credentials the emulator is started with.
@@ -49,7 +48,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "coveoua tests: FAIL:", err, "(set UA_EMULATOR_BIN or run 'make build')")
 		os.Exit(1)
 	}
-	emu.endpoint = e.Endpoint
+	emu.endpoint, emu.process = e.Endpoint, e
 	emu.control = strings.TrimSuffix(e.Endpoint, "/rest/ua") + "/_emulator"
 	code := m.Run()
 	if err := e.Stop(); err != nil {
@@ -58,41 +57,10 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// control calls the emulator's control API and decodes a JSON answer into
-// out (when out is not nil).
+// control calls the emulator's control API (see coveouatest.Emulator.Control).
 func control(t testing.TB, method, path string, body any, out any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatalf("encoding control body: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, emu.control+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	hc := http.Client{Timeout: controlTimeout}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading answer: %v", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decoding %q: %v", method, path, data, err)
-		}
-	}
+	emu.process.Control(t, method, path, body, out)
 }
 
 // resetEmulator removes fault rules and logged events, now and when the test ends.

@@ -213,14 +213,14 @@ type Event struct {
 func (e *Emulator) Events(t testing.TB) []Event {
 	t.Helper()
 	var events []Event
-	e.call(t, http.MethodGet, "/events", nil, &events)
+	e.Control(t, http.MethodGet, "/events", nil, &events)
 	return events
 }
 
 // ClearEvents empties the emulator's event log.
 func (e *Emulator) ClearEvents(t testing.TB) {
 	t.Helper()
-	e.call(t, http.MethodDelete, "/events", nil, nil)
+	e.Control(t, http.MethodDelete, "/events", nil, nil)
 }
 
 // Fault makes the next count requests fail with the HTTP status (count 0:
@@ -236,19 +236,19 @@ func (e *Emulator) Fault(t testing.TB, status, count int) {
 // rules"). A rule the emulator refuses fails the test with its reason.
 func (e *Emulator) AddFault(t testing.TB, rule map[string]any) {
 	t.Helper()
-	e.call(t, http.MethodPost, "/faults", rule, nil)
+	e.Control(t, http.MethodPost, "/faults", rule, nil)
 }
 
 // ClearFaults removes every pending fault rule.
 func (e *Emulator) ClearFaults(t testing.TB) {
 	t.Helper()
-	e.call(t, http.MethodDelete, "/faults", nil, nil)
+	e.Control(t, http.MethodDelete, "/faults", nil, nil)
 }
 
 // Latency makes every later request wait ms milliseconds (0: none).
 func (e *Emulator) Latency(t testing.TB, ms int) {
 	t.Helper()
-	e.call(t, http.MethodPut, "/latency", map[string]any{"latency_ms": ms}, nil)
+	e.Control(t, http.MethodPut, "/latency", map[string]any{"latency_ms": ms}, nil)
 }
 
 // Outage makes the emulator refuse connections for ms milliseconds, then
@@ -256,7 +256,7 @@ func (e *Emulator) Latency(t testing.TB, ms int) {
 // so what the test does next meets the outage.
 func (e *Emulator) Outage(t testing.TB, ms int) {
 	t.Helper()
-	e.call(t, http.MethodPost, "/outage", map[string]any{"refuse_ms": ms}, nil)
+	e.Control(t, http.MethodPost, "/outage", map[string]any{"refuse_ms": ms}, nil)
 	addr := strings.TrimSuffix(strings.TrimPrefix(e.Endpoint, "http://"), "/rest/ua")
 	for end := time.Now().Add(time.Duration(ms) * time.Millisecond); time.Now().Before(end); {
 		c, err := net.DialTimeout("tcp", addr, controlTimeout)
@@ -277,12 +277,14 @@ func (e *Emulator) Reset(t testing.TB) {
 	e.ClearFaults(t)
 	e.Latency(t, 0)
 	e.ClearEvents(t)
-	e.call(t, http.MethodDelete, "/stats", nil, nil)
+	e.Control(t, http.MethodDelete, "/stats", nil, nil)
 }
 
-// call makes one control request and decodes a JSON answer into out (unless
-// out is nil); any failure fails the test.
-func (e *Emulator) call(t testing.TB, method, path string, body, out any) {
+// Control makes one request of the emulator's control API (path under
+// /_emulator, e.g. "/stats"; body marshalled as JSON unless nil) and decodes
+// its JSON answer into out (unless out is nil). Any failure, a refusal by the
+// emulator included, fails the test.
+func (e *Emulator) Control(t testing.TB, method, path string, body, out any) {
 	t.Helper()
 	var payload io.Reader
 	if body != nil {
