@@ -95,6 +95,11 @@ typedef struct ua_options ua_options;
  * `ua_queue_free`. Thread-safe: any number of threads may call
  * `ua_queue_enqueue`, `ua_queue_flush`, `ua_queue_counter` at once; close and
  * free are for one thread, once the others are done with the queue.
+ *
+ * After `fork()`, a queue made before the fork keeps working in the child:
+ * the child's first call on it starts the child's own queue from the same
+ * options (its own workers, its own spool lane, counters from zero). A child
+ * that never calls it starts nothing.
  */
 typedef struct ua_queue ua_queue;
 
@@ -330,6 +335,12 @@ typedef void (*ua_log_callback)(void *user_data, int32_t level, const char *mess
  * Events found in the spool at `ua_queue_new`, left by an earlier process.
  */
 #define UA_COUNTER_RECOVERED 7
+
+/**
+ * Worker threads running now (they follow the load, up to the most set by
+ * `ua_options_set_queue_workers`); not part of the counters' identity.
+ */
+#define UA_COUNTER_WORKERS 8
 
 #ifdef __cplusplus
 extern "C" {
@@ -607,13 +618,13 @@ const char *ua_options_last_error(const ua_options *options);
 
 /**
  * Makes a queue from `options` (copied: they may be freed right after) and
- * starts its workers; with a spool directory, locks it and takes back what an
- * earlier process left there (UA_COUNTER_RECOVERED).
+ * starts its workers; with a spool directory, makes this queue's lane there
+ * and adopts what queues that went away left (UA_COUNTER_RECOVERED).
  *
  * On success returns UA_OK and writes the queue to `*out_queue`; the caller
  * frees it with `ua_queue_free`. Returns UA_INVALID_ARGUMENT (for NULL
  * arguments or options a client refuses) or UA_SPOOL_FAILED (the spool
- * cannot be created, locked or read), leaving `*out_queue` untouched;
+ * cannot be created, written or read), leaving `*out_queue` untouched;
  * `ua_options_last_error(options)` then says why.
  *
  * # Safety
@@ -682,8 +693,9 @@ ua_code ua_queue_close(ua_queue *queue, uint32_t timeout_ms);
 /**
  * Frees a queue made by `ua_queue_new`. A queue not closed yet is closed
  * first with a grace of 2000 ms (as `ua_queue_close(queue, 2000)`). Once this
- * returns no callback of the queue runs any more. NULL does nothing; in a
- * child process after `fork()` it does nothing either (the memory is left).
+ * returns no callback of the queue runs any more. NULL does nothing. In a
+ * child process after `fork()`, it closes and frees the child's own queue
+ * (if the child used it); the parent's is left alone there.
  * No other thread may be using the queue; not from its own callbacks.
  *
  * # Safety
@@ -714,10 +726,12 @@ uint64_t ua_queue_counter(const ua_queue *queue, ua_counter counter);
 ua_code ua_queue_counters(const ua_queue *queue, uint64_t *values, size_t count);
 
 /**
- * Sets how much a queue holds at most: `max_events` events and `max_bytes`
- * bytes of event JSON (with a spool, its files count); past either,
- * `ua_queue_enqueue` returns UA_QUEUE_FULL at once. Both at least 1;
- * defaults 10000 events and 10485760 bytes (10 MiB).
+ * Sets how much a queue holds in memory at most: `max_events` events and
+ * `max_bytes` bytes of event JSON. Without a spool, past either
+ * `ua_queue_enqueue` returns UA_QUEUE_FULL at once; with one, events past it
+ * wait on disk (up to `ua_options_set_spool_capacity`) and are read back in
+ * order as room frees up. Both at least 1; defaults 10000 events and
+ * 10485760 bytes (10 MiB).
  *
  * # Safety
  * `options` is NULL or live.
@@ -746,9 +760,11 @@ ua_code ua_options_set_queue_max_age_ms(ua_options *options, uint64_t ms);
 
 /**
  * Makes queues built from these options durable: each event is written to
- * this directory (created if missing) before `ua_queue_enqueue` returns, and
- * a queue made later on the directory delivers what an earlier one left.
- * One live queue per directory. Failed events are appended to
+ * this directory (created if missing) before `ua_queue_enqueue` returns.
+ * Any number of live queues, in any number of processes, may share the
+ * directory: each writes its own lane, and the lane of a queue that went
+ * away (killed, or closed with events left) is adopted and delivered by a
+ * live queue on the directory within 30 s. Failed events are appended to
  * `dead-letter.jsonl` there. NULL or "": no spool (the default). Checked by
  * `ua_queue_new`. The path is copied.
  *
@@ -756,6 +772,17 @@ ua_code ua_options_set_queue_max_age_ms(ua_options *options, uint64_t ms);
  * `options` is NULL or live; `path` is NULL or a NUL-terminated string.
  */
 ua_code ua_options_set_spool_dir(ua_options *options, const char *path);
+
+/**
+ * Sets how many bytes of events a queue's spool lane holds at most (each
+ * event takes its JSON and 21 bytes); past it `ua_queue_enqueue` returns
+ * UA_QUEUE_FULL. Settled events give their room back at once. At least 1;
+ * default 268435456 (256 MiB).
+ *
+ * # Safety
+ * `options` is NULL or live.
+ */
+ua_code ua_options_set_spool_capacity(ua_options *options, uint64_t max_bytes);
 
 /**
  * Sets how often the spool is flushed to the disk itself (fsync): what a

@@ -67,6 +67,8 @@ enum class Counter : std::int32_t {
     Pending = UA_COUNTER_PENDING,
     Attempts = UA_COUNTER_ATTEMPTS,
     Recovered = UA_COUNTER_RECOVERED,
+    /// Worker threads running now (not part of the identity).
+    Workers = UA_COUNTER_WORKERS,
 };
 
 /// The library's version, e.g. "0.1.0".
@@ -399,8 +401,8 @@ private:
 
 /// Every counter of a queue, each read on its own: while events are moving the
 /// values may be from slightly different moments, so the identity
-/// enqueued + recovered == delivered + failed + pending is exact when the
-/// queue is idle (after a flush that returned true, or a close).
+/// Read together by counters(), so enqueued + recovered == delivered + failed
+/// + pending holds exactly, even while events move.
 struct QueueCounters {
     std::uint64_t enqueued = 0;
     std::uint64_t delivered = 0;
@@ -409,6 +411,8 @@ struct QueueCounters {
     std::uint64_t pending = 0;
     std::uint64_t attempts = 0;
     std::uint64_t recovered = 0;
+    /// Worker threads running now (not part of the identity).
+    std::uint64_t workers = 0;
 };
 
 /// A delivery queue: hands events to worker threads that deliver them with the
@@ -509,16 +513,20 @@ public:
         return ::ua_queue_counter(handle_.get(), static_cast<ua_counter>(which));
     }
 
-    /// Every counter (see QueueCounters on reading them while events move).
+    /// Every counter, read at one moment; all 0 for a moved-from queue.
     QueueCounters counters() const noexcept {
+        std::uint64_t v[8] = {0, 0, 0, 0, 0, 0, 0, 0};
+        ::ua_queue_counters(handle_.get(), v, 8);
+        auto at = [&v](Counter which) { return v[static_cast<int>(which) - 1]; };
         QueueCounters c;
-        c.enqueued = counter(Counter::Enqueued);
-        c.recovered = counter(Counter::Recovered);
-        c.refused = counter(Counter::Refused);
-        c.delivered = counter(Counter::Delivered);
-        c.failed = counter(Counter::Failed);
-        c.pending = counter(Counter::Pending);
-        c.attempts = counter(Counter::Attempts);
+        c.enqueued = at(Counter::Enqueued);
+        c.recovered = at(Counter::Recovered);
+        c.refused = at(Counter::Refused);
+        c.delivered = at(Counter::Delivered);
+        c.failed = at(Counter::Failed);
+        c.pending = at(Counter::Pending);
+        c.attempts = at(Counter::Attempts);
+        c.workers = at(Counter::Workers);
         return c;
     }
 

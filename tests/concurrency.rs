@@ -62,7 +62,7 @@ fn sixteen_threads_share_one_client_under_faults() {
         std::thread::spawn(move || {
             let mut round = 0u64;
             while !stop.load(Ordering::Relaxed) {
-                if round % 2 == 0 {
+                if round.is_multiple_of(2) {
                     emu.fault(r#"{"status":503,"count":3}"#);
                 } else {
                     emu.fault(r#"{"action":"record_then_close"}"#);

@@ -194,6 +194,9 @@ fn header_declares_the_pinned_functions() {
         "#define UA_COUNTER_PENDING 5",
         "#define UA_COUNTER_ATTEMPTS 6",
         "#define UA_COUNTER_RECOVERED 7",
+        // Version 3.
+        "ua_code ua_options_set_spool_capacity(ua_options *options, uint64_t max_bytes);",
+        "#define UA_COUNTER_WORKERS 8",
     ];
     // Declarations may be wrapped over several lines: compare with whitespace folded.
     let folded = header.split_whitespace().collect::<Vec<_>>().join(" ");

@@ -392,37 +392,70 @@ fn the_log_callback_hears_pauses_and_failures_but_never_the_token() {
 }
 
 #[test]
-fn a_forked_child_gets_queue_closed_at_once() {
-    let emu = Emulator::start(&[]);
-    let queue = Queue::new(&queue_options(&emu)).unwrap();
-    queue
-        .enqueue(EventKind::Custom, &valued_event("parent"))
-        .unwrap();
-    // SAFETY: the child only calls the queue (which touches no lock after a
-    // fork) and leaves with _exit.
-    let pid = unsafe { libc::fork() };
-    assert!(pid >= 0, "fork failed");
-    if pid == 0 {
-        let enqueue = queue.enqueue(EventKind::Custom, &valued_event("child"));
-        let flush = queue.flush(Duration::from_secs(10));
-        let close = queue.close(Duration::from_secs(10));
-        let ok = enqueue.is_err_and(|e| e.code() == Code::QueueClosed)
-            && flush.is_err_and(|e| e.code() == Code::QueueClosed)
-            && close.is_err_and(|e| e.code() == Code::QueueClosed);
-        std::mem::forget(queue);
-        // SAFETY: leaves the child without running the parent's destructors.
-        unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+fn an_event_is_always_tried_whatever_its_age() {
+    // Issue 15, defect 4: a slow but healthy service and a short max age;
+    // every event is tried, and delivered.
+    let emu = Emulator::start(&["--latency-ms", "200"]);
+    let mut o = queue_options(&emu);
+    o.set_queue_workers(1).unwrap();
+    o.set_queue_max_age_ms(300).unwrap();
+    let failures = recording_failures(&mut o);
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..4 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("slow-{i}")))
+            .unwrap();
     }
-    let mut status = 0;
-    // SAFETY: waits for the child just forked.
-    unsafe { libc::waitpid(pid, &mut status, 0) };
-    assert!(
-        libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "the child saw another code (status {status})"
+    queue.flush(Duration::from_secs(20)).unwrap();
+    let c = queue.counters();
+    assert_eq!(
+        (c.delivered, c.failed),
+        (4, 0),
+        "{c:?}: {:?}",
+        failures.lock().unwrap()
     );
-    queue.flush(Duration::from_secs(10)).unwrap();
-    let seen = logged_values(&emu);
-    assert_eq!(seen.get("parent"), Some(&1));
-    assert!(!seen.contains_key("child"));
-    assert_counter_identity(&queue.counters());
+    assert_counter_identity(&c);
+}
+
+#[test]
+fn max_age_ends_a_tried_event_during_a_long_pause() {
+    // Issue 15, defect 5: a 429 asking for 10 s; events whose try failed
+    // fail once their max age (1 s) passed, not when the pause ends.
+    let emu = Emulator::start(&[]);
+    emu.control(
+        "POST",
+        "faults",
+        r#"{"status":429,"retry_after":"10","count":1000}"#,
+    );
+    let mut o = queue_options(&emu);
+    o.set_queue_max_age_ms(1_000).unwrap();
+    o.set_queue_workers(4).unwrap();
+    let failures = recording_failures(&mut o);
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..20 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("paused-{i}")))
+            .unwrap();
+    }
+    let started = Instant::now();
+    while failures.lock().unwrap().is_empty() {
+        assert!(
+            started.elapsed() < Duration::from_secs(4),
+            "no event failed within 4 s of a 1 s max age: {:?}",
+            queue.counters()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let c = queue.counters();
+    assert_counter_identity(&c);
+    let seen = failures.lock().unwrap().clone();
+    assert!(
+        seen.iter().all(|f| f.2 == Code::TooManyRequests),
+        "{seen:?}"
+    );
+    // Only tried events fail: the others wait for their try.
+    assert!(c.attempts >= c.failed, "{c:?}");
+    assert!(c.pending > 0, "{c:?}");
+    assert!(started.elapsed() < Duration::from_secs(4));
+    let _ = queue.close(Duration::ZERO);
 }

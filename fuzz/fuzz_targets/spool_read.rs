@@ -1,10 +1,13 @@
 //! Reading a damaged spool: arbitrary bytes as a segment file and its ack
-//! file, decoded and then opened as a new queue would open the directory.
+//! file, decoded and then adopted as a new queue would adopt them, once as
+//! the version 2 layout (at the top of the directory) and once as a lane.
 //!
 //! Checked: decoding never panics; the events and the damaged stretches
 //! cover the input exactly, in order; every event read re-encodes to the very
-//! bytes it was read from; opening the directory never fails on damage (only
-//! reports it) and recovers no more events than were read.
+//! bytes it was read from; reading a chunk at a time finds exactly what
+//! reading it whole finds; adopting never fails on damage (only reports it),
+//! counts no more events than were decoded, and reads back exactly as many
+//! as it counted.
 #![no_main]
 
 use coveo_ua::__internals::spool;
@@ -29,6 +32,12 @@ fuzz_target!(|data: &[u8]| {
     let (segment, acks) = rest.split_at(cut);
 
     let (events, damage) = spool::decode_segment(segment);
+    let chunk = 12 + usize::from(split) % 53;
+    assert_eq!(
+        spool::decode_segment_chunked(segment, chunk),
+        (events.clone(), damage.clone()),
+        "reading {chunk} bytes at a time differs"
+    );
     let mut spans: Vec<(u64, u64)> = events
         .iter()
         .map(|(offset, kind, ms, json)| {
@@ -54,13 +63,19 @@ fuzz_target!(|data: &[u8]| {
     let (acked, damaged) = spool::decode_acks(acks);
     assert!(acked.len() + damaged <= acks.len() / 12 + 1);
 
-    let dir = dir();
-    let _ = std::fs::remove_dir_all(dir);
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("0000000000000001.log"), segment).unwrap();
-    std::fs::write(dir.join("0000000000000001.ack"), acks).unwrap();
-    match spool::open_spool(dir) {
-        Ok((recovered, _reported)) => assert!(recovered <= events.len()),
-        Err(message) => panic!("a damaged spool must not fail to open: {message}"),
+    for lane in ["", "lane-1-1-00000000000000ff"] {
+        let dir = dir();
+        let _ = std::fs::remove_dir_all(dir);
+        let files = dir.join(lane);
+        std::fs::create_dir_all(&files).unwrap();
+        std::fs::write(files.join("0000000000000001.log"), segment).unwrap();
+        std::fs::write(files.join("0000000000000001.ack"), acks).unwrap();
+        match spool::open_spool(dir) {
+            Ok((counted, read, _reported)) => {
+                assert!(counted <= events.len() as u64);
+                assert_eq!(counted, read, "counted and read back differ");
+            }
+            Err(message) => panic!("a damaged spool must not fail to open: {message}"),
+        }
     }
 });

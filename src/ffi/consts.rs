@@ -114,6 +114,9 @@ pub const UA_COUNTER_PENDING: ua_counter = 5;
 pub const UA_COUNTER_ATTEMPTS: ua_counter = 6;
 /// Events found in the spool at `ua_queue_new`, left by an earlier process.
 pub const UA_COUNTER_RECOVERED: ua_counter = 7;
+/// Worker threads running now (they follow the load, up to the most set by
+/// `ua_options_set_queue_workers`); not part of the counters' identity.
+pub const UA_COUNTER_WORKERS: ua_counter = 8;
 
 /// Log level of a message that says something failed (an event failed for
 /// good, the spool cannot be written).

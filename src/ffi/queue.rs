@@ -18,6 +18,11 @@ use std::time::Duration;
 /// `ua_queue_free`. Thread-safe: any number of threads may call
 /// `ua_queue_enqueue`, `ua_queue_flush`, `ua_queue_counter` at once; close and
 /// free are for one thread, once the others are done with the queue.
+///
+/// After `fork()`, a queue made before the fork keeps working in the child:
+/// the child's first call on it starts the child's own queue from the same
+/// options (its own workers, its own spool lane, counters from zero). A child
+/// that never calls it starts nothing.
 #[allow(non_camel_case_types)]
 pub struct ua_queue {
     inner: Queue,
@@ -61,13 +66,13 @@ impl HostData {
 }
 
 /// Makes a queue from `options` (copied: they may be freed right after) and
-/// starts its workers; with a spool directory, locks it and takes back what an
-/// earlier process left there (UA_COUNTER_RECOVERED).
+/// starts its workers; with a spool directory, makes this queue's lane there
+/// and adopts what queues that went away left (UA_COUNTER_RECOVERED).
 ///
 /// On success returns UA_OK and writes the queue to `*out_queue`; the caller
 /// frees it with `ua_queue_free`. Returns UA_INVALID_ARGUMENT (for NULL
 /// arguments or options a client refuses) or UA_SPOOL_FAILED (the spool
-/// cannot be created, locked or read), leaving `*out_queue` untouched;
+/// cannot be created, written or read), leaving `*out_queue` untouched;
 /// `ua_options_last_error(options)` then says why.
 ///
 /// # Safety
@@ -209,8 +214,9 @@ pub unsafe extern "C" fn ua_queue_close(queue: *mut ua_queue, timeout_ms: u32) -
 
 /// Frees a queue made by `ua_queue_new`. A queue not closed yet is closed
 /// first with a grace of 2000 ms (as `ua_queue_close(queue, 2000)`). Once this
-/// returns no callback of the queue runs any more. NULL does nothing; in a
-/// child process after `fork()` it does nothing either (the memory is left).
+/// returns no callback of the queue runs any more. NULL does nothing. In a
+/// child process after `fork()`, it closes and frees the child's own queue
+/// (if the child used it); the parent's is left alone there.
 /// No other thread may be using the queue; not from its own callbacks.
 ///
 /// # Safety
@@ -280,10 +286,12 @@ fn code_of(r: Result<(), Error>) -> ua_code {
     r.map_or_else(|e| e.code().raw(), |()| UA_OK)
 }
 
-/// Sets how much a queue holds at most: `max_events` events and `max_bytes`
-/// bytes of event JSON (with a spool, its files count); past either,
-/// `ua_queue_enqueue` returns UA_QUEUE_FULL at once. Both at least 1;
-/// defaults 10000 events and 10485760 bytes (10 MiB).
+/// Sets how much a queue holds in memory at most: `max_events` events and
+/// `max_bytes` bytes of event JSON. Without a spool, past either
+/// `ua_queue_enqueue` returns UA_QUEUE_FULL at once; with one, events past it
+/// wait on disk (up to `ua_options_set_spool_capacity`) and are read back in
+/// order as room frees up. Both at least 1; defaults 10000 events and
+/// 10485760 bytes (10 MiB).
 ///
 /// # Safety
 /// `options` is NULL or live.
@@ -325,9 +333,11 @@ pub unsafe extern "C" fn ua_options_set_queue_max_age_ms(
 }
 
 /// Makes queues built from these options durable: each event is written to
-/// this directory (created if missing) before `ua_queue_enqueue` returns, and
-/// a queue made later on the directory delivers what an earlier one left.
-/// One live queue per directory. Failed events are appended to
+/// this directory (created if missing) before `ua_queue_enqueue` returns.
+/// Any number of live queues, in any number of processes, may share the
+/// directory: each writes its own lane, and the lane of a queue that went
+/// away (killed, or closed with events left) is adopted and delivered by a
+/// live queue on the directory within 30 s. Failed events are appended to
 /// `dead-letter.jsonl` there. NULL or "": no spool (the default). Checked by
 /// `ua_queue_new`. The path is copied.
 ///
@@ -339,6 +349,21 @@ pub unsafe extern "C" fn ua_options_set_spool_dir(
     path: *const c_char,
 ) -> ua_code {
     ffi_boundary!({ set(options, |o| o.set_spool_dir(optional_text(path, "path")?)) })
+}
+
+/// Sets how many bytes of events a queue's spool lane holds at most (each
+/// event takes its JSON and 21 bytes); past it `ua_queue_enqueue` returns
+/// UA_QUEUE_FULL. Settled events give their room back at once. At least 1;
+/// default 268435456 (256 MiB).
+///
+/// # Safety
+/// `options` is NULL or live.
+#[no_mangle]
+pub unsafe extern "C" fn ua_options_set_spool_capacity(
+    options: *mut ua_options,
+    max_bytes: u64,
+) -> ua_code {
+    ffi_boundary!({ set(options, |o| o.set_spool_capacity(max_bytes)) })
 }
 
 /// Sets how often the spool is flushed to the disk itself (fsync): what a

@@ -10,7 +10,6 @@
 //! the pause, up to the cap. A `Retry-After` longer than the pause is honoured. Pure: time is
 //! passed in, so tests run it on made-up instants.
 
-use crate::code::Code;
 use std::time::{Duration, Instant};
 
 /// The longest `Retry-After` honoured: a service asking for more is asked again then.
@@ -44,9 +43,6 @@ pub(crate) struct Backoff {
     phase: Phase,
     /// When the current pause began (meaningful while not healthy).
     paused_since: Option<Instant>,
-    /// The transient code that paused the queue last (the code an event
-    /// failed with if its max age passes while the queue is paused).
-    last_code: Code,
 }
 
 impl Backoff {
@@ -56,18 +52,12 @@ impl Backoff {
             max,
             phase: Phase::Healthy,
             paused_since: None,
-            last_code: Code::ServerError,
         }
     }
 
     /// Whether sends should stop retrying (paused, or a probe is out).
     pub(crate) fn is_paused(&self) -> bool {
         self.phase != Phase::Healthy
-    }
-
-    /// The code of the failures that paused the queue last.
-    pub(crate) fn last_code(&self) -> Code {
-        self.last_code
     }
 
     /// What a worker that has an event to send may do now; `Probe` is handed
@@ -99,28 +89,12 @@ impl Backoff {
         true
     }
 
-    /// The probe's event was not sent (its max age had passed): the next
-    /// worker may probe at once. True when a probe is up for grabs again.
-    pub(crate) fn probe_not_sent(&mut self, now: Instant) -> bool {
-        match self.phase {
-            Phase::Probing { failures } => {
-                self.phase = Phase::Paused {
-                    until: now,
-                    failures,
-                };
-                true
-            }
-            _ => false,
-        }
-    }
-
-    /// A send ended with a transient `code`. Returns the new pause when this
+    /// A send ended with a transient code. Returns the new pause when this
     /// failure starts or lengthens one; a failure of a send that began before
     /// the pause changes nothing. `jitter` is a number from 0 to 1000.
     pub(crate) fn failed(
         &mut self,
         now: Instant,
-        code: Code,
         retry_after: Option<Duration>,
         was_probe: bool,
         jitter: u64,
@@ -130,7 +104,6 @@ impl Backoff {
             Phase::Probing { failures } if was_probe => failures.saturating_add(1),
             Phase::Probing { .. } | Phase::Paused { .. } => return None,
         };
-        self.last_code = code;
         let pause = self
             .pause_for(failures, jitter)
             .max(retry_after.unwrap_or(Duration::ZERO).min(MAX_RETRY_AFTER));
@@ -177,27 +150,24 @@ mod tests {
     fn a_failure_pauses_then_one_worker_probes() {
         let mut b = backoff();
         let t0 = Instant::now();
-        let pause = b.failed(t0, Code::ServerError, None, false, 1000).unwrap();
+        let pause = b.failed(t0, None, false, 1000).unwrap();
         assert_eq!(pause, S(1));
         assert!(b.is_paused());
         assert_eq!(b.permit(t0), Permit::WaitUntil(t0 + S(1)));
         // Late failures of sends begun before the pause change nothing.
-        assert_eq!(b.failed(t0, Code::Timeout, None, false, 0), None);
+        assert_eq!(b.failed(t0, None, false, 0), None);
         assert_eq!(b.permit(t0 + S(1)), Permit::Probe);
         assert_eq!(b.permit(t0 + S(1)), Permit::WaitForProbe);
         // The probe fails: the pause doubles, up to the cap.
         let mut now = t0 + S(1);
         let mut pauses = vec![];
         for _ in 0..5 {
-            let p = b
-                .failed(now, Code::ConnectionFailed, None, true, 1000)
-                .unwrap();
+            let p = b.failed(now, None, true, 1000).unwrap();
             pauses.push(p.as_secs());
             now += p;
             assert_eq!(b.permit(now), Permit::Probe);
         }
         assert_eq!(pauses, [2, 4, 8, 8, 8]);
-        assert_eq!(b.last_code(), Code::ConnectionFailed);
         let before_pause = t0 - Duration::from_millis(1);
         assert!(
             !b.answered(before_pause),
@@ -209,35 +179,16 @@ mod tests {
     }
 
     #[test]
-    fn a_probe_not_sent_goes_to_the_next_worker() {
-        let mut b = backoff();
-        let t0 = Instant::now();
-        b.failed(t0, Code::ServerError, None, false, 0);
-        assert_eq!(b.permit(t0 + S(1)), Permit::Probe);
-        assert!(b.probe_not_sent(t0 + S(1)));
-        assert_eq!(
-            b.permit(t0 + S(1)),
-            Permit::Probe,
-            "still paused, probe free"
-        );
-        assert!(b.is_paused());
-        assert!(
-            !backoff().probe_not_sent(t0),
-            "nothing to hand back when healthy"
-        );
-    }
-
-    #[test]
     fn jitter_keeps_at_least_half_a_step() {
         let mut b = backoff();
         let t0 = Instant::now();
         assert_eq!(
-            b.failed(t0, Code::ServerError, None, false, 0),
+            b.failed(t0, None, false, 0),
             Some(Duration::from_millis(500))
         );
         b.answered(t0);
         assert_eq!(
-            b.failed(t0, Code::ServerError, None, false, 500),
+            b.failed(t0, None, false, 500),
             Some(Duration::from_millis(750))
         );
     }
@@ -246,26 +197,13 @@ mod tests {
     fn retry_after_is_honoured_when_longer() {
         let mut b = backoff();
         let t0 = Instant::now();
-        let p = b
-            .failed(t0, Code::TooManyRequests, Some(S(20)), false, 0)
-            .unwrap();
+        let p = b.failed(t0, Some(S(20)), false, 0).unwrap();
         assert_eq!(p, S(20));
-        assert_eq!(b.last_code(), Code::TooManyRequests);
         b.answered(t0);
-        let p = b
-            .failed(
-                t0,
-                Code::TooManyRequests,
-                Some(S(u32::MAX.into())),
-                false,
-                0,
-            )
-            .unwrap();
+        let p = b.failed(t0, Some(S(u32::MAX.into())), false, 0).unwrap();
         assert_eq!(p, MAX_RETRY_AFTER);
         b.answered(t0);
-        let p = b
-            .failed(t0, Code::TooManyRequests, Some(Duration::ZERO), false, 1000)
-            .unwrap();
+        let p = b.failed(t0, Some(Duration::ZERO), false, 1000).unwrap();
         assert_eq!(p, S(1), "a short Retry-After does not shorten the pause");
     }
 }

@@ -1,17 +1,20 @@
 //! The worker threads: each takes the next event, sends it with the client's
-//! rules (within the shared backoff), and settles it; and the close that
-//! stops them.
+//! rules (within the shared backoff), and settles it.
+//!
+//! Workers follow the load: a queue starts with [`FIRST_WORKERS`]; a worker
+//! that takes an event while more wait and no other worker is free starts one
+//! more (up to the queue's most, one start at a time, none while the queue is
+//! paused); a worker that waited [`IDLE_EXIT`] for an event ends, down to
+//! [`FIRST_WORKERS`]. Starting threads is the workers' work, never the host's.
 
 use super::backoff::Permit;
 use super::settings::LogLevel;
-use super::{now_ms, Event, Phase, Shared, State};
+use super::shared::{now_ms, Event, Failure, Phase, Shared, State};
 use crate::code::Code;
-use crate::error::Error;
 use crate::outcome::SendResult;
 use crate::wire::retry::Clock;
 use std::sync::atomic::Ordering;
-use std::sync::{Arc, Mutex, MutexGuard};
-use std::thread::JoinHandle;
+use std::sync::{Arc, MutexGuard};
 use std::time::{Duration, Instant};
 
 /// How long a worker waiting for another's probe sleeps before looking again
@@ -22,65 +25,51 @@ const PROBE_WAIT: Duration = Duration::from_secs(1);
 /// after which no send retries: the shared pause takes over.
 const FAILURE_RUN: u32 = 3;
 
-/// How long a close waits for its workers to notice the stop once requests
-/// are cut off (a name lookup in progress can hold one up to its attempt
-/// timeout; such a worker is left to finish on its own).
-const STOP_GRACE: Duration = Duration::from_millis(250);
+/// Workers a queue starts with (fewer if its most is lower).
+pub(super) const FIRST_WORKERS: usize = 2;
 
-/// Starts the workers, and the fsync thread of a spool whose interval is not 0.
-pub(super) fn start(shared: &Arc<Shared>) -> Result<Vec<JoinHandle<()>>, Error> {
-    let mut threads = Vec::new();
-    let count = shared.settings.workers as usize;
-    shared.lock().workers_alive = count;
-    for i in 0..count {
-        let s = Arc::clone(shared);
-        let spawned = std::thread::Builder::new()
-            .name(format!("coveo-ua-worker-{i}"))
-            .spawn(move || run(&s));
-        match spawned {
-            Ok(t) => threads.push(t),
-            Err(e) => {
-                // Stop what started; the queue is not made.
-                let left = count - i;
-                shared.lock().workers_alive -= left;
-                close(shared, &Mutex::new(threads), Duration::ZERO);
-                return Err(Error::invalid_argument(format!(
-                    "the queue could not start its worker threads: {e}"
-                )));
-            }
+/// How long a worker beyond the first ones waits for an event before it ends.
+const IDLE_EXIT: Duration = Duration::from_secs(10);
+
+/// Starts the first workers.
+pub(super) fn start_first(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let count = FIRST_WORKERS.min(shared.settings.workers as usize);
+    for _ in 0..count {
+        shared.lock().workers_alive += 1;
+        if let Err(e) = spawn(shared) {
+            shared.lock().workers_alive -= 1;
+            return Err(e);
         }
     }
-    let fsync = shared.settings.fsync_interval;
-    if shared.settings.spool_dir.is_some() && !fsync.is_zero() {
-        let s = Arc::clone(shared);
-        if let Ok(t) = std::thread::Builder::new()
-            .name("coveo-ua-fsync".into())
-            .spawn(move || sync_spool(&s, fsync))
-        {
-            threads.push(t);
-        }
-    }
-    Ok(threads)
+    Ok(())
 }
 
-/// Flushes the spool's open segment to the disk every `interval`, without
-/// holding the queue's lock while the disk works.
-fn sync_spool(shared: &Shared, interval: Duration) {
-    loop {
-        shared.stop.sleep(interval);
-        let handle = {
-            let st = shared.lock();
-            if st.phase == Phase::Stopped {
-                return;
-            }
-            st.spool.as_ref().map(|s| s.sync_handle())
-        };
-        if let Some(file) = handle {
-            if let Err(e) = file.sync_data() {
-                shared.log(LogLevel::Warn, &format!("spool: fsync failed: {e}"));
-            }
-        }
-    }
+/// Starts one worker thread, counted in `workers_alive` by the caller; its
+/// handle joins the queue's (finished ones are let go of).
+fn spawn(shared: &Arc<Shared>) -> std::io::Result<()> {
+    let number = shared.workers_started.fetch_add(1, Ordering::Relaxed);
+    let s = Arc::clone(shared);
+    let handle = std::thread::Builder::new()
+        .name(format!("coveo-ua-worker-{number}"))
+        .spawn(move || run(&s))?;
+    let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
+    threads.retain(|t| !t.is_finished());
+    threads.push(handle);
+    Ok(())
+}
+
+/// Whether the worker that just took an event should start another: more
+/// wait, nobody is free to take them, the service answered since the last
+/// worker was added (so a queue that cannot reach it stays small), and there
+/// is room.
+fn should_grow(shared: &Shared, st: &State) -> bool {
+    !st.ready.is_empty()
+        && st.idle <= st.wakes_pending
+        && !st.growing
+        && st.answers > st.answers_at_growth
+        && !st.backoff.is_paused()
+        && st.phase != Phase::Stopped
+        && st.workers_alive < shared.settings.workers as usize
 }
 
 /// The retry clock of a queued send: its waits end early when the queue stops.
@@ -102,22 +91,40 @@ impl Clock for StopClock<'_> {
 /// What a worker does after settling an event, once the lock is released.
 #[derive(Default)]
 struct After {
-    failure: Option<(Event, SendResult)>,
+    failure: Option<(Failure, SendResult)>,
+    delivered_at: Option<super::spool::SpoolRef>,
     notes: Vec<(LogLevel, String)>,
 }
 
-fn run(shared: &Shared) {
+fn run(shared: &Arc<Shared>) {
     let mut st = shared.lock();
     loop {
-        let (guard, next) = next_event(shared, st);
+        let (mut guard, next) = next_event(shared, st);
         let Some((event, probe)) = next else {
             st = guard;
             break;
         };
+        let grow = should_grow(shared, &guard);
+        if grow {
+            guard.growing = true;
+            guard.workers_alive += 1;
+            guard.answers_at_growth = guard.answers;
+        }
         drop(guard);
+        if grow {
+            let started = spawn(shared);
+            let mut st = shared.lock();
+            st.growing = false;
+            if started.is_err() {
+                st.workers_alive -= 1;
+            }
+        }
         let after = deliver(shared, event, probe);
-        if let Some((event, result)) = &after.failure {
-            shared.report_failure(event.kind, &event.json, result);
+        if let Some(at) = after.delivered_at {
+            shared.spool_settled(at);
+        }
+        if let Some(failure) = after.failure {
+            shared.report_failures(vec![failure]);
         }
         for (level, line) in &after.notes {
             shared.log(*level, line);
@@ -140,10 +147,19 @@ fn next_event<'a>(
             return (st, None);
         }
         if st.ready.is_empty() {
+            if st.on_disk > 0 {
+                // Nothing in memory, more on disk: have it read back.
+                shared.housekeeping.notify_one();
+            }
             st.idle += 1;
-            st = wait(shared, st, None);
+            let (guard, timed_out) = wait_idle(shared, st);
+            st = guard;
             st.idle -= 1;
             st.wakes_pending = st.wakes_pending.saturating_sub(1);
+            if timed_out && st.ready.is_empty() && st.workers_alive > FIRST_WORKERS {
+                // Idle for a while: the queue needs fewer workers.
+                return (st, None);
+            }
             continue;
         }
         let probe = match st.backoff.permit(Instant::now()) {
@@ -159,16 +175,28 @@ fn next_event<'a>(
                 continue;
             }
         };
-        let Some(event) = st.ready.pop_front() else {
+        let Some(event) = st.take_next() else {
             continue;
         };
-        st.in_flight.push(event.seq);
         // Pass the wake-up on, so the host's thread woke only one worker.
         if !st.ready.is_empty() && !probe && st.idle > st.wakes_pending {
             st.wakes_pending += 1;
             shared.work.notify_one();
         }
+        // Half the room is free again: read more back from the spool.
+        if st.on_disk > 0 && st.in_memory() * 2 <= u64::from(shared.settings.max_events) {
+            shared.housekeeping.notify_one();
+        }
         return (st, Some((event, probe)));
+    }
+}
+
+/// Waits on the work condition for an event, at most [`IDLE_EXIT`]; true
+/// when the time ran out.
+fn wait_idle<'a>(shared: &'a Shared, st: MutexGuard<'a, State>) -> (MutexGuard<'a, State>, bool) {
+    match shared.work.wait_timeout(st, IDLE_EXIT) {
+        Ok((guard, result)) => (guard, result.timed_out()),
+        Err(poisoned) => (poisoned.into_inner().0, false),
     }
 }
 
@@ -188,56 +216,36 @@ fn wait<'a>(
     }
 }
 
-/// Sends one event and settles it; returns what to report once unlocked.
+/// Sends one event and settles it; returns what to do once unlocked.
 fn deliver(shared: &Shared, event: Event, probe: bool) -> After {
     let started = Instant::now();
-    let max_age = shared.settings.max_age;
-    let age = Duration::from_millis(now_ms().saturating_sub(event.enqueued_ms));
-    let result = if age > max_age {
-        // It waited out its whole max age in pauses: no send is worth it now.
-        let code = shared.lock().backoff.last_code();
-        SendResult::not_sent(
-            code,
-            format!(
-                "the event was not delivered within the queue's max age of {} ms",
-                max_age.as_millis()
-            ),
-        )
-    } else {
-        let mut clock = StopClock {
-            started: Instant::now(),
-            shared,
-        };
-        // Asked after an attempt failed transiently and again after the wait:
-        // once a short run of such failures is seen across the queue, no send
-        // retries any more and the pause that follows comes sooner.
-        shared
-            .client
-            .send_checked(event.kind, &event.json, &mut clock, |just_failed| {
-                let run = if just_failed {
-                    shared.failure_run.fetch_add(1, Ordering::Relaxed) + 1
-                } else {
-                    shared.failure_run.load(Ordering::Relaxed)
-                };
-                !probe && !shared.halted.load(Ordering::Relaxed) && run < FAILURE_RUN
-            })
+    let mut clock = StopClock {
+        started: Instant::now(),
+        shared,
     };
+    // Asked after an attempt failed transiently and again after the wait:
+    // once a short run of such failures is seen across the queue, no send
+    // retries any more and the pause that follows comes sooner.
+    let result = shared
+        .client
+        .send_checked(event.kind, &event.json, &mut clock, |just_failed| {
+            let run = if just_failed {
+                shared.failure_run.fetch_add(1, Ordering::Relaxed) + 1
+            } else {
+                shared.failure_run.load(Ordering::Relaxed)
+            };
+            !probe && !shared.halted.load(Ordering::Relaxed) && run < FAILURE_RUN
+        });
     shared
         .attempts
         .fetch_add(u64::from(result.attempts()), Ordering::Relaxed);
     let mut st = shared.lock();
-    if let Some(i) = st.in_flight.iter().position(|s| *s == event.seq) {
-        st.in_flight.swap_remove(i);
+    if !st.landed(event.seq) {
+        // A close gave this event up while this worker was held up; it was
+        // reported then.
+        return After::default();
     }
-    let after = settle(
-        shared,
-        &mut st,
-        event,
-        result,
-        probe,
-        started,
-        age > max_age,
-    );
+    let after = settle(shared, &mut st, event, result, probe, started);
     shared.halted.store(
         st.backoff.is_paused() || st.phase == Phase::Stopped,
         Ordering::Relaxed,
@@ -249,23 +257,21 @@ fn deliver(shared: &Shared, event: Event, probe: bool) -> After {
 fn settle(
     shared: &Shared,
     st: &mut State,
-    event: Event,
+    mut event: Event,
     result: SendResult,
     probe: bool,
     started: Instant,
-    too_old: bool,
 ) -> After {
     let mut after = After::default();
     let code = result.code();
+    if !code.is_transient() {
+        st.answers += 1;
+    }
     if code == Code::Ok {
         shared.failure_run.store(0, Ordering::Relaxed);
         st.delivered += 1;
         st.held_bytes -= event.json.len() as u64;
-        if let (Some(spool), Some(at)) = (st.spool.as_mut(), event.spooled) {
-            if let Err(e) = spool.settled(at) {
-                after.notes.push((LogLevel::Warn, e.message().to_string()));
-            }
-        }
+        after.delivered_at = event.spooled;
         if st.backoff.answered(started) {
             shared.work.notify_all();
             after.notes.push((
@@ -275,14 +281,12 @@ fn settle(
         }
         return after;
     }
-    if code.is_transient() && !too_old {
+    if code.is_transient() {
         if st.phase == Phase::Stopped {
             return give_up_on_stop(shared, st, event, after);
         }
-        let now = Instant::now();
         if let Some(pause) = st.backoff.failed(
-            now,
-            code,
+            Instant::now(),
             result.retry_after,
             probe,
             fastrand::u64(0..=1000),
@@ -296,143 +300,53 @@ fn settle(
                 ),
             ));
         }
-        let age = Duration::from_millis(now_ms().saturating_sub(event.enqueued_ms));
-        if age <= shared.settings.max_age {
-            if shared.log_enabled(LogLevel::Debug) {
-                after.notes.push((
-                    LogLevel::Debug,
-                    format!(
-                        "{} event will be sent again: {code} after {} attempt(s)",
-                        event.kind,
-                        result.attempts()
-                    ),
-                ));
+        if shared.log_enabled(LogLevel::Debug) {
+            after.notes.push((
+                LogLevel::Debug,
+                format!(
+                    "{} event will be sent again: {code} after {} attempt(s)",
+                    event.kind,
+                    result.attempts()
+                ),
+            ));
+        }
+        if event.age(now_ms()) <= shared.settings.max_age {
+            event.last_try = Some(Box::new(result));
+            if st.put_back(event) {
+                shared.housekeeping.notify_one();
             }
-            let at = st.ready.partition_point(|e| e.seq < event.seq);
-            st.ready.insert(at, event);
             return after;
         }
-    } else if too_old && result.attempts() == 0 {
-        // Not sent at all: if it held the probe, another event takes it now.
-        if probe && st.backoff.probe_not_sent(Instant::now()) {
-            shared.work.notify_all();
-        }
-    } else if !code.is_transient() && st.backoff.answered(started) {
+    } else if st.backoff.answered(started) {
         // A refusal is an answer: the service is up.
         shared.work.notify_all();
     }
-    if let Some(trouble) = shared.fail_locked(st, &event, &result) {
-        after.notes.push((LogLevel::Warn, trouble));
-    }
-    after.failure = Some((event, result));
+    // Failed for good: refused by the service, or its max age passed after a
+    // try that failed transiently (with that try's code).
+    let failure = Failure::from(&event);
+    shared.fail_locked(st, &failure);
+    after.failure = Some((failure, result));
     after
 }
 
 /// An event whose send was cut off by the stop: it stays in the spool, or
 /// fails as closed without one.
 fn give_up_on_stop(shared: &Shared, st: &mut State, event: Event, mut after: After) -> After {
-    if st.spool.is_some() {
-        let at = st.ready.partition_point(|e| e.seq < event.seq);
-        st.ready.insert(at, event);
+    if event.spooled.is_some() {
+        st.put_back(event);
         return after;
     }
-    let closed = closed_result();
-    if let Some(trouble) = shared.fail_locked(st, &event, &closed) {
-        after.notes.push((LogLevel::Warn, trouble));
-    }
-    after.failure = Some((event, closed));
+    let failure = Failure::from(&event);
+    shared.fail_locked(st, &failure);
+    st.given_up += 1;
+    after.failure = Some((failure, closed_result()));
     after
 }
 
-fn closed_result() -> SendResult {
+/// What an event a close gives up failed with.
+pub(super) fn closed_result() -> SendResult {
     SendResult::not_sent(
         Code::QueueClosed,
         "the queue was closed before the event could be delivered",
     )
-}
-
-/// Closes the queue (see `Queue::close`) and returns how many events were
-/// left pending. A second close does nothing more.
-pub(super) fn close(
-    shared: &Shared,
-    threads: &Mutex<Vec<JoinHandle<()>>>,
-    timeout: Duration,
-) -> u64 {
-    let deadline = Instant::now() + timeout;
-    let mut st = shared.lock();
-    if st.phase == Phase::Stopped {
-        return 0;
-    }
-    if st.phase == Phase::Open {
-        st.phase = Phase::Closing;
-    }
-    // Deliver what is held until the timeout.
-    while st.pending() > 0 {
-        let now = Instant::now();
-        if now >= deadline {
-            break;
-        }
-        st = shared.wait_to_settle(st, u64::MAX, deadline);
-    }
-    // What is not settled when delivery ends counts as left, even if a
-    // request already in flight still lands in the moment before it is cut.
-    let left_at_stop = st.pending();
-    st.phase = Phase::Stopped;
-    shared.halted.store(true, Ordering::Relaxed);
-    shared.work.notify_all();
-    // Flushes waiting on other threads return now (the queue is closed).
-    shared.settle.notify_all();
-    drop(st);
-    shared.stop.raise();
-    shared.client.shut_down();
-    // Give the workers a moment to notice; a stuck one is left behind.
-    let grace = Instant::now() + STOP_GRACE;
-    let mut st = shared.lock();
-    while st.workers_alive > 0 {
-        let now = Instant::now();
-        if now >= grace {
-            break;
-        }
-        st = shared.wait_to_settle(st, u64::MAX, grace);
-    }
-    let workers_done = st.workers_alive == 0;
-    // What no worker holds: kept in the spool, or failed as closed.
-    let mut given_up = Vec::new();
-    if st.spool.is_none() {
-        let closed = closed_result();
-        while let Some(event) = st.ready.pop_front() {
-            shared.fail_locked(&mut st, &event, &closed);
-            given_up.push(event);
-        }
-    }
-    let left = left_at_stop;
-    if let Some(spool) = st.spool.as_mut() {
-        spool.tidy();
-    }
-    let spool_dir = st.spool.as_ref().map(|s| s.dir().display().to_string());
-    drop(st);
-    let closed = closed_result();
-    for event in &given_up {
-        shared.report_failure(event.kind, &event.json, &closed);
-    }
-    if shared.log_enabled(LogLevel::Info) {
-        let kept = match &spool_dir {
-            Some(dir) if left > 0 => format!(", kept in spool {dir}"),
-            _ => String::new(),
-        };
-        shared.log(
-            LogLevel::Info,
-            &format!("queue closed: {left} event(s) not delivered{kept}"),
-        );
-    }
-    let mut threads = threads.lock().unwrap_or_else(|p| p.into_inner());
-    if workers_done {
-        for t in threads.drain(..) {
-            let _ = t.join();
-        }
-    } else {
-        // Detached: each holds its own reference to what it uses.
-        threads.clear();
-    }
-    left
 }

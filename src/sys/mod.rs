@@ -1,3 +1,5 @@
 //! What the operating system is asked directly, one file per concern.
 
+pub(crate) mod connect;
+pub(crate) mod files;
 pub(crate) mod fork;

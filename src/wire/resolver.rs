@@ -14,6 +14,7 @@
 use crate::wire::loopback::{is_localhost_name, localhost_addrs};
 use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{mpsc, Mutex};
 use std::time::{Duration, Instant};
 use ureq::config::Config;
@@ -24,10 +25,12 @@ use ureq::unversioned::transport::NextTimeout;
 /// How long a resolved name is reused.
 const TTL: Duration = Duration::from_secs(30);
 
-/// The names a client resolved, each until its [`TTL`] passes.
+/// The names a client resolved, each until its [`TTL`] passes; and whether
+/// the client was shut down, which ends every wait of a lookup or a connect.
 #[derive(Debug, Default)]
 pub struct CachingResolver {
     cache: Mutex<HashMap<String, (Instant, ResolvedSocketAddrs)>>,
+    stopped: AtomicBool,
 }
 
 /// The resolver of a client's agents: answers IP literals and `localhost`
@@ -75,7 +78,7 @@ impl Resolver for SharedResolver {
         if let Some(hit) = self.0.cached(&key) {
             return Ok(hit);
         }
-        let found = lookup(key.clone(), *timeout.after, timeout.reason)?;
+        let found = lookup(key.clone(), *timeout.after, timeout.reason, &self.0.stopped)?;
         let mut out = self.empty();
         for addr in config.ip_family().keep_wanted(found.into_iter()).take(16) {
             out.push(addr);
@@ -95,6 +98,16 @@ impl Resolver for SharedResolver {
 }
 
 impl SharedResolver {
+    /// Ends every lookup and connect of the client's agents, now and later.
+    pub(crate) fn stop(&self) {
+        self.0.stopped.store(true, Ordering::Relaxed);
+    }
+
+    /// Raised once the client is shut down.
+    pub(crate) fn stop_flag(&self) -> &AtomicBool {
+        &self.0.stopped
+    }
+
     /// Drops `addr` from every cached name (a name left with no address is
     /// looked up again at its next use).
     pub(crate) fn forget(&self, addr: SocketAddr) {
@@ -122,11 +135,16 @@ impl CachingResolver {
     }
 }
 
-/// The system lookup of `host:port`, given up after `limit`.
+/// How long a lookup's wait lasts before the stop flag is looked at again.
+const STOP_CHECK: Duration = Duration::from_millis(50);
+
+/// The system lookup of `host:port`, given up after `limit`, or as soon as
+/// `stop` is raised (the lookup thread is left to finish on its own).
 fn lookup(
     host_port: String,
     limit: Duration,
     reason: ureq::Timeout,
+    stop: &AtomicBool,
 ) -> Result<Vec<SocketAddr>, ureq::Error> {
     let (tx, rx) = mpsc::sync_channel(1);
     std::thread::Builder::new()
@@ -136,11 +154,24 @@ fn lookup(
             let _ = tx.send(found);
         })
         .map_err(ureq::Error::Io)?;
-    match rx.recv_timeout(limit) {
-        Ok(Ok(addrs)) => Ok(addrs),
-        Ok(Err(e)) => Err(ureq::Error::Io(e)),
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(ureq::Error::Timeout(reason)),
-        Err(mpsc::RecvTimeoutError::Disconnected) => Err(ureq::Error::HostNotFound),
+    let until = Instant::now() + limit;
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            return Err(ureq::Error::Io(std::io::Error::new(
+                std::io::ErrorKind::ConnectionAborted,
+                "the client was shut down while resolving",
+            )));
+        }
+        let left = until.saturating_duration_since(Instant::now());
+        match rx.recv_timeout(left.min(STOP_CHECK)) {
+            Ok(Ok(addrs)) => return Ok(addrs),
+            Ok(Err(e)) => return Err(ureq::Error::Io(e)),
+            Err(mpsc::RecvTimeoutError::Timeout) if left <= STOP_CHECK => {
+                return Err(ureq::Error::Timeout(reason))
+            }
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => return Err(ureq::Error::HostNotFound),
+        }
     }
 }
 

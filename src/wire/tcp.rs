@@ -23,6 +23,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpStream};
+use std::sync::atomic::AtomicBool;
 use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
 use ureq::unversioned::transport::{
@@ -63,6 +64,7 @@ impl<In: Transport> Connector<In> for FastTcpConnector {
             details.addrs.iter().copied(),
             time_limit(details.timeout),
             details.timeout.reason,
+            self.resolver.stop_flag(),
             |dead| self.resolver.forget(dead),
         )?;
         if details.config.no_delay() {
@@ -83,11 +85,13 @@ fn time_limit(timeout: NextTimeout) -> Option<Duration> {
 
 /// Connects to the first address that accepts, sharing the time left between the
 /// addresses still to try (the first of two gets half, and so on); `failed` hears
-/// of each address that did not accept.
+/// of each address that did not accept. Gives up at once when `stop` is raised
+/// (the client was shut down).
 fn connect_any(
     addrs: impl ExactSizeIterator<Item = SocketAddr>,
     limit: Option<Duration>,
     reason: ureq::Timeout,
+    stop: &AtomicBool,
     mut failed: impl FnMut(SocketAddr),
 ) -> Result<TcpStream, Error> {
     let started = Instant::now();
@@ -95,17 +99,17 @@ fn connect_any(
     let mut last_error: Option<Error> = None;
     for (i, addr) in addrs.enumerate() {
         let left_addrs = (count - i) as u32;
-        let connected = match limit {
-            None => TcpStream::connect(addr),
+        let share = match limit {
+            None => None,
             Some(limit) => {
                 let left = limit.saturating_sub(started.elapsed());
                 if left.is_zero() {
                     return Err(Error::Timeout(reason));
                 }
-                let share = (left / left_addrs).max(Duration::from_millis(10)).min(left);
-                TcpStream::connect_timeout(&addr, share)
+                Some((left / left_addrs).max(Duration::from_millis(10)).min(left))
             }
         };
+        let connected = crate::sys::connect::connect(addr, share, stop);
         match connected {
             Ok(stream) => return Ok(stream),
             Err(e) if is_timeout(&e) => {
@@ -416,19 +420,25 @@ mod tests {
         let live_addr = live.local_addr().unwrap();
         let dead = dead_port();
         let mut failed = vec![];
+        let stop = AtomicBool::new(false);
         let stream = connect_any(
             [dead, live_addr].into_iter(),
             Some(Duration::from_secs(5)),
             ureq::Timeout::Connect,
+            &stop,
             |a| failed.push(a),
         )
         .unwrap();
         assert_eq!(stream.peer_addr().unwrap(), live_addr);
         assert_eq!(failed, [dead]);
         let mut failed = vec![];
-        let e = connect_any([dead].into_iter(), None, ureq::Timeout::Connect, |a| {
-            failed.push(a)
-        })
+        let e = connect_any(
+            [dead].into_iter(),
+            None,
+            ureq::Timeout::Connect,
+            &stop,
+            |a| failed.push(a),
+        )
         .unwrap_err();
         assert!(matches!(e, Error::Io(ref io) if io.kind() == io::ErrorKind::ConnectionRefused));
         assert_eq!(failed, [dead]);

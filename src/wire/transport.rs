@@ -63,11 +63,14 @@ const AGENT_SHARDS: usize = 8;
 /// [`AGENT_SHARDS`] threads.
 pub(crate) struct Agents {
     shards: Box<[Agent]>,
+    /// Shared by the shards; shutting down stops its lookups and connects.
+    resolver: SharedResolver,
 }
 
 impl Agents {
     /// Shuts every agent down: requests in flight fail at once, new ones too.
     pub(crate) fn shut_down(&self) {
+        self.resolver.stop();
         for agent in self.shards.iter() {
             agent.clone().shutdown();
         }
@@ -129,7 +132,7 @@ pub(crate) fn build_agents(settings: &AgentSettings<'_>) -> Result<Agents, Error
             Agent::with_parts(config.clone(), connector, resolver.clone())
         })
         .collect();
-    Ok(Agents { shards })
+    Ok(Agents { shards, resolver })
 }
 
 /// Reads every certificate of a PEM file; an unreadable file or one without a
