@@ -5,8 +5,10 @@ cancels its wait, and failures are the same exception classes as Client's."""
 from __future__ import annotations
 
 import asyncio
+import gc
 import inspect
 import multiprocessing
+import threading
 import time
 from typing import Any, Callable, Dict, List
 
@@ -23,6 +25,7 @@ from coveo_ua import (
     ServerError,
 )
 from coveo_ua._waits import WaitThreads
+from coveo_ua.async_client import THREAD_NAME
 from support import FAST_RETRIES, TOKEN, Emulator, click_event, custom_event, search_event, view_event
 
 #: What the emulator makes every request wait in the responsiveness tests.
@@ -233,6 +236,25 @@ async def test_cancelling_queue_waits(emu: Emulator, make_queue: Callable[..., A
         await closing
     assert await asyncio.to_thread(queue.close) is True, "the close went on and delivered everything"
     assert sorted(emu.logged_values()) == ["c0", "c1", "c2"]
+
+
+def _send_threads() -> int:
+    return sum(t.name.startswith(THREAD_NAME) for t in threading.enumerate())
+
+
+async def test_threads_start_when_needed_and_end_with_the_client(emu: Emulator) -> None:
+    before = _send_threads()
+    client = _async_client(emu)
+    assert _send_threads() == before, "no thread before the first send"
+    await client.send_custom(custom_event("one"))
+    await client.send_custom(custom_event("two"))
+    assert _send_threads() == before + 1, "sequential sends reuse one thread"
+    del client  # forgotten without aclose()
+    gc.collect()
+    deadline = time.monotonic() + 10
+    while _send_threads() > before and time.monotonic() < deadline:
+        await asyncio.sleep(0.01)
+    assert _send_threads() == before, "a forgotten client's thread did not end"
 
 
 def _call_in_child(threads: WaitThreads, report: Any) -> None:

@@ -13,6 +13,8 @@ from .errors import InvalidArgumentError
 #: Sends an AsyncClient has in flight at once unless told otherwise: 100
 #: concurrent sends to a service 50 ms away take about one round trip.
 DEFAULT_MAX_CONCURRENCY = 128
+#: The name of an AsyncClient's threads (numbered from 1).
+THREAD_NAME = "coveo_ua.AsyncClient send"
 
 
 class AsyncClient:
@@ -69,7 +71,7 @@ class AsyncClient:
             ca_file=ca_file,
             proxy=proxy,
         )
-        self._threads = WaitThreads(max_concurrency, "coveo_ua.AsyncClient send")
+        self._threads = WaitThreads(max_concurrency, THREAD_NAME)
 
     async def send(self, kind: KindLike, event: Union[EventLike, BatchLike], deadline: Optional[float] = None) -> Result:
         """Sends one event; the awaiting task waits, the loop does not. See
@@ -116,6 +118,15 @@ class AsyncClient:
         does nothing."""
         self.sync.close()
         self._threads.stop()
+
+    def __del__(self) -> None:
+        # A forgotten aclose() must not leave the client's idle threads behind
+        # (they hold the blocking Client, not this object); at interpreter
+        # exit the module may be half gone, which is harmless to ignore.
+        try:
+            self._threads.stop()
+        except Exception:
+            pass
 
     async def __aenter__(self) -> "AsyncClient":
         return self
