@@ -251,10 +251,24 @@ def queue_section(a, progs, files) -> dict:
                          describe=lambda r: f"VmRSS {r['rss_kb_when_full']:,} KiB when full, "
                                             f"{list(r['rss_kb_at'].values())[-1]:,} KiB at the end")
         out["memory"] = got["queue-memory"]
+
+        got = run_rounds(queue_rows.offered_rows(prog, url, ev, a.smoke), 1, check=queue_rows.problems,
+                         before=fresh, metrics=("seconds",),
+                         describe=lambda r: f"{r['delivered_per_s']:,.1f} of {r['offered_per_s']:,} events/s "
+                                            f"delivered, {r['refused']} refused, {r['pending_at_end']} pending, "
+                                            f"{r['most_workers']} workers at most")
+        out["offered"] = got
+        brow = queue_rows.backlog_row(prog, url, ev, 5_000 if a.smoke else 1_000_000)
+        got = run_rounds([brow], 1, check=queue_rows.problems, before=fresh, metrics=("enqueue_seconds",),
+                         describe=lambda r: f"p50 {r['p50_ns']:,.0f} ns, p99.9 {r['p999_ns']:,.0f} ns, "
+                                            f"RSS +{r['rss_above_empty_kb']:,} KiB, disk {r['disk_bytes']:,} B, "
+                                            f"drained in {r['drain_seconds']:.1f} s")
+        out["backlog"] = got["backlog"]
+        queue_rows.remove_spools()
         srv.check_alive()
     except ServerError as e:
         log(f"queue rows: {e}")
-        for k in ("enqueue", "throughput", "hosts", "async"):
+        for k in ("enqueue", "throughput", "hosts", "offered", "async"):
             out.setdefault(k, {})
         out.setdefault("outage", {"failed": str(e)})
         out.setdefault("memory", {"failed": str(e)})

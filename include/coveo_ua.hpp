@@ -284,11 +284,13 @@ public:
     /// Whether events are checked (JSON, required fields, types) before sending.
     Options &local_checks(bool enabled) { return check(::ua_options_set_local_checks(get(), enabled)); }
 
-    /// How much a queue holds at most: `max_events` events and `max_bytes` bytes of JSON.
+    /// How much a queue holds in memory at most: `max_events` events and
+    /// `max_bytes` bytes of JSON (with a spool, the rest waits on disk).
     Options &queue_capacity(std::uint32_t max_events, std::uint64_t max_bytes) {
         return check(::ua_options_set_queue_capacity(get(), max_events, max_bytes));
     }
-    /// How many worker threads deliver a queue's events (1 to 64).
+    /// The most worker threads that deliver a queue's events (1 to 256,
+    /// default 64); a queue runs as many as its backlog needs.
     Options &queue_workers(std::uint32_t workers) { return check(::ua_options_set_queue_workers(get(), workers)); }
     /// How long an event is tried again through an outage before it fails for good.
     Options &queue_max_age_ms(std::uint64_t ms) { return check(::ua_options_set_queue_max_age_ms(get(), ms)); }

@@ -27,6 +27,18 @@
  *   --mode memory      --attempts enqueue attempts into a queue of --capacity
  *                      events whose endpoint refuses connections (a closed
  *                      port), VmRSS sampled every --rss-every attempts.
+ *   --mode offered     a queue with the library's defaults (endpoint and
+ *                      token aside) offered --rate events/s for --seconds, the
+ *                      emulator answering --latency-ms late: events delivered
+ *                      per second while offered, refused, pending at the end,
+ *                      the most workers seen (issue 16's throughput target).
+ *   --mode backlog     an hour-long outage, compressed: the emulator answers
+ *                      503 while --events events are enqueued as fast as one
+ *                      thread can into a queue with a spool (--spool-dir,
+ *                      --spool-capacity bytes; memory capacity the default):
+ *                      per-call enqueue cost, refused, resident memory above
+ *                      the empty queue, disk used; then the service comes back
+ *                      and the time to drain is taken.
  *
  * Every mode ends with the queue's counters and the identity
  * ENQUEUED + RECOVERED = DELIVERED + FAILED + PENDING, read after the flush
@@ -42,6 +54,8 @@ struct qargs {
     const char *mode, *endpoint, *token, *event_file, *label, *spool_dir;
     long events, warmup, attempts, capacity, rss_every, window_ms, latency_ms, batch;
     long backoff_base_ms, backoff_max_ms, flush_timeout_ms;
+    long rate, seconds;
+    long long spool_capacity;
     int threads, workers;
 };
 
@@ -59,6 +73,9 @@ static void parse(int argc, char **argv, struct qargs *a) {
     a->window_ms = 30000;
     a->batch = 100;
     a->flush_timeout_ms = 300000;
+    a->rate = 1000;
+    a->seconds = 60;
+    a->spool_capacity = 1LL << 30;
     for (int i = 1; i < argc; i++) {
         const char *k = argv[i];
         if (i + 1 >= argc) {
@@ -83,6 +100,9 @@ static void parse(int argc, char **argv, struct qargs *a) {
         else if (!strcmp(k, "--latency-ms")) a->latency_ms = bench_parse_long(v, k);
         else if (!strcmp(k, "--batch")) a->batch = bench_parse_long(v, k);
         else if (!strcmp(k, "--flush-timeout-ms")) a->flush_timeout_ms = bench_parse_long(v, k);
+        else if (!strcmp(k, "--rate")) a->rate = bench_parse_long(v, k);
+        else if (!strcmp(k, "--seconds")) a->seconds = bench_parse_long(v, k);
+        else if (!strcmp(k, "--spool-capacity")) a->spool_capacity = bench_parse_long(v, k);
         else if (!strcmp(k, "--backoff-ms")) {
             /* base,max: the queue's shared pause (default 1000,30000) */
             if (sscanf(v, "%ld,%ld", &a->backoff_base_ms, &a->backoff_max_ms) != 2)
@@ -604,6 +624,159 @@ static int mode_memory(const struct qargs *a, const char *body) {
     return other || !sane ? 1 : 0;
 }
 
+/* ---- modes offered and backlog (issue 16) ---- */
+
+/* A queue with the library's defaults but for the endpoint, the token and,
+ * with a spool, its directory and capacity. */
+static ua_queue *default_queue(const struct qargs *a, int with_spool) {
+    ua_options *o = ua_options_new();
+    if (!o) bench_die("ua_options_new failed");
+    if (ua_options_set_token(o, a->token) != UA_OK) bench_die("ua_options_set_token refused the token");
+    if (ua_options_set_endpoint(o, a->endpoint) != UA_OK) bench_die("ua_options_set_endpoint refused");
+    if (with_spool) {
+        if (!a->spool_dir) bench_die("--spool-dir is required");
+        if (ua_options_set_spool_dir(o, a->spool_dir) != UA_OK) bench_die("set_spool_dir refused");
+        if (ua_options_set_spool_capacity(o, (uint64_t)a->spool_capacity) != UA_OK)
+            bench_die("set_spool_capacity refused");
+    }
+    ua_queue *q = NULL;
+    ua_code code = ua_queue_new(o, &q);
+    if (code != UA_OK) {
+        fprintf(stderr, "bench_queue: ua_queue_new: %s: %s\n", ua_code_name(code), ua_options_last_error(o));
+        exit(2);
+    }
+    ua_options_free(o);
+    return q;
+}
+
+static void sleep_until_ns(uint64_t t) {
+    uint64_t now = bench_now_ns();
+    if (t <= now) return;
+    struct timespec d = {(time_t)((t - now) / 1000000000u), (long)((t - now) % 1000000000u)};
+    nanosleep(&d, NULL);
+}
+
+static int mode_offered(const struct qargs *a, const char *body) {
+    ua_queue *q = default_queue(a, 0);
+    set_latency(a->endpoint, a->latency_ms);
+    long total = a->rate * a->seconds, refused = 0;
+    uint64_t most_workers = 0, delivered_at_quarter = 0;
+    uint64_t t0 = bench_now_ns(), quarter_at = 0;
+    uint64_t span = (uint64_t)a->seconds * 1000000000u;
+    for (long i = 0; i < total; i++) {
+        /* Paced in steps of a millisecond: every event due by now goes now. */
+        uint64_t due = t0 + (uint64_t)((double)i * 1e9 / (double)a->rate);
+        if (due > bench_now_ns() + 1000000u) sleep_until_ns(due);
+        refused += ua_queue_enqueue(q, UA_EVENT_CUSTOM, body) != UA_OK;
+        if ((i & 63) == 0) {
+            uint64_t w = ua_queue_counter(q, UA_COUNTER_WORKERS);
+            if (w > most_workers) most_workers = w;
+            if (!quarter_at && bench_now_ns() - t0 >= span / 4) {
+                quarter_at = bench_now_ns();
+                delivered_at_quarter = ua_queue_counter(q, UA_COUNTER_DELIVERED);
+            }
+        }
+    }
+    sleep_until_ns(t0 + span);
+    uint64_t t1 = bench_now_ns();
+    struct counters end = read_counters(q);
+    set_latency(a->endpoint, 0);
+    ua_code fc = ua_queue_flush(q, (uint32_t)a->flush_timeout_ms);
+    struct counters c = read_counters(q);
+    ua_code cc = ua_queue_close(q, 5000);
+    ua_queue_free(q);
+    double secs = (double)(t1 - t0) / 1e9;
+    double late = quarter_at ? (double)(t1 - quarter_at) / 1e9 : secs;
+    double steady = late > 0 ? (double)(end.delivered - delivered_at_quarter) / late : 0;
+    char extra[2048];
+    size_t used = (size_t)snprintf(
+        extra, sizeof extra,
+        "{\"label\":\"%s\",\"mode\":\"offered\",\"latency_ms\":%ld,\"offered_per_s\":%ld,\"seconds\":%.3f,"
+        "\"offered\":%ld,\"refused\":%ld,\"delivered_in_run\":%llu,\"delivered_per_s\":%.1f,"
+        "\"steady_delivered_per_s\":%.1f,\"pending_at_end\":%llu,\"most_workers\":%llu,\"flush\":\"%s\","
+        "\"close\":\"%s\",\"maxrss_kb\":%ld,",
+        a->label, a->latency_ms, a->rate, secs, total, refused, (unsigned long long)end.delivered,
+        (double)end.delivered / secs, steady, (unsigned long long)end.pending, (unsigned long long)most_workers,
+        ua_code_name(fc), ua_code_name(cc), bench_maxrss_kb());
+    used += put_counters(extra + used, sizeof extra - used, c);
+    printf("%s}\n", extra);
+    fflush(stdout);
+    return fc != UA_OK || !identity_holds(c) || c.failed ? 1 : 0;
+}
+
+/* Bytes of the files under `dir` (one level of folders: the spool's lanes). */
+static long long dir_bytes(const char *dir) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "du -sb '%s' 2>/dev/null", dir);
+    FILE *p = popen(cmd, "r");
+    long long n = -1;
+    if (p) {
+        if (fscanf(p, "%lld", &n) != 1) n = -1;
+        pclose(p);
+    }
+    return n;
+}
+
+static int mode_backlog(const struct qargs *a, const char *body) {
+    ua_queue *q = default_queue(a, 1);
+    /* The service fails for as long as the enqueues take (the rule is
+     * removed when they are done). */
+    if (control(a->endpoint, "POST", "/_emulator/faults", "{\"status\":503,\"duration_ms\":3600000}") != 200)
+        bench_die("POST /_emulator/faults failed");
+    long rss0 = bench_vmrss_kb(), peak = rss0, refused = 0;
+    uint64_t *lat = malloc(sizeof(uint64_t) * (size_t)a->events);
+    if (!lat) bench_die("out of memory");
+    uint64_t t0 = bench_now_ns();
+    for (long i = 0; i < a->events; i++) {
+        uint64_t s = bench_now_ns();
+        refused += ua_queue_enqueue(q, UA_EVENT_CUSTOM, body) != UA_OK;
+        lat[i] = bench_now_ns() - s;
+        if (i % 20000 == 0) {
+            long r = bench_vmrss_kb();
+            if (r > peak) peak = r;
+        }
+    }
+    uint64_t t1 = bench_now_ns();
+    long r = bench_vmrss_kb();
+    if (r > peak) peak = r;
+    long long disk = dir_bytes(a->spool_dir);
+    struct counters held = read_counters(q);
+    if (control(a->endpoint, "DELETE", "/_emulator/faults", NULL) != 200) bench_die("DELETE /_emulator/faults failed");
+    uint64_t d0 = bench_now_ns();
+    uint64_t most_workers = 0;
+    ua_code fc = UA_TIMEOUT;
+    for (long waited = 0; waited < a->flush_timeout_ms && fc == UA_TIMEOUT; waited += 250) {
+        fc = ua_queue_flush(q, 250);
+        uint64_t w = ua_queue_counter(q, UA_COUNTER_WORKERS);
+        if (w > most_workers) most_workers = w;
+        r = bench_vmrss_kb();
+        if (r > peak) peak = r;
+    }
+    uint64_t d1 = bench_now_ns();
+    struct counters c = read_counters(q);
+    ua_code cc = ua_queue_close(q, 5000);
+    ua_queue_free(q);
+    double secs = (double)(t1 - t0) / 1e9;
+    /* In this order: the first call sorts the samples. */
+    double p50 = pct_ns(lat, a->events, 50, 0), p99 = pct_ns(lat, a->events, 99, 1),
+           p999 = pct_ns(lat, a->events, 99.9, 1);
+    char extra[2048];
+    size_t used = (size_t)snprintf(
+        extra, sizeof extra,
+        "{\"label\":\"%s\",\"mode\":\"backlog\",\"events\":%ld,\"refused\":%ld,\"enqueue_seconds\":%.3f,"
+        "\"p50_ns\":%.0f,\"p99_ns\":%.0f,\"p999_ns\":%.0f,\"rss_empty_kb\":%ld,\"rss_peak_kb\":%ld,"
+        "\"rss_above_empty_kb\":%ld,\"disk_bytes\":%lld,\"pending_before_drain\":%llu,\"drain_seconds\":%.3f,"
+        "\"drain_per_s\":%.1f,\"most_workers\":%llu,\"flush\":\"%s\",\"close\":\"%s\",",
+        a->label, a->events, refused, secs, p50, p99, p999, rss0, peak, peak - rss0, disk, (unsigned long long)held.pending,
+        (double)(d1 - d0) / 1e9, (double)c.delivered / ((double)(d1 - d0) / 1e9), (unsigned long long)most_workers,
+        ua_code_name(fc), ua_code_name(cc));
+    used += put_counters(extra + used, sizeof extra - used, c);
+    printf("%s}\n", extra);
+    fflush(stdout);
+    free(lat);
+    return fc != UA_OK || refused || !identity_holds(c) ? 1 : 0;
+}
+
 int main(int argc, char **argv) {
     struct qargs a;
     parse(argc, argv, &a);
@@ -613,6 +786,8 @@ int main(int argc, char **argv) {
     if (!strcmp(a.mode, "throughput")) return mode_throughput(&a, body);
     if (!strcmp(a.mode, "outage")) return mode_outage(&a, body);
     if (!strcmp(a.mode, "memory")) return mode_memory(&a, body);
-    bench_die("--mode is enqueue, throughput, outage or memory");
+    if (!strcmp(a.mode, "offered")) return mode_offered(&a, body);
+    if (!strcmp(a.mode, "backlog")) return mode_backlog(&a, body);
+    bench_die("--mode is enqueue, throughput, outage, memory, offered or backlog");
     return 2;
 }

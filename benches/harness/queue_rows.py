@@ -126,6 +126,42 @@ def outage_row(prog, url, event_file, events: int, window_ms: int, backoff: Opti
     return Row("outage", "outage", "queue-outage", cmd, pin=None, timeout_s=window_ms / 1000 + 150)
 
 
+# Issue 16: the queue with the library's defaults, offered events at a rate
+# against a far service. (latency ms, offered events/s, seconds); the first
+# row carries the target (delivered >= 0.9 x offered, nothing refused).
+OFFERED_TARGET = (50, 1000, 60)
+OFFERED_TABLE = ((20, 1000, 20), (100, 1000, 20))
+OFFERED_CURVE = tuple((50, rate, 15) for rate in (250, 500, 1250))
+OFFERED_SMOKE = ((50, 400, 2),)
+
+
+def offered_key(latency_ms: int, rate: int) -> str:
+    return f"offered-{rate}-at-{latency_ms}ms"
+
+
+def offered_rows(prog, url, event_file, smoke: bool) -> list:
+    plan = OFFERED_SMOKE if smoke else (OFFERED_TARGET, *OFFERED_TABLE, *OFFERED_CURVE)
+    rows = []
+    for latency, rate, seconds in plan:
+        key = offered_key(latency, rate)
+        cmd = [str(prog), "--mode", "offered", "--endpoint", url, "--token", paths.TOKEN,
+               "--event-file", str(event_file), "--rate", str(rate), "--seconds", str(seconds),
+               "--latency-ms", str(latency), "--label", key]
+        rows.append(Row(key, f"{rate}/s at +{latency} ms", "queue-offered", cmd, pin=None,
+                        timeout_s=seconds + 180))
+    return rows
+
+
+def backlog_row(prog, url, event_file, events: int) -> Row:
+    """An hour-long outage compressed: `events` enqueued with a spool while the
+    service fails, then drained."""
+    key = "backlog"
+    cmd = [str(prog), "--mode", "backlog", "--endpoint", url, "--token", paths.TOKEN,
+           "--event-file", str(event_file), "--events", str(events), "--spool-dir", str(spool_dir(key)),
+           "--spool-capacity", str(1 << 30), "--label", key]
+    return Row(key, key, "queue-backlog", cmd, pin=None, timeout_s=600)
+
+
 def memory_row(prog, event_file, attempts: int, capacity: int, every: int) -> Row:
     cmd = [str(prog), "--mode", "memory", "--endpoint", closed_port_endpoint(), "--token", paths.TOKEN,
            "--event-file", str(event_file), "--attempts", str(attempts), "--capacity", str(capacity),
@@ -214,6 +250,14 @@ def problems(result: dict) -> list:
             out.append("the emulator saw no request during the outage window")
         if result.get("delivered_in_window", 1) != 0:
             out.append("events were delivered while the service answered 503")
+    if mode in ("offered", "backlog"):
+        if result.get("flush") != "UA_OK":
+            out.append(f"the final flush returned {result.get('flush')}")
+        c = result.get("counters", {})
+        if c.get("failed") or c.get("pending"):
+            out.append(f"failed {c.get('failed')}, pending {c.get('pending')} after the flush")
+    if mode == "backlog" and result.get("counters", {}).get("delivered") != result.get("events"):
+        out.append(f"delivered {result.get('counters', {}).get('delivered')} of {result.get('events')}")
     if mode == "memory":
         if result.get("taken") != result.get("capacity"):
             out.append(f"the queue took {result.get('taken')} events, capacity {result.get('capacity')}")
@@ -286,6 +330,28 @@ def targets(res: dict) -> list:
     if m is not None:
         out.append(("queue: RSS growth, full queue, first sample after full to last",
                     rss_growth_after_full(m) if _ok(m) else None, "<=", 1024, "KiB"))
+    # Issue 16: throughput with the defaults, the compressed outage, and the
+    # enqueue cost against the rows BENCHMARKS.md had before (701 and 2,043 ns).
+    off = q.get("offered", {})
+    latency, rate, _ = OFFERED_TARGET
+    r = off.get(offered_key(latency, rate))
+    if r is not None:
+        out.append((f"queue (defaults): delivered/offered, {rate} events/s at +{latency} ms",
+                    r["delivered_per_s"] / r["offered_per_s"] if _ok(r) else None, ">=", 0.9, "x"))
+        out.append((f"queue (defaults): refused, {rate} events/s at +{latency} ms",
+                    r["refused"] if _ok(r) else None, "<=", 0, "events"))
+    b = q.get("backlog")
+    if b is not None:
+        out.append(("queue: compressed outage, peak RSS above the empty queue",
+                    b["rss_above_empty_kb"] / 1024 if _ok(b) else None, "<=", 64, "MiB"))
+        out.append(("queue: compressed outage, refused", b["refused"] if _ok(b) else None, "<=", 0, "events"))
+    for spool, before in ((False, 701.0), (True, 2043.0)):
+        r = e.get(enqueue_key(1, spool, False))
+        out.append((f"queue: enqueue median, 1 thread, {'spool' if spool else 'no spool'}, vs {before:,.0f} ns before",
+                    r["p50_ns"] / before if _ok(r) else None, "<=", 1.1, "x"))
+    r = e.get(enqueue_key(4, True, False))
+    out.append(("queue: enqueue p99.9, 4 threads, spool, service normal",
+                r.get("p999_ns") / 1000 if _ok(r) else None, "<", 100, "us"))
     h = q.get("hosts", {})
     for what, key, ref, cmp, target in HOST_TARGETS:
         if target is not None:
@@ -456,9 +522,54 @@ def sections(res: dict, table, markdown: bool) -> list:
                     f"{m.get('capacity', 0):,}-event queue, service down (closed port)",
                     table(["what", "value"], rows, markdown)))
 
+    out += load_sections(q, table, markdown)
     out += host_sections(q.get("hosts", {}), table, markdown)
 
     out.append(("Spool store", spool_store_text()))
+    return out
+
+
+def load_sections(q: dict, table, markdown: bool) -> list:
+    """Issue 16's rows: the defaults against a far service, and an outage
+    compressed into one run."""
+    out = []
+    off = q.get("offered", {})
+    if off:
+        rows = []
+        for key, r in off.items():
+            if not _ok(r):
+                rows.append([key, _why(r)] + [""] * 7)
+                continue
+            rows.append([f"+{r['latency_ms']} ms", f"{r['offered_per_s']:,}", f"{r['seconds']:.0f}",
+                         _n(r["delivered_per_s"], 1), _n(r["steady_delivered_per_s"], 1),
+                         f"{r['delivered_per_s'] / r['offered_per_s']:.3f}", f"{r['refused']:,}",
+                         f"{r['pending_at_end']:,}", str(r["most_workers"])])
+        out.append(("Delivery queue with the default options: events offered at a steady rate to a far service",
+                    table(["service", "offered events/s", "seconds", "delivered/s over the run",
+                           "delivered/s after the first quarter", "delivered / offered", "refused",
+                           "pending at the end", "most workers"], rows, markdown)))
+    b = q.get("backlog")
+    if b is not None:
+        if not _ok(b):
+            rows = [["backlog row", _why(b)]]
+        else:
+            c = b["counters"]
+            rows = [
+                ["events enqueued while the service answered 503 (spool, memory capacity the default)",
+                 f"{b['events']:,} in {b['enqueue_seconds']:.1f} s, {b['refused']} refused"],
+                ["enqueue per call", f"p50 {b['p50_ns']:,.0f} ns, p99 {b['p99_ns']:,.0f} ns, "
+                                     f"p99.9 {b['p999_ns']:,.0f} ns"],
+                ["resident memory", f"{b['rss_empty_kb']:,} KiB with the queue empty, peak {b['rss_peak_kb']:,} KiB "
+                                    f"(+{b['rss_above_empty_kb'] / 1024:.1f} MiB, the program's own "
+                                    f"{b['events'] * 8 / 1048576:.1f} MiB of timings included)"],
+                ["disk used by the spool", f"{b['disk_bytes'] / 1048576:.1f} MiB"],
+                ["drain once the service came back", f"{b['drain_seconds']:.1f} s ({b['drain_per_s']:,.0f} events/s, "
+                                                     f"{b['most_workers']} workers at most)"],
+                ["counters after the flush", f"delivered {c['delivered']:,}, failed {c['failed']}, pending "
+                                             f"{c['pending']}, attempts {c['attempts']:,}"],
+            ]
+        out.append(("Delivery queue: an hour-long outage compressed (300-byte events, spool)",
+                    table(["what", "value"], rows, markdown)))
     return out
 
 

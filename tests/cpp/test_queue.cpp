@@ -359,8 +359,8 @@ void queue_moves_keep_the_callbacks() {
 
 void queue_options_refuse_bad_values() {
     ua::Options options = queue_options();
-    const ua::Error workers = THROWN([&] { options.queue_workers(65); }, UA_INVALID_ARGUMENT);
-    CHECK_CONTAINS(workers.message().c_str(), "queue workers 65 is out of range");
+    const ua::Error workers = THROWN([&] { options.queue_workers(257); }, UA_INVALID_ARGUMENT);
+    CHECK_CONTAINS(workers.message().c_str(), "queue workers 257 is out of range");
     CHECK_STR(workers.message().c_str(), ua_options_last_error(options.get()));
     THROWN([&] { options.queue_capacity(0, 10); }, UA_INVALID_ARGUMENT);
     THROWN([&] { options.queue_max_age_ms(0); }, UA_INVALID_ARGUMENT);
@@ -394,20 +394,21 @@ void queue_spool_carries_events_to_the_next_queue() {
     options.spool_dir(dir.string()).spool_fsync_interval_ms(0).endpoint(closed_port_endpoint());
     {
         ua::Queue queue(options);
-        const ua::Error held = THROWN([&] { ua::Queue again(options); }, UA_SPOOL_FAILED);
-        CHECK_CONTAINS(held.message().c_str(), "in use by another live queue");
+        ua::Queue beside(options);  // a second live queue: a lane of its own
         for (int i = 0; i < 4; ++i) queue.enqueue(ua::EventKind::Custom, kCustomEvent);
+        beside.enqueue(ua::EventKind::Custom, kCustomEvent);
         CHECK(!queue.close(std::chrono::milliseconds(50)));
         CHECK_INT(queue.counters().pending, 4);  // kept in the spool, not failed
         CHECK_INT(queue.counters().failed, 0);
         THROWN([&] { queue.flush(std::chrono::seconds(5)); }, UA_QUEUE_CLOSED);
+        CHECK(!beside.close(std::chrono::milliseconds(50)));
     }
     options.endpoint(emulator.endpoint);
     ua::Queue next(options);
-    CHECK_INT(next.counters().recovered, 4);
+    CHECK_INT(next.counters().recovered, 5);
     CHECK(next.flush(kFlush));
-    CHECK_INT(next.counters().delivered, 4);
-    CHECK_INT(emu_count_events(emulator.endpoint), 4);
+    CHECK_INT(next.counters().delivered, 5);
+    CHECK_INT(emu_count_events(emulator.endpoint), 5);
     CHECK_IDENTITY(next);
     CHECK(next.close(std::chrono::seconds(5)));
     std::filesystem::remove_all(dir);
