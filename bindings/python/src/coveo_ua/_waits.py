@@ -46,8 +46,9 @@ class WaitThreads:
         self._lock = threading.Lock()
         self._jobs: "queue.SimpleQueue[Optional[_Job]]" = queue.SimpleQueue()
         self._threads = 0
-        # Threads waiting for a job, and jobs no thread has taken yet: a
-        # call starts a thread unless more threads wait than jobs do.
+        # Threads not running a call (waiting for a job, or about to), and
+        # jobs no thread has taken yet: a call starts a thread unless more
+        # threads are idle than jobs wait.
         self._idle = 0
         self._queued = 0
 
@@ -62,6 +63,7 @@ class WaitThreads:
         with self._lock:
             if self._idle <= self._queued and self._threads < self._max_threads:
                 self._threads += 1
+                self._idle += 1
                 threading.Thread(target=self._work, name=f"{self._name} {self._threads}", daemon=True).start()
             # Else a waiting thread takes the job, or, every thread being
             # busy, the first one to finish does.
@@ -83,31 +85,42 @@ class WaitThreads:
     def _work(self) -> None:
         jobs, lock = self._jobs, self._lock
         while True:
-            with lock:
-                self._idle += 1
             job = jobs.get()
-            with lock:
-                self._idle -= 1
-                if job is not _STOP:
-                    self._queued -= 1
             if job is _STOP:
                 return
-            _run(job)
-            del job  # hold nothing while idle
+            with lock:
+                self._idle -= 1
+                self._queued -= 1
+            function, args, future, loop = job
+            outcome = _outcome(future, function, args)
+            # Idle again before the caller hears of it: the caller's next
+            # call then finds this thread instead of starting another.
+            with lock:
+                self._idle += 1
+            if outcome is not None:
+                settle_from_thread(loop, future, outcome)
+            del job, function, args, future, loop, outcome  # hold nothing while idle
 
 
-def _run(job: _Job) -> None:
-    function, args, future, loop = job
+def _outcome(future: "asyncio.Future[Any]", function: Callable[..., Any], args: Tuple[Any, ...]) -> Optional[Tuple[bool, Any]]:
+    """(True, value) or (False, exception) of the call; None when its task
+    was cancelled before it started (the call is not made)."""
     # Reading the state of a future of another thread's loop is a plain
     # attribute read; at worst a call starts just as its task is cancelled,
     # and its outcome is dropped by _settle.
     if future.cancelled():
-        return
+        return None
     try:
-        outcome: Tuple[bool, Any] = (True, function(*args))
+        return (True, function(*args))
     except BaseException as exc:  # handed to the awaiting task
-        outcome = (False, exc)
-    settle_from_thread(loop, future, outcome)
+        return (False, exc)
+
+
+def _run_alone(job: _Job) -> None:
+    function, args, future, loop = job
+    outcome = _outcome(future, function, args)
+    if outcome is not None:
+        settle_from_thread(loop, future, outcome)
 
 
 async def call_in_new_thread(function: Callable[..., Any], *args: Any, name: str) -> Any:
@@ -115,7 +128,7 @@ async def call_in_new_thread(function: Callable[..., Any], *args: Any, name: str
     queue's flush or close) that must never wait for a free thread."""
     loop = asyncio.get_running_loop()
     future = loop.create_future()
-    threading.Thread(target=_run, args=((function, args, future, loop),), name=name, daemon=True).start()
+    threading.Thread(target=_run_alone, args=((function, args, future, loop),), name=name, daemon=True).start()
     return await future
 
 
