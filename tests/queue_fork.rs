@@ -316,3 +316,41 @@ fn a_closed_lane_is_taken_at_once_while_a_child_that_never_used_it_lives() {
     next.close(Duration::from_secs(5)).unwrap();
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn children_starting_their_queues_at_once_on_one_spool_all_start() {
+    // Forked children share their parent's random state: the names of the
+    // lanes they make at the same moment must still differ.
+    let emu = Emulator::start(&[]);
+    let dir = temp_dir("together");
+    let queue = Queue::new(&spool_options(&emu, &dir)).unwrap();
+    let mut children = Vec::new();
+    for round in 0..8 {
+        // SAFETY: the child uses the queue, then leaves with _exit.
+        let pid = unsafe { libc::fork() };
+        assert!(pid >= 0);
+        if pid == 0 {
+            let ok = queue
+                .enqueue(
+                    EventKind::Custom,
+                    &valued_event(&format!("together-{round}")),
+                )
+                .is_ok()
+                && queue.flush(Duration::from_secs(10)).is_ok();
+            // SAFETY: ends the child at once.
+            unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+        }
+        children.push(pid);
+    }
+    let failed: Vec<String> = children
+        .into_iter()
+        .filter_map(|pid| wait_child(pid, Duration::from_secs(30)).err())
+        .collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    let seen = logged_values(&emu);
+    for round in 0..8 {
+        assert_eq!(seen.get(&format!("together-{round}")), Some(&1));
+    }
+    drop(queue);
+    let _ = std::fs::remove_dir_all(&dir);
+}

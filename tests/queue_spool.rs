@@ -558,29 +558,45 @@ fn every_segment_written_reaches_the_disk() {
         String::from_utf8_lossy(&out.stderr)
     );
     let text = std::fs::read_to_string(&trace).unwrap();
+    // Lines are "PID call(args) = result"; a call another thread interrupts
+    // is split into "call(args <unfinished ...>" and "<... call resumed>) = result".
     let mut open: std::collections::HashMap<String, String> = Default::default();
+    let mut opening: std::collections::HashMap<String, String> = Default::default();
     let mut segments: Vec<(String, bool)> = Vec::new();
+    let leading_number = |s: &str| {
+        s.chars()
+            .take_while(char::is_ascii_digit)
+            .collect::<String>()
+    };
     for line in text.lines() {
-        let result = line.rsplit(" = ").next().unwrap_or("").trim().to_string();
-        if let Some(args) = line.split_once("openat(").map(|(_, a)| a) {
-            let path = args.split('"').nth(1).unwrap_or("");
+        let (pid, call) = line.split_once(' ').unwrap_or(("", line));
+        let call = call.trim_start();
+        let result = || leading_number(line.rsplit(" = ").next().unwrap_or("").trim());
+        if let Some(args) = call.strip_prefix("openat(") {
+            let path = args.split('"').nth(1).unwrap_or("").to_string();
             if path.ends_with(".log") && path.contains("/lane-") {
-                open.insert(result.clone(), path.to_string());
-                segments.push((path.to_string(), false));
+                segments.push((path.clone(), false));
+                if call.ends_with("<unfinished ...>") {
+                    opening.insert(pid.to_string(), path);
+                } else {
+                    open.insert(result(), path);
+                }
             }
-        } else if let Some(args) = line
-            .split_once("fdatasync(")
-            .or_else(|| line.split_once("fsync("))
-            .map(|(_, a)| a)
+        } else if call.starts_with("<... openat resumed>") {
+            if let Some(path) = opening.remove(pid) {
+                open.insert(result(), path);
+            }
+        } else if let Some(args) = call
+            .strip_prefix("fdatasync(")
+            .or_else(|| call.strip_prefix("fsync("))
         {
-            let fd = args.split(')').next().unwrap_or("");
-            if let Some(path) = open.get(fd) {
+            if let Some(path) = open.get(&leading_number(args)) {
                 for s in segments.iter_mut().filter(|(p, _)| p == path) {
                     s.1 = true;
                 }
             }
-        } else if let Some(args) = line.split_once("close(").map(|(_, a)| a) {
-            open.remove(args.split(')').next().unwrap_or(""));
+        } else if let Some(args) = call.strip_prefix("close(") {
+            open.remove(&leading_number(args));
         }
     }
     let _ = std::fs::remove_dir_all(&dir);

@@ -37,6 +37,7 @@ fn run(shared: &Shared) {
     let mut next_adopt = Instant::now() + ADOPT_EVERY;
     loop {
         if has_spool {
+            empty_trash(shared);
             read_back(shared);
         }
         sweep_max_age(shared);
@@ -195,6 +196,18 @@ pub(super) fn sync(shared: &Shared) {
         if let Err(e) = file.sync_data() {
             shared.log(LogLevel::Warn, &format!("spool: fsync failed: {e}"));
         }
+    }
+}
+
+/// Deletes the files of settled segments, without the spool's lock held
+/// (deleting a large file takes milliseconds, which enqueues must not wait).
+pub(super) fn empty_trash(shared: &Shared) {
+    let trash = match shared.lock_spool().as_mut() {
+        Some(spool) => spool.take_trash(),
+        None => return,
+    };
+    for path in trash {
+        let _ = std::fs::remove_file(path);
     }
 }
 

@@ -225,6 +225,10 @@ impl Running {
                 return Err(self.refuse(e.code(), e.message()));
             }
         };
+        if spool.has_trash() {
+            // A settled segment was rotated away: the housekeeper deletes it.
+            self.shared.housekeeping.notify_one();
+        }
         if in_memory {
             self.push(&mut st, seq, kind, event_json, enqueued_ms, Some(at));
         } else {
@@ -352,6 +356,7 @@ impl Running {
         // The spool's files are flushed and its lanes let go: removed when
         // empty, otherwise unlocked for another queue to adopt at once.
         housekeeper::sync(shared);
+        housekeeper::empty_trash(shared);
         let spool = shared.lock_spool().take();
         let spool_dir = spool.as_ref().map(|s| s.dir().display().to_string());
         if let Some(spool) = spool {

@@ -380,6 +380,9 @@ impl Shared {
                     }
                 }
             }
+            if spool.has_trash() {
+                self.housekeeping.notify_one();
+            }
         }
         if let Some(line) = trouble {
             self.log(LogLevel::Warn, &line);
@@ -389,7 +392,13 @@ impl Shared {
     /// Records in the spool that a delivered event is settled.
     pub fn spool_settled(&self, at: SpoolRef) {
         let outcome = match self.lock_spool().as_mut() {
-            Some(spool) => spool.settled(at),
+            Some(spool) => {
+                let outcome = spool.settled(at);
+                if spool.has_trash() {
+                    self.housekeeping.notify_one();
+                }
+                outcome
+            }
             None => Ok(()),
         };
         if let Err(e) = outcome {

@@ -126,6 +126,9 @@ pub(crate) struct Lane {
     waiting: VecDeque<(u64, u64)>,
     /// Record bytes of events not settled: what the spool capacity bounds.
     pub(super) held_bytes: u64,
+    /// Files of settled segments, to be deleted without the spool's lock
+    /// held (deleting a large file takes milliseconds).
+    pub(super) trash: Vec<PathBuf>,
 }
 
 fn segment_path(dir: &Path, id: u64, ext: &str) -> PathBuf {
@@ -140,8 +143,10 @@ impl Lane {
         let stamp = std::time::SystemTime::now()
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_millis());
-        let unique = fastrand::u64(..);
-        let temp = spool_dir.join(format!("{NEW_PREFIX}{unique:016x}"));
+        // The process id too: forked children share their parent's random
+        // state, and may start their queues at the same moment.
+        let unique = fastrand::u64(..) ^ u64::from(pid).rotate_left(32);
+        let temp = spool_dir.join(format!("{NEW_PREFIX}{pid}-{unique:016x}"));
         let name = format!("{LANE_PREFIX}{pid}-{stamp}-{unique:016x}");
         let dir = spool_dir.join(&name);
         files::create_private_dir_new(&temp).map_err(|e| failed("creating", &temp, &e))?;
@@ -182,6 +187,7 @@ impl Lane {
             reading: None,
             waiting: VecDeque::new(),
             held_bytes: 0,
+            trash: Vec::new(),
         })
     }
 
@@ -215,6 +221,7 @@ impl Lane {
             reading: None,
             waiting: VecDeque::new(),
             held_bytes: 0,
+            trash: Vec::new(),
         };
         let mut counted = Counted::default();
         // Listed again under the lock: the last owner may have written on.
@@ -380,7 +387,12 @@ impl Lane {
         while taken < max_events && (taken == 0 || bytes < max_bytes) && self.on_disk() > 0 {
             let (seg_id, offset) = self.cursor;
             let Some(segment) = self.segments.get(&seg_id) else {
-                // A segment went missing: move to the next one.
+                if self.segments.range(seg_id..).next().is_none() {
+                    // Nothing left to read, whatever the count said.
+                    *lost += self.on_disk();
+                    self.waiting.clear();
+                    break;
+                }
                 self.next_segment(lost);
                 continue;
             };
@@ -510,55 +522,30 @@ impl Lane {
     }
 
     /// Records that the event at `at` is settled: its ack, and the segment
-    /// deleted once nothing in it is left.
-    pub(super) fn settled(&mut self, at: SpoolRef, empty_again_at: u64) -> Result<(), Error> {
+    /// put in the trash once nothing in it is left.
+    pub(super) fn settled(&mut self, at: SpoolRef) -> Result<(), Error> {
         self.held_bytes = self.held_bytes.saturating_sub(u64::from(at.len));
         let Some(segment) = self.segments.get_mut(&at.segment) else {
             return Ok(());
         };
         segment.in_memory = segment.in_memory.saturating_sub(1);
-        let is_open = self.writer.as_ref().is_some_and(|w| w.id == at.segment);
-        let read_past = self.cursor.0 > at.segment;
-        if segment.settled() && read_past && !is_open {
+        // The ack first, even for a segment about to go: if the process dies
+        // before its files are deleted, the next owner sends nothing again.
+        let path = segment_path(&self.dir, at.segment, "ack");
+        let acked = match segment.acks.as_mut() {
+            Some(acks) => acks.write_all(&record::encode_ack(at.offset)),
+            None => files::open_append(&path).and_then(|mut acks| {
+                let written = acks.write_all(&record::encode_ack(at.offset));
+                segment.acks = Some(acks);
+                written
+            }),
+        };
+        let read_past = self.cursor.0 > at.segment
+            || (self.cursor.0 == at.segment && self.cursor.1 >= segment.len);
+        if read_past {
             self.drop_if_settled(at.segment);
-            return Ok(());
         }
-        let all_read = self.cursor == (at.segment, segment.len);
-        if segment.settled() && is_open && all_read && segment.len >= empty_again_at {
-            // Everything written here is settled: empty it where it is
-            // rather than make the enqueuing thread rotate.
-            return self.empty_open_segment();
-        }
-        let path = || segment_path(&self.dir, at.segment, "ack");
-        if segment.acks.is_none() {
-            let opened = files::open_append(&path()).map_err(|e| failed("opening", &path(), &e))?;
-            segment.acks = Some(opened);
-        }
-        let acks = segment.acks.as_mut().expect("opened above");
-        acks.write_all(&record::encode_ack(at.offset))
-            .map_err(|e| failed("writing", &path(), &e))
-    }
-
-    /// Empties the open segment, all of whose events are settled: its acks
-    /// first (a crash between the two then only sends settled events again;
-    /// the other order could take new records at reused offsets for acked).
-    fn empty_open_segment(&mut self) -> Result<(), Error> {
-        let writer = self.writer.as_ref().expect("own lane");
-        let id = writer.id;
-        let segment = self.segments.get_mut(&id).expect("open segment");
-        if let Some(acks) = segment.acks.as_ref() {
-            let path = segment_path(&self.dir, id, "ack");
-            acks.set_len(0).map_err(|e| failed("emptying", &path, &e))?;
-        }
-        let path = segment_path(&self.dir, id, "log");
-        writer
-            .file
-            .set_len(0)
-            .map_err(|e| failed("emptying", &path, &e))?;
-        segment.len = 0;
-        self.cursor = (id, 0);
-        self.reading = None;
-        Ok(())
+        acked.map_err(|e| failed("writing", &path, &e))
     }
 
     fn drop_if_settled(&mut self, id: u64) {
@@ -567,7 +554,11 @@ impl Lane {
             return;
         }
         if self.segments.remove(&id).is_some() {
-            remove_segment(&self.dir, id);
+            // The log first: an ack file without its log is an orphan that
+            // the next owner removes, while a log without its acks would be
+            // sent again.
+            self.trash.push(segment_path(&self.dir, id, "log"));
+            self.trash.push(segment_path(&self.dir, id, "ack"));
         }
     }
 
@@ -583,7 +574,11 @@ impl Lane {
 
     /// Lets the lane go when its queue stops: removed when nothing is left in
     /// it, otherwise unlocked (its files stay for another queue to adopt).
+    /// Files still in its trash are deleted first.
     pub(super) fn let_go(mut self) {
+        for path in std::mem::take(&mut self.trash) {
+            let _ = fs::remove_file(path);
+        }
         if self.is_done() {
             self.remove();
         } else if let Some(lock) = self.lock.take() {

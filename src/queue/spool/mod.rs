@@ -110,9 +110,6 @@ pub(crate) struct Spool {
     next_lane: u32,
     dead_letters: DeadLetters,
     limits: SpoolLimits,
-    /// An open segment whose events are all settled is emptied in place once
-    /// it holds this much.
-    empty_again_at: u64,
     /// Segments rotated away since the last sync, to be flushed to the disk.
     unsynced: Vec<Arc<File>>,
 }
@@ -140,7 +137,6 @@ impl Spool {
             next_lane: 1,
             dead_letters: DeadLetters::new(dir, limits.capacity.max(64 * 1024)),
             limits,
-            empty_again_at: segment_limit / 4,
             unsynced: Vec::new(),
         })
     }
@@ -275,12 +271,11 @@ impl Spool {
     /// good). A failure only means the event may be delivered again by a
     /// later queue.
     pub(crate) fn settled(&mut self, at: SpoolRef) -> Result<(), Error> {
-        let empty_again_at = self.empty_again_at;
         let result = if at.lane == self.own.id {
-            self.own.settled(at, empty_again_at)
+            self.own.settled(at)
         } else {
             match self.adopted.iter_mut().find(|l| l.id == at.lane) {
-                Some(lane) => lane.settled(at, empty_again_at),
+                Some(lane) => lane.settled(at),
                 None => Ok(()),
             }
         };
@@ -298,6 +293,23 @@ impl Spool {
                 lane.let_go();
             }
         }
+    }
+
+    /// Whether settled segments wait to be deleted (`take_trash`).
+    pub(crate) fn has_trash(&self) -> bool {
+        std::iter::once(&self.own)
+            .chain(&self.adopted)
+            .any(|l| !l.trash.is_empty())
+    }
+
+    /// The files of settled segments, for the caller to delete once it let
+    /// go of the spool's lock.
+    pub(crate) fn take_trash(&mut self) -> Vec<PathBuf> {
+        let mut out = std::mem::take(&mut self.own.trash);
+        for lane in &mut self.adopted {
+            out.append(&mut lane.trash);
+        }
+        out
     }
 
     /// Appends an event failed for good to the dead-letter file.
@@ -439,6 +451,13 @@ mod tests {
         (spool, events, damage)
     }
 
+    /// What the housekeeper does: deletes the settled segments' files.
+    fn empty_trash(spool: &mut Spool) {
+        for path in spool.take_trash() {
+            let _ = fs::remove_file(path);
+        }
+    }
+
     fn append(spool: &mut Spool, json: &str, seq: u64, in_memory: bool) -> SpoolRef {
         spool
             .append(EventKind::Custom, json, seq, seq, in_memory)
@@ -508,6 +527,7 @@ mod tests {
                 .unwrap_or_else(|(_, m)| panic!("event {i}: {m}"));
             let at = append(&mut spool, &json, i, true);
             spool.settled(at).unwrap();
+            empty_trash(&mut spool);
         }
         let held: u64 = lane::list_segments(&dir.join(&lanes(&dir)[0]))
             .unwrap()
@@ -566,6 +586,7 @@ mod tests {
             for e in back.events {
                 spool.settled(e.at).unwrap();
             }
+            empty_trash(&mut spool);
         }
         assert_eq!(next, 20_000);
         assert_eq!(spool.oldest_on_disk(), None);
@@ -623,6 +644,7 @@ mod tests {
         assert_eq!(&*events[0].json, "{\"old\":2}");
         assert_eq!(events[0].kind, EventKind::View);
         spool.settled(events[0].at).unwrap();
+        empty_trash(&mut spool);
         assert!(!dir.join("0000000000000003.log").exists());
         assert!(!dir.join("lock").exists());
         spool.close();
@@ -658,5 +680,95 @@ mod tests {
         assert_eq!(spool.files_to_sync().len(), 1, "then only the open one");
         spool.close();
         let _ = fs::remove_dir_all(&dir);
+    }
+
+    /// Random runs of appends (to memory or to disk), settles, reads back,
+    /// closes and adoptions on small segments: every event taken is held in
+    /// memory exactly once until it settles, and none is lost or repeated.
+    #[test]
+    fn random_runs_lose_and_repeat_nothing() {
+        for seed in 0..12u64 {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            let dir = temp_dir("random");
+            let mut spool = Spool::open(&dir, limits(16 * 16 * 1024)).unwrap();
+            // Events held in memory, by their JSON, and those only on disk.
+            let mut in_memory: Vec<(SpoolRef, String)> = Vec::new();
+            let mut on_disk = 0u64;
+            let mut next = 0u64;
+            let mut appended = 0usize;
+            let mut delivered = std::collections::HashSet::new();
+            for _ in 0..600 {
+                match rng.u8(0..10) {
+                    0..=3 => {
+                        let json = format!(
+                            "{{\"n\":{next},\"pad\":\"{}\"}}",
+                            "x".repeat(rng.usize(0..900))
+                        );
+                        let to_memory = on_disk == 0 && rng.bool();
+                        let at = spool
+                            .append(EventKind::Custom, &json, next, next, to_memory)
+                            .unwrap();
+                        if to_memory {
+                            in_memory.push((at, json));
+                        } else {
+                            on_disk += 1;
+                        }
+                        next += 1;
+                        appended += 1;
+                    }
+                    4..=6 if !in_memory.is_empty() => {
+                        let (at, json) = in_memory.swap_remove(rng.usize(0..in_memory.len()));
+                        assert!(delivered.insert(json), "settled twice");
+                        spool.settled(at).unwrap();
+                    }
+                    7 | 8 => {
+                        let back = spool.read_back(rng.usize(1..50), 1 << 20).unwrap();
+                        assert_eq!(back.lost, 0, "seed {seed}");
+                        assert!(back.damage.is_empty(), "seed {seed}: {:?}", back.damage);
+                        on_disk -= back.events.len() as u64;
+                        in_memory
+                            .extend(back.events.into_iter().map(|e| (e.at, e.json.to_string())));
+                    }
+                    _ => {
+                        // The queue goes away; a new one adopts what is left.
+                        spool.close();
+                        spool = Spool::open(&dir, limits(16 * 16 * 1024)).unwrap();
+                        let orphans = find_orphans(&dir, &spool.lane_names()).unwrap();
+                        let left = in_memory.len() as u64 + on_disk;
+                        assert_eq!(orphans.events(), left, "seed {seed}: adopted");
+                        spool.take_orphans(orphans, next);
+                        next += left;
+                        on_disk = left;
+                        in_memory.clear();
+                    }
+                }
+            }
+            // Everything left comes back once and settles.
+            loop {
+                let back = spool.read_back(100, 1 << 20).unwrap();
+                if back.events.is_empty() {
+                    break;
+                }
+                on_disk -= back.events.len() as u64;
+                in_memory.extend(back.events.into_iter().map(|e| (e.at, e.json.to_string())));
+            }
+            assert_eq!(on_disk, 0, "seed {seed}");
+            for (at, json) in in_memory.drain(..) {
+                assert!(delivered.insert(json), "seed {seed}: settled twice");
+                spool.settled(at).unwrap();
+            }
+            assert_eq!(
+                delivered.len(),
+                appended,
+                "seed {seed}: every event settled once"
+            );
+            spool.close();
+            assert!(
+                lanes(&dir).is_empty(),
+                "seed {seed}: lanes left {:?}",
+                lanes(&dir)
+            );
+            let _ = fs::remove_dir_all(&dir);
+        }
     }
 }
