@@ -1,6 +1,11 @@
-# The README's C, C++ and Python snippets must compile against the real headers.
+# The user-facing pages (README.md, docs/*.md, emulator/README.md, the
+# tarball's README) must stay true: every code block is compiled, run, built
+# or compared with real output, or says why it cannot be; every quoted
+# message is one the library, the emulator or a binding really says. The
+# self-test first proves the check can fail. See scripts/check-docs.py.
 .PHONY: test-docs
 TEST_TARGETS += test-docs
 
-test-docs: deps
-	$(PYTHON) scripts/check-readme-snippets.py
+test-docs: build
+	$(PYTHON) scripts/check-docs.py --self-test
+	$(PYTHON) scripts/check-docs.py

@@ -1,13 +1,14 @@
 # The C++ wrapper (include/coveo_ua.hpp): its test and example; and
 # `make install`, with its end-to-end check `test-install`.
-.PHONY: demo-cpp install test-install
-TEST_TARGETS += test-cpp test-install
+.PHONY: demo-cpp install test-install test-cpp-tls
+TEST_TARGETS += test-cpp test-cpp-tls test-install
 DEMO_TARGETS += demo-cpp
 
 CPP_BUILD_DIR := $(TARGET_DIR)/cpp
 # The C helpers the C++ test shares with the C tests (harness, emulator).
 CPP_TEST_C_SOURCES := tests/c/harness.c tests/c/emulator_process.c examples/c/emulator_control.c
-CPP_TEST_SOURCES := $(sort $(wildcard tests/cpp/*.cpp))
+# tls_ca_file.cpp is a program of its own (test-cpp-tls, below).
+CPP_TEST_SOURCES := $(filter-out tests/cpp/tls_ca_file.cpp,$(sort $(wildcard tests/cpp/*.cpp)))
 
 $(CPP_BUILD_DIR):
 	mkdir -p $@
@@ -34,6 +35,18 @@ $(CPP_BUILD_DIR)/queue_demo: examples/cpp/queue_demo.cpp examples/cpp/demo_env.h
 
 # test-cpp: test-cpp-plain, then test-cpp-valgrind.
 $(eval $(call plain_then_valgrind,test-cpp,$(CPP_BUILD_DIR)/test_wrapper))
+
+# Options::ca_file against a TLS server (openssl s_server), plain only: see
+# the comment at the top of tests/cpp/tls_ca_file.cpp.
+$(CPP_BUILD_DIR)/tls_ca_file: tests/cpp/tls_ca_file.cpp tests/c/harness.c tests/c/harness.h include/coveo_ua.hpp \
+		include/coveo_ua.h | build $(CPP_BUILD_DIR)
+	$(CC) $(C_STRICT_FLAGS) -Iinclude -c tests/c/harness.c -o $(CPP_BUILD_DIR)/tls_harness.o
+	$(CXX) $(CXX_STRICT_FLAGS) -Iinclude -Itests/c tests/cpp/tls_ca_file.cpp $(CPP_BUILD_DIR)/tls_harness.o \
+		-o $@ $(C_LINK_LIB)
+
+test-cpp-tls: $(CPP_BUILD_DIR)/tls_ca_file
+	@command -v openssl >/dev/null || { echo "test-cpp-tls: openssl is missing (scripts/install-deps.sh installs it)" >&2; exit 1; }
+	$(CPP_BUILD_DIR)/tls_ca_file
 
 # Runs inside scripts/with-emulator.sh (UA_ENDPOINT, UA_TOKEN, UA_ORG set).
 demo-cpp: $(CPP_BUILD_DIR)/send_event $(CPP_BUILD_DIR)/queue_demo

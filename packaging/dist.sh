@@ -17,7 +17,8 @@ PREFIX=$stage RELOCATABLE=1 VERSION=$VERSION LIB_SO=$LIB_SO LIB_A=$LIB_A LIBS_PR
     "$here/install.sh" >/dev/null
 install -d "$stage/bin"
 install -m 755 "$EMULATOR_BIN" "$stage/bin/ua-emulator"
-sed -e "s|@VERSION@|$VERSION|g" -e "s|@PLATFORM@|$PLATFORM|g" "$here/dist-README.md" >"$stage/README.md"
+# The check markers (<!-- check: ... -->, for scripts/check-docs.py) stay out.
+sed -e "s|@VERSION@|$VERSION|g" -e "s|@PLATFORM@|$PLATFORM|g" -e '/^<!-- check:/d' "$here/dist-README.md" >"$stage/README.md"
 chmod 644 "$stage/README.md"
 
 # Same bytes for the same inputs: sorted names, no owner, one date.

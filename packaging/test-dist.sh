@@ -48,6 +48,7 @@ for f in README.md include/coveo_ua.h include/coveo_ua.hpp lib/libcoveo_ua.a lib
     expect "$f in the tarball" test -f "$root/$f"
 done
 expect "bin/ua-emulator in the tarball" test -x "$root/bin/ua-emulator"
+expect "the README holds no check marker" bash -c '! grep -q "<!-- check:" "$1/README.md"' _ "$root"
 expect "the tarball names no build path" bash -c '! grep -rqF "$1" "$2/lib/pkgconfig" "$2/lib/cmake" "$2/README.md"' _ "$repo" "$root"
 
 export PKG_CONFIG_PATH=$lib/pkgconfig

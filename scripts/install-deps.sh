@@ -7,8 +7,9 @@ set -euo pipefail
 sudo=
 [ "$(id -u)" -eq 0 ] || sudo=sudo
 
-# libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs.
-apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl strace)
+# libcurl: the benchmark's hand-written baseline; clang + its runtime: AddressSanitizer runs;
+# openssl: the C++ and Python CA-file tests make their certificates (and the C++ one its server) with it.
+apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl strace openssl)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

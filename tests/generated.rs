@@ -402,3 +402,22 @@ fn host_names_are_distinct() {
     );
     assert_eq!(go_code(Code::InvalidJson), "CodeInvalidJSON");
 }
+
+/// The Go binding names the library's default endpoint (Go refuses an empty
+/// endpoint without an org, so its users write `coveoua.DefaultEndpoint`):
+/// the constant must be the library's own.
+#[test]
+fn go_default_endpoint_is_the_library_default() {
+    let source = std::fs::read_to_string(root().join("bindings/go/options.go")).unwrap();
+    let line = source
+        .lines()
+        .find(|l| l.starts_with("const DefaultEndpoint = "))
+        .expect("bindings/go/options.go declares DefaultEndpoint");
+    assert_eq!(
+        line,
+        format!(
+            "const DefaultEndpoint = \"{}\"",
+            coveo_ua::__internals::Endpoint::DEFAULT
+        )
+    );
+}

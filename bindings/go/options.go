@@ -14,9 +14,18 @@ import (
 	"unsafe"
 )
 
+// DefaultEndpoint is Coveo's US host of the Write API: where C and Python
+// send when neither an endpoint nor an organization is set. A Go program
+// names it: Options with an empty Endpoint and no Org are refused, so that a
+// test whose endpoint came out empty (an unset environment variable, an
+// emulator that never started) fails at NewClient instead of sending to
+// production.
+const DefaultEndpoint = "https://analytics.cloud.coveo.com/rest/ua"
+
 // Options configure a Client, and the sends of a Queue (inside
-// QueueOptions). The zero value of every field means "the library's
-// default"; only Token is required. The library judges every
+// QueueOptions). The zero value of every field but Endpoint means "the
+// library's default"; Token is required, and so is Endpoint unless Org is
+// set. The library judges every
 // value (ranges, URL rules, token characters) and NewClient reports its
 // verdict; this package refuses only what cannot reach the library intact.
 type Options struct {
@@ -24,11 +33,18 @@ type Options struct {
 	// Required. It never appears in an error message.
 	Token string
 	// Endpoint is the base URL, ending in /rest/ua (a URL with no path gets
-	// it appended). Plain http:// is accepted only for loopback hosts.
-	// Empty: the library's default host.
+	// it appended), e.g. the emulator's URL in tests. Plain http:// is
+	// accepted only for loopback hosts. Empty with Org set: the
+	// organization's own host, https://<org>.analytics.org.coveo.com/rest/ua,
+	// which Coveo recommends. Empty without Org: refused (ErrInvalidArgument);
+	// DefaultEndpoint names Coveo's US host.
 	Endpoint string
-	// Org is sent as the "org" query parameter; needed with tokens that carry
-	// no organization (OAuth2). Empty: not sent.
+	// Org is the organization id, sent as the "org" query parameter (needed
+	// with tokens that carry no organization, such as OAuth2 ones). With
+	// Endpoint empty it also selects the organization's host, so a mistyped
+	// id is a host name that does not resolve: sends fail with
+	// ErrConnectionFailed, and a Queue pauses and probes until Close gives
+	// up. Empty: not sent.
 	Org string
 	// Timeout bounds one HTTP attempt; it is rounded up to whole
 	// milliseconds. Zero: library default.
@@ -49,8 +65,11 @@ type Options struct {
 	// DisableLocalChecks sends events without the library's checks for
 	// required fields and types, leaving every verdict to the service.
 	DisableLocalChecks bool
-	// CAFile is a PEM file of extra root certificates for https endpoints;
-	// the library reads it when NewClient runs.
+	// CAFile is a PEM file whose certificates are the only ones trusted for
+	// https endpoints, instead of the operating system's store (which is
+	// then not consulted at all). The library reads it when NewClient runs;
+	// an unreadable file or one without a certificate is ErrInvalidArgument.
+	// Empty: the operating system's store.
 	CAFile string
 	// Proxy is the URL of an HTTP proxy to send through. Empty: none.
 	Proxy string
@@ -131,6 +150,11 @@ func (o *Options) check() (cMillis, error) {
 			return ms, err
 		}
 		*d.out = v
+	}
+	if o.Endpoint == "" && o.Org == "" {
+		return ms, argumentError("Options.Endpoint is empty and Options.Org is not set: name the service " +
+			"(coveoua.DefaultEndpoint for Coveo's US host, an Org for its own host, or the emulator's URL in tests); " +
+			"an empty endpoint never means production")
 	}
 	if (o.BackoffBase == 0) != (o.BackoffMax == 0) {
 		return ms, argumentError("Options.BackoffBase and Options.BackoffMax are one setting of the library: set both or neither (zero means the default)")

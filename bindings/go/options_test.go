@@ -123,3 +123,34 @@ func TestRefusedConnection(t *testing.T) {
 		t.Errorf("got %v (attempts %d, status %d), want ErrConnectionFailed after 2 attempts", err, e.Attempts, e.HTTPStatus)
 	}
 }
+
+// An empty Endpoint never means production: without Org it is refused, by
+// NewClient and NewQueue alike, with a message naming DefaultEndpoint; with
+// Org it is the organization's host; DefaultEndpoint itself is accepted.
+// (The CI recipe's failure mode: an endpoint variable that came out empty.)
+func TestAnEmptyEndpointWithoutOrgIsRefused(t *testing.T) {
+	empty := Options{Token: testKey}
+	_, err := NewClient(empty)
+	e := asError(t, err)
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(e.Message, "coveoua.DefaultEndpoint") {
+		t.Errorf("NewClient with no endpoint and no org: got %v, want ErrInvalidArgument naming coveoua.DefaultEndpoint", err)
+	}
+	_, err = NewQueue(QueueOptions{Options: empty})
+	if !errors.Is(err, ErrInvalidArgument) || !strings.Contains(err.Error(), "Options.Endpoint is empty") {
+		t.Errorf("NewQueue with no endpoint and no org: got %v, want ErrInvalidArgument", err)
+	}
+	if n := liveCOptions.Load(); n != 0 {
+		t.Errorf("%d C options left unfreed", n)
+	}
+	for _, opts := range []Options{
+		{Token: testKey, Endpoint: DefaultEndpoint},
+		{Token: testKey, Org: "myorg"},
+	} {
+		c, err := NewClient(opts)
+		if err != nil {
+			t.Errorf("NewClient(%+v): %v", Options{Endpoint: opts.Endpoint, Org: opts.Org}, err)
+			continue
+		}
+		_ = c.Close()
+	}
+}

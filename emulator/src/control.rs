@@ -80,24 +80,23 @@ fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
             return Err(ApiError::new(
                 404,
                 "InvalidUri",
-                "Unknown control path; see the emulator's README for /_emulator/faults, /latency, /outage, /events and /stats.",
+                "Unknown control path; ua-emulator --help lists /_emulator/faults, /latency, /outage, /events and /stats.",
             ))
         }
     };
     match (what, req.method.as_str()) {
         ("faults", "POST") => {
-            let v: Value = serde_json::from_slice(&req.body).map_err(|e| {
-                ApiError::new(400, "InvalidJson", &format!("Fault rule is not JSON: {e}."))
-            })?;
-            let raw = match v {
-                Value::Array(items) => items,
-                one => vec![one],
+            let rules = match body_json(req)? {
+                Value::Array(items) => items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, item)| {
+                        Rule::from_json(item)
+                            .map_err(|e| invalid(&format!("Item {i} of the array: {e}")))
+                    })
+                    .collect::<Result<Vec<_>, _>>()?,
+                one => vec![Rule::from_json(&one).map_err(|e| invalid(&e))?],
             };
-            let rules = raw
-                .iter()
-                .map(Rule::from_json)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| ApiError::new(400, "InvalidFaultRule", &e))?;
             let pending = state.faults.push(rules);
             ok(json!({ "pending": pending }))
         }
@@ -121,9 +120,9 @@ fn answer(state: &State, req: &Request) -> Result<Response, ApiError> {
         ("events", "GET") => {
             let after = match req.query_param("after") {
                 None => 0,
-                Some(a) => a.parse().map_err(|_| {
-                    ApiError::new(400, "InvalidRequest", "'after' must be a sequence number.")
-                })?,
+                Some(a) => a
+                    .parse()
+                    .map_err(|_| invalid("'after' must be a sequence number."))?,
             };
             Ok(Response::json(200, state.log.list_json(after)))
         }
@@ -146,16 +145,22 @@ fn latency_json(state: &State) -> Value {
     json!({ "latency_ms": state.latency_ms.load(Ordering::Relaxed) })
 }
 
+/// Every refusal of a control request that is JSON: one type, and a message
+/// that is a sentence naming the field at fault, whatever the endpoint.
 fn invalid(message: &str) -> ApiError {
     ApiError::new(400, "InvalidRequest", message)
+}
+
+/// The body of a control request as JSON, or the one refusal of a body that is not.
+fn body_json(req: &Request) -> Result<Value, ApiError> {
+    serde_json::from_slice(&req.body)
+        .map_err(|e| ApiError::new(400, "InvalidJson", &format!("The body is not JSON: {e}.")))
 }
 
 /// The body of a settings request: a JSON object holding only `known` fields,
 /// so that a misspelt field is refused rather than ignored.
 fn settings(req: &Request, known: &[&str]) -> Result<Map<String, Value>, ApiError> {
-    let v: Value = serde_json::from_slice(&req.body)
-        .map_err(|e| ApiError::new(400, "InvalidJson", &format!("The body is not JSON: {e}.")))?;
-    let Value::Object(obj) = v else {
+    let Value::Object(obj) = body_json(req)? else {
         return Err(invalid("The body must be a JSON object."));
     };
     if let Some(k) = obj.keys().find(|k| !known.contains(&k.as_str())) {

@@ -113,7 +113,7 @@ pub struct Rule {
 impl Rule {
     /// Reads a rule from its JSON form; the error says what is wrong.
     pub fn from_json(v: &Value) -> Result<Rule, String> {
-        let obj = v.as_object().ok_or("a fault rule must be a JSON object")?;
+        let obj = v.as_object().ok_or("A fault rule must be a JSON object.")?;
         const KNOWN: &[&str] = &[
             "count",
             "action",
@@ -129,23 +129,25 @@ impl Rule {
             "path",
         ];
         if let Some(k) = obj.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!("unknown field '{k}' in fault rule"));
+            return Err(format!("Unknown field '{k}'."));
         }
         let duration_ms = millis(obj, "duration_ms", 1, MAX_DURATION_MS)?;
         if duration_ms.is_some() && obj.contains_key("count") {
-            return Err("'count' and 'duration_ms' exclude each other (N requests or N ms)".into());
+            return Err(
+                "'count' and 'duration_ms' exclude each other (N requests or N ms).".into(),
+            );
         }
         let count = match obj.get("count") {
             None if duration_ms.is_some() => 0,
             None => 1,
-            Some(c) => c.as_u64().ok_or("'count' must be an integer >= 0")?,
+            Some(c) => c.as_u64().ok_or("'count' must be an integer >= 0.")?,
         };
         let status = match obj.get("status") {
             None => None,
             Some(s) => Some(
                 s.as_u64()
                     .filter(|s| (200..=599).contains(s))
-                    .ok_or("'status' must be an integer from 200 to 599")? as u16,
+                    .ok_or("'status' must be an integer from 200 to 599.")? as u16,
             ),
         };
         let delay_ms = millis(obj, "delay_ms", 0, 600_000)?;
@@ -153,11 +155,11 @@ impl Rule {
         let waits = delay_ms.is_some() || latency_ms.is_some();
         let action = action(obj, status.is_some(), waits)?;
         if action == Action::Respond && status.is_none() {
-            return Err("action 'respond' needs a 'status'".into());
+            return Err("Action 'respond' needs a 'status'.".into());
         }
         let body = match obj
             .get("body")
-            .map(|b| b.as_str().ok_or("'body' must be a string"))
+            .map(|b| b.as_str().ok_or("'body' must be a string."))
         {
             None => BodyStyle::Json,
             Some(b) => match b? {
@@ -166,7 +168,7 @@ impl Rule {
                 "html" => BodyStyle::Html,
                 "text" => BodyStyle::Text,
                 "garbage" => BodyStyle::Garbage,
-                other => return Err(format!("unknown body '{other}'")),
+                other => return Err(format!("Unknown body '{other}'.")),
             },
         };
         let text = |name: &str| -> Result<Option<String>, String> {
@@ -174,7 +176,7 @@ impl Rule {
                 None | Some(Value::Null) => Ok(None),
                 Some(Value::String(s)) => Ok(Some(s.clone())),
                 Some(Value::Number(n)) if name == "retry_after" => Ok(Some(n.to_string())),
-                Some(_) => Err(format!("'{name}' must be a string")),
+                Some(_) => Err(format!("'{name}' must be a string.")),
             }
         };
         // Both are sent as header values: no byte may break the header section.
@@ -184,7 +186,7 @@ impl Rule {
                 r.bytes()
                     .any(|b| !(b == b' ' || b == b'\t' || (0x21..0x7f).contains(&b)))
             }) {
-                return Err(format!("'{name}' must be printable ASCII"));
+                return Err(format!("'{name}' must be printable ASCII."));
             }
             Ok(value)
         };
@@ -259,11 +261,12 @@ fn action(obj: &Map<String, Value>, has_status: bool, waits: bool) -> Result<Act
             (true, _) => Ok(Action::Respond),
             (false, true) => Ok(Action::Delay),
             (false, false) => Err(
-                "a fault rule needs an 'action', a 'status', a 'delay_ms' or a 'latency_ms'".into(),
+                "A fault rule needs an 'action', a 'status', a 'delay_ms' or a 'latency_ms'."
+                    .into(),
             ),
         };
     };
-    Ok(match name.as_str().ok_or("'action' must be a string")? {
+    Ok(match name.as_str().ok_or("'action' must be a string.")? {
         "respond" => Action::Respond,
         "close" => Action::Close,
         "reset" => Action::Reset,
@@ -273,7 +276,7 @@ fn action(obj: &Map<String, Value>, has_status: bool, waits: bool) -> Result<Act
         "trickle" => Action::Trickle,
         "garbage" => Action::Garbage,
         "delay" => Action::Delay,
-        other => return Err(format!("unknown action '{other}'")),
+        other => return Err(format!("Unknown action '{other}'.")),
     })
 }
 
@@ -285,7 +288,7 @@ fn millis(obj: &Map<String, Value>, name: &str, min: u64, max: u64) -> Result<Op
             .as_u64()
             .filter(|ms| (min..=max).contains(ms))
             .map(Some)
-            .ok_or_else(|| format!("'{name}' must be an integer from {min} to {max}")),
+            .ok_or_else(|| format!("'{name}' must be an integer from {min} to {max}.")),
     }
 }
 

@@ -23,7 +23,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use config::Config;
+use config::{Config, Invocation};
 use events::EventLog;
 use outage::Outage;
 use state::State;
@@ -49,17 +49,31 @@ fn install_signal_handlers() {
 }
 
 fn main() {
-    let cfg = match Config::from_args(std::env::args().skip(1)) {
-        Ok(c) => c,
-        Err(e) if e.is_empty() => {
-            print!("{}", config::USAGE);
+    let cfg = match Config::parse(std::env::args().skip(1)) {
+        Ok(Invocation::Run(c)) => c,
+        Ok(Invocation::Help) => {
+            print!("{}", config::HELP);
+            return;
+        }
+        Ok(Invocation::Version) => {
+            println!("ua-emulator {}", env!("CARGO_PKG_VERSION"));
             return;
         }
         Err(e) => {
-            eprintln!("ua-emulator: {e}\n{}", config::USAGE);
+            eprintln!(
+                "ua-emulator: {e}\n{}\n(ua-emulator --help says more)",
+                config::USAGE_LINE
+            );
             std::process::exit(2);
         }
     };
+    if cfg.api_keys.is_empty() {
+        eprintln!(
+            "ua-emulator: no --api-key given: every API key is refused with InvalidToken \
+             (search tokens of organization '{}' are still accepted)",
+            cfg.org
+        );
+    }
     let file = match &cfg.log_file {
         None => None,
         Some(path) => match OpenOptions::new().create(true).append(true).open(path) {
@@ -94,9 +108,17 @@ fn main() {
         .expect("bound listener has an address");
     let state = Arc::new(State::new(cfg, log.clone(), outage));
     {
+        let reachable = listen::reachable_address(addr);
         let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "ua-emulator listening on http://{addr}{}", api::BASE);
+        let _ = writeln!(
+            out,
+            "ua-emulator listening on http://{reachable}{}",
+            api::BASE
+        );
         let _ = out.flush();
+        if reachable != addr {
+            eprintln!("ua-emulator: listening on every interface ({addr}); the URL above is the loopback one");
+        }
     }
     listen::accept_loop(listener, &state);
     log.flush();

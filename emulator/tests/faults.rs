@@ -145,10 +145,63 @@ fn invalid_rules_are_refused() {
         json!([{"status": 500}, {"action": 3}]),
     ] {
         let r = emu.request("POST", "/_emulator/faults", &[], bad.to_string().as_bytes());
-        r.expect_error(400, "InvalidFaultRule");
+        r.expect_error(400, "InvalidRequest");
     }
     emu.request("POST", "/_emulator/faults", &[], b"{nope")
         .expect_error(400, "InvalidJson");
+    assert_eq!(
+        emu.request("GET", "/_emulator/faults", &[], b"").json(),
+        json!([])
+    );
+}
+
+/// Faults, latency and outage refuse a misspelt field the same way: 400
+/// `InvalidRequest` and one sentence naming the field; a body that is not
+/// JSON is `InvalidJson` everywhere.
+#[test]
+fn every_control_endpoint_refuses_in_one_style() {
+    let emu = Emulator::start(&[]);
+    for (method, path, body, message) in [
+        (
+            "POST",
+            "/_emulator/faults",
+            json!({"staus": 503}),
+            "Unknown field 'staus'.",
+        ),
+        (
+            "PUT",
+            "/_emulator/latency",
+            json!({"latency": 5}),
+            "Unknown field 'latency'.",
+        ),
+        (
+            "POST",
+            "/_emulator/outage",
+            json!({"refuse_ms": 5, "drop": true}),
+            "Unknown field 'drop'.",
+        ),
+        (
+            "POST",
+            "/_emulator/faults",
+            json!([{"status": 503}, {"staus": 503}]),
+            "Item 1 of the array: Unknown field 'staus'.",
+        ),
+    ] {
+        let r = emu.request(method, path, &[], body.to_string().as_bytes());
+        assert_eq!(r.expect_error(400, "InvalidRequest"), message, "{path}");
+    }
+    for (method, path) in [
+        ("POST", "/_emulator/faults"),
+        ("PUT", "/_emulator/latency"),
+        ("POST", "/_emulator/outage"),
+    ] {
+        let r = emu.request(method, path, &[], b"{nope");
+        let message = r.expect_error(400, "InvalidJson");
+        assert!(
+            message.starts_with("The body is not JSON: "),
+            "{path}: {message}"
+        );
+    }
     assert_eq!(
         emu.request("GET", "/_emulator/faults", &[], b"").json(),
         json!([])

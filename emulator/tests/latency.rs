@@ -150,7 +150,7 @@ fn bad_rule_latencies_are_refused() {
         json!({"status": 503, "latency_ms": 600_001}),
     ] {
         let r = emu.request("POST", "/_emulator/faults", &[], bad.to_string().as_bytes());
-        let message = r.expect_error(400, "InvalidFaultRule");
+        let message = r.expect_error(400, "InvalidRequest");
         assert!(message.contains("'latency_ms'"), "{bad}: {message}");
     }
 }

@@ -124,7 +124,7 @@ fn bad_windows_are_refused_naming_the_field() {
         (json!({"duration_ms": 5}), "'action'"),
     ] {
         let r = emu.request("POST", "/_emulator/faults", &[], bad.to_string().as_bytes());
-        let message = r.expect_error(400, "InvalidFaultRule");
+        let message = r.expect_error(400, "InvalidRequest");
         assert!(message.contains(needle), "{bad}: {message}");
     }
     assert!(listed_rules(&emu).is_empty());

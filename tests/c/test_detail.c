@@ -21,6 +21,9 @@ static void last_error_follows_every_call(void)
     CHECK(ua_options_last_error(options) == NULL);
     CHECK_CODE(ua_options_set_endpoint(options, "http://example.com/rest/ua"), UA_INVALID_ARGUMENT);
     CHECK_CONTAINS(ua_options_last_error(options), "plain http is allowed only for loopback hosts");
+    /* An empty endpoint (an unset variable, say) is refused, never the default. */
+    CHECK_CODE(ua_options_set_endpoint(options, ""), UA_INVALID_ARGUMENT);
+    CHECK_STR(ua_options_last_error(options), "endpoint '' refused: it is empty");
     CHECK_CODE(ua_options_set_max_retries(options, 1000), UA_INVALID_ARGUMENT);
     CHECK_CONTAINS(ua_options_last_error(options), "max_retries 1000 is out of range");
     CHECK_CODE(ua_options_set_max_retries(options, 2), UA_OK);

@@ -238,7 +238,7 @@ void queue_callback_exceptions_are_contained() {
     queue.enqueue(ua::EventKind::Custom, R"({"eventValue":"second","language":"en"})");
     CHECK(queue.flush(kFlush));
     CHECK_INT(queue.callback_exceptions(), 2);
-    CHECK_INT(log.matching(ua::LogLevel::Error, "the failure callback threw: boom"), 1);
+    CHECK_INT(log.matching(ua::LogLevel::Error, "coveo::ua::Queue: the failure callback threw: boom"), 1);
     CHECK_INT(log.matching(ua::LogLevel::Error, "the failure callback threw: an exception that is not a std::exception"), 1);
     CHECK_INT(queue.counters().failed, 2);
     queue.enqueue(ua::EventKind::Custom, kCustomEvent);  // the queue carries on

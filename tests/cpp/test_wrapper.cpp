@@ -137,6 +137,9 @@ void transport_failures_throw() {
 
 void bad_options_throw() {
     EXPECT_ERROR([] { ua::Options().endpoint("http://analytics.cloud.coveo.com/rest/ua"); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
+    // An empty endpoint is refused, never taken for the default.
+    const ua::Error empty = THROWN([] { ua::Options().endpoint(""); }, UA_INVALID_ARGUMENT);
+    CHECK_STR(empty.message().c_str(), "endpoint '' refused: it is empty");
     EXPECT_ERROR([] { ua::Options().retry_backoff_ms(1000, 10); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
     EXPECT_ERROR([] { ua::Options().token(std::string_view("xx-a\0b", 6)); }, UA_INVALID_ARGUMENT, 0, nullptr, 0);
     try {

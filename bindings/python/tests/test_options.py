@@ -170,6 +170,14 @@ def test_the_token_never_appears_in_an_option_error(token: str, options: Dict[st
         assert "secret-token" not in shown
 
 
+def test_an_empty_endpoint_is_refused_and_none_is_the_default() -> None:
+    # An endpoint read from an unset variable must not mean production.
+    with pytest.raises(InvalidArgumentError) as caught:
+        Client(TOKEN, "")
+    assert caught.value.message == "endpoint '' refused: it is empty"
+    Client(TOKEN, None).close()
+
+
 def test_a_token_that_is_not_a_str_is_a_type_error() -> None:
     with pytest.raises(InvalidArgumentError, match="token must be a str, got NoneType"):
         Client(None)  # type: ignore[arg-type]

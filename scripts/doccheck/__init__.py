@@ -1,0 +1,1 @@
+"""The pieces of scripts/check-docs.py."""
