@@ -4,9 +4,13 @@
 # instead of compiling the library again. test-python installs that wheel into
 # a venv under target/ and runs the suite against the installed copy
 # (COVEO_UA_TEST_INSTALLED makes a test check that); test-python-wheel installs
-# it into a venv outside the checkout and sends events with no environment
-# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1 and
-# setuptools-rust; later runs build without the network.
+# it into a venv outside the checkout, sends events with no environment
+# variable set, and runs the Flask example of docs/testing.md there with the
+# wheel's pytest plugin and emulator. PyPI is needed for pytest,
+# pytest-asyncio, setuptools >= 70.1 and setuptools-rust (once: later runs
+# build without the network), and for pytest and Flask in test-python-wheel's
+# fresh venv (pip's cache makes that a few seconds). The wheel carries the
+# emulator of make build (UA_EMULATOR_BIN, see bindings/python/setup.py).
 .PHONY: python-wheel test-python test-python-wheel demo-python
 TEST_TARGETS += test-python test-python-wheel
 DEMO_TARGETS += demo-python
@@ -26,7 +30,7 @@ $(PY_VENV)/bin/python:
 # build. If cargo rebuilt the library here, the release build was not reused
 # (different features or flags): that doubles the build time of `make test`.
 python-wheel: build $(PY_VENV)/bin/python
-	$(PY_PIP) install pytest $(PY_BUILD_REQUIRES)
+	$(PY_PIP) install pytest pytest-asyncio $(PY_BUILD_REQUIRES)
 	rm -rf bindings/python/build $(PY_WHEEL_DIR)  # setuptools would ship stale files left there
 	before=$$(stat -c '%i %y' $(LIB_SO)); \
 	$(PY_PIP) wheel --no-build-isolation --no-deps -w $(PY_WHEEL_DIR) ./bindings/python; \

@@ -65,7 +65,8 @@ expect "the sdist is there" test -f "$sdist"
 expect "the sdist carries the crate" bash -c 'tar -tzf "$1" | grep -q "/crate/Cargo.lock$" && tar -tzf "$1" | grep -q "/crate/src/lib.rs$"' _ "$sdist"
 "$python" -m venv "$tmp/venv-sdist"
 echo "$check: pip install $sdist (cargo builds the library: a minute or two)"
-expect "pip builds and installs the sdist" "${clean[@]}" CARGO_TARGET_DIR="$tmp/sdist-target" \
+# No UA_EMULATOR_BIN either: the sdist builds its own emulator too.
+expect "pip builds and installs the sdist" "${clean[@]}" -u UA_EMULATOR_BIN CARGO_TARGET_DIR="$tmp/sdist-target" \
     "$tmp/venv-sdist/bin/python" -m pip install --disable-pip-version-check -q --no-deps "$sdist"
 expect "the sdist's build sends" sends_two sdist "$tmp/venv-sdist/bin/python"
 

@@ -519,7 +519,8 @@ fn sync_child() {
     for _ in 0..500 {
         queue.enqueue(EventKind::Custom, &body).unwrap();
     }
-    std::thread::sleep(Duration::from_millis(600));
+    // Twenty fsync intervals: enough for the housekeeper on a busy machine.
+    std::thread::sleep(Duration::from_millis(2_000));
     println!("sync child: done");
     std::process::exit(0);
 }

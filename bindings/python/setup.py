@@ -1,9 +1,8 @@
 """Builds the native library into the package, with setuptools-rust.
 
-The Rust crate is the repository's root package (``../../Cargo.toml`` in a
-checkout, ``crate/Cargo.toml`` in the sdist, which carries the workspace's
-sources); setuptools-rust runs ``cargo rustc --lib --release`` on it and the
-resulting ``libcoveo_ua.so`` lands in the package as
+The Rust crate is the repository's root package (``../../Cargo.toml``, lib
+``coveo_ua``); setuptools-rust runs ``cargo rustc --lib --release`` on it and
+the resulting ``libcoveo_ua.so`` lands in the package as
 ``coveo_ua/_lib/libcoveo_ua.so``, where ``coveo_ua._library`` looks for it.
 The package itself is pure Python (ctypes): the wheel works with any Python 3
 but only on the platform the library was built for, so it is tagged
@@ -13,7 +12,16 @@ Wheels for other platforms (``make python-dist``) pack what cargo already
 built for them instead: ``COVEO_UA_PREBUILT_DIR`` names cargo's output folder
 of one target (``target/<triple>/release``) and ``COVEO_UA_WHEEL_PLATFORM``
 the wheel's platform tag (``manylinux_2_17_aarch64``, ``win_amd64``...).
-Every per-platform file of the wheel comes from that one folder.
+Every per-platform file of the wheel (library and emulator) comes from that
+one folder. The sdist carries the workspace's sources in ``crate/``.
+
+The wheel also carries the ``ua-emulator`` binary of its platform, as
+``coveo_ua/_bin/ua-emulator``, for ``coveo_ua.emulator`` and the pytest plugin
+(``coveo_ua_pytest``). ``EMULATOR_BINARY`` below is the one place that names
+it; ``build_py_with_emulator`` copies it from ``UA_EMULATOR_BIN`` when set (the
+Makefile exports its release build there; a per-platform build points it at the
+binary it built for its target), else asks cargo to build it with the
+workspace's features, so the library's build is reused.
 
 Everything else (name, version, packages) is in pyproject.toml.
 """
@@ -21,11 +29,12 @@ Everything else (name, version, packages) is in pyproject.toml.
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
+import shutil
+import subprocess
 import sys
 from typing import Any, Callable, Tuple
-
-import shutil
 
 from setuptools import Distribution, setup
 from setuptools.command.bdist_wheel import bdist_wheel
@@ -50,6 +59,10 @@ PREBUILT_DIR = os.environ.get("COVEO_UA_PREBUILT_DIR")
 WHEEL_PLATFORM = os.environ.get("COVEO_UA_WHEEL_PLATFORM")
 #: The library's file name on each platform family, as cargo writes it.
 LIBRARY_FILE_NAMES = ("libcoveo_ua.so", "coveo_ua.dll", "libcoveo_ua.dylib")
+#: The emulator binary the wheel carries, and where in the package it goes
+#: (coveo_ua.emulator looks for it there).
+EMULATOR_BINARY = "ua-emulator.exe" if sys.platform == "win32" else "ua-emulator"
+EMULATOR_IN_PACKAGE = os.path.join("coveo_ua", "_bin", EMULATOR_BINARY)
 
 
 def _library_module() -> Any:
@@ -87,6 +100,37 @@ class build_rust_plain_library(build_rust):
         return dylib_paths, artifact_dir
 
 
+def emulator_binary() -> str:
+    """The path of the emulator binary to put in the package."""
+    given = os.environ.get("UA_EMULATOR_BIN")
+    if given:
+        if not os.path.isfile(given):
+            raise RuntimeError(f"coveo-ua: UA_EMULATOR_BIN={given!r} is not a file")
+        return given
+    # The whole workspace's features, as `make build` builds: the library's
+    # dependencies are not built a second time with other features.
+    command = ["cargo", "build", "--release", "--locked", "--workspace", "--bin", "ua-emulator",
+               "--manifest-path", CRATE_MANIFEST, "--message-format=json-render-diagnostics"]
+    output = subprocess.run(command, check=True, stdout=subprocess.PIPE, text=True).stdout
+    for line in output.splitlines():
+        message = json.loads(line) if line.startswith("{") else {}
+        if message.get("reason") == "compiler-artifact" and message["target"]["name"] == "ua-emulator":
+            if message.get("executable"):
+                return str(message["executable"])
+    raise RuntimeError("coveo-ua: cargo built no ua-emulator executable")
+
+
+class build_py_with_emulator(build_py):
+    """Copies the emulator binary into the package being built."""
+
+    def run(self) -> None:
+        super().run()
+        target = os.path.join(self.build_lib, EMULATOR_IN_PACKAGE)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        shutil.copyfile(emulator_binary(), target)
+        os.chmod(target, 0o755)
+
+
 class bdist_wheel_any_python(bdist_wheel):
     """py3-none-<platform>: no Python ABI is involved, the platform is (the
     build machine's, or COVEO_UA_WHEEL_PLATFORM for a prebuilt folder)."""
@@ -115,7 +159,9 @@ class PlatformDistribution(Distribution):
 
 
 class build_py_with_prebuilt(build_py):
-    """Copies the prebuilt library into coveo_ua/_lib/ of the build tree."""
+    """Copies the prebuilt library into coveo_ua/_lib/ of the build tree, and
+    the emulator of the same target into coveo_ua/_bin/ when it was built
+    (the emulator is a Unix program: a Windows wheel has none)."""
 
     def run(self) -> None:
         super().run()
@@ -123,6 +169,13 @@ class build_py_with_prebuilt(build_py):
         target = os.path.join(self.build_lib, "coveo_ua", "_lib")
         os.makedirs(target, exist_ok=True)
         shutil.copy2(library, os.path.join(target, os.path.basename(library)))
+        windows = os.path.basename(library).endswith(".dll")
+        emulator = os.path.join(str(PREBUILT_DIR), "ua-emulator.exe" if windows else "ua-emulator")
+        if os.path.isfile(emulator):
+            in_package = os.path.join(self.build_lib, "coveo_ua", "_bin", os.path.basename(emulator))
+            os.makedirs(os.path.dirname(in_package), exist_ok=True)
+            shutil.copyfile(emulator, in_package)
+            os.chmod(in_package, 0o755)
 
 
 class sdist_with_crate(sdist):
@@ -138,6 +191,8 @@ class sdist_with_crate(sdist):
                 shutil.copytree(source, target)
             else:
                 shutil.copy2(source, target)
+
+
 
 
 def setup_from_prebuilt() -> None:
@@ -177,7 +232,12 @@ def setup_from_source() -> None:
                 strip=Strip.All,
             )
         ],
-        cmdclass={"build_rust": build_rust_plain_library, "bdist_wheel": bdist_wheel_any_python, "sdist": sdist_with_crate},
+        cmdclass={
+            "build_rust": build_rust_plain_library,
+            "build_py": build_py_with_emulator,
+            "bdist_wheel": bdist_wheel_any_python,
+            "sdist": sdist_with_crate,
+        },
         zip_safe=False,
     )
 
