@@ -72,7 +72,7 @@ build-windows: deps
 # the slower clock of emulation, the queue delivers its 50 events in 65-180
 # ms instead of pausing a second for the 429's Retry-After (it passes
 # natively). docs/platforms.md says the same.
-EMULATED_KNOWN_FAILURES := a_429_with_retry_after_pauses_the_whole_queue
+EMULATED_KNOWN_FAILURES :=
 
 # ---- Linux arm64, under qemu-aarch64 ----------------------------------------
 # The library's unit tests and the Rust suites of the transport, the client,
