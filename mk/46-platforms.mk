@@ -67,11 +67,8 @@ build-linux-musl: deps
 build-windows: deps
 	$(CARGO) build --release --locked -p coveo-ua --lib --target $(WINDOWS_TRIPLE)
 
-# Open finding, left out by name under qemu and Wine (cargo reports it as
-# filtered out, never as passed) until the queue's owner looks at it: with
-# the slower clock of emulation, the queue delivers its 50 events in 65-180
-# ms instead of pausing a second for the 429's Retry-After (it passes
-# natively). docs/platforms.md says the same.
+# Tests left out by name under qemu and Wine (cargo reports them as filtered
+# out, never as passed); none at the moment.
 EMULATED_KNOWN_FAILURES :=
 
 # ---- Linux arm64, under qemu-aarch64 ----------------------------------------
