@@ -1,6 +1,6 @@
 //! Gives the shared library a SONAME, so programs linked against an installed
 //! copy keep loading `libcoveo_ua.so.0` across compatible (0.x ABI v1) releases,
-//! and names the systems whose sockets take MSG_NOSIGNAL (`src/wire/tcp.rs`).
+//! and names the systems whose sockets take MSG_NOSIGNAL (`src/sys/socket.rs`).
 
 /// Where std itself relies on MSG_NOSIGNAL to keep writes from raising SIGPIPE.
 const MSG_NOSIGNAL_SYSTEMS: &[&str] = &[

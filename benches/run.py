@@ -18,7 +18,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from harness import build, events, machine, paths, profile, queue_rows, report  # noqa: E402
+from harness import async_rows, build, events, machine, paths, profile, queue_rows, report  # noqa: E402
 from harness.rows import Row, RowFailed, median_result, run_program, sanity_problems  # noqa: E402
 from harness.server import Server, ServerError  # noqa: E402
 
@@ -79,7 +79,7 @@ def build_all() -> dict:
                      ("floor-loadgen", build.loadgen), ("checks", build.checks),
                      ("queue-c", build.coveo_queue), ("queue-rs", build.rust_queue),
                      ("go-queue", build.go_queue), ("go-posthog", build.go_posthog),
-                     ("py-queue", build.python_queue)]:
+                     ("py-queue", build.python_queue), ("py-async", build.python_async)]:
         log(f"building {name}")
         try:
             progs[name] = fn()
@@ -175,15 +175,16 @@ def queue_section(a, progs, files) -> dict:
     if isinstance(prog, Exception) or isinstance(progs.get("emulator"), Exception):
         why = str(prog if isinstance(prog, Exception) else progs["emulator"])
         hosts = {key: {"missing": why} for key, _, _ in queue_rows.HOST_ROWS}
+        asyncs = {key: {"missing": why} for key in async_rows.TITLES}
         return {"enqueue": {k: {"missing": why} for k in
                             [queue_rows.enqueue_key(t, s, w) for w in (False, True) for s in (False, True)
                              for t in queue_rows.THREADS]},
                 "throughput": {w: {"missing": why} for w in queue_rows.WORKERS},
-                "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts,
+                "outage": {"missing": why}, "memory": {"missing": why}, "hosts": hosts, "async": asyncs,
                 "fork": {queue_rows.fork_key(s): {"missing": why} for s in (False, True)},
                 "adopt": {"missing": why}}
     srv = Server("emulator", progs["emulator"], name="queue-emulator")
-    out = {"hosts": {}}
+    out = {"hosts": {}, "async": {}}
     ev = files["300B"]
     try:
         url = srv.start()
@@ -216,6 +217,17 @@ def queue_section(a, progs, files) -> dict:
         for rows in queue_rows.host_rows(progs, url, ev, a.queue_events, warm, python_env()):
             out["hosts"].update(run_rounds(rows, a.rounds, check=queue_rows.host_problems, before=fresh,
                                            metrics=queue_rows.HOST_METRICS, describe=host_line))
+
+        # asyncio (issue 18): the await beside the blocking send, then 100 awaits at +50 ms.
+        per_call, concurrent = async_rows.rows(progs["py-async"], url, ev, async_calls(a), warm, python_env(),
+                                               a.smoke)
+        out["async"] = run_rounds(per_call, a.rounds, check=async_rows.problems, before=fresh,
+                                  metrics=async_rows.PER_CALL_METRICS,
+                                  describe=lambda r: f"p50 {r['p50_us']:.1f} us, CPU {r['cpu_us_per_event']:.1f} us")
+        out["async"].update(run_rounds(concurrent, a.rounds, check=async_rows.problems, before=fresh,
+                                       metrics=async_rows.CONCURRENT_METRICS,
+                                       describe=lambda r: f"wall {r['wall_ms']:.1f} ms, one round trip "
+                                                          f"{r['round_trip_ms']:.1f} ms"))
 
         secs = 0.1 if a.smoke else 2.0
         got = run_rounds(queue_rows.throughput_rows(prog, url, ev, secs), a.rounds, check=queue_rows.problems,
@@ -273,7 +285,7 @@ def queue_section(a, progs, files) -> dict:
         srv.check_alive()
     except ServerError as e:
         log(f"queue rows: {e}")
-        for k in ("enqueue", "throughput", "hosts", "offered", "fork"):
+        for k in ("enqueue", "throughput", "hosts", "offered", "async", "fork"):
             out.setdefault(k, {})
         out.setdefault("adopt", {"failed": str(e)})
         out.setdefault("outage", {"failed": str(e)})
@@ -282,6 +294,12 @@ def queue_section(a, progs, files) -> dict:
         srv.stop()
         queue_rows.remove_spools()
     return out
+
+
+def async_calls(a) -> int:
+    """Sends timed per asyncio row: each makes a round trip, as the blocking
+    Python rows do."""
+    return max(100, a.queue_events // 10)
 
 
 def choose_server(a, progs, files, pin) -> tuple:
@@ -515,6 +533,7 @@ def queue_method_text(a) -> str:
         "the loop's wall time over the calls (the clock reads included). The three alternate within each round; "
         "their ratios are reported, with no target. Each host row ran "
         f"{a.rounds} time(s); medians per metric.",
+        async_rows.method_text(async_calls(a), a.rounds),
         "- Delivered events/s: the emulator answers 50 ms late; a queue with W workers (capacity = the events) "
         "is handed W / 0.05 s x 2 s of events at once, timed from the first enqueue to the return of "
         f"`ua_queue_flush`; {a.rounds} round(s), median.",

@@ -294,6 +294,14 @@ typedef void (*ua_log_callback)(void *user_data, int32_t level, const char *mess
 #define UA_EVENT_SEARCH_BATCH 5
 
 /**
+ * A collect event (Case Assist, older commerce setups), one JSON object in
+ * the service's Measurement-Protocol form: `POST <endpoint>/v15/analytics/collect`.
+ * The service publishes no required fields for it, so the local checks refuse
+ * only text that is not a JSON object (or is nested too deep).
+ */
+#define UA_EVENT_COLLECT 6
+
+/**
  * Calls of `ua_queue_enqueue` that returned UA_OK.
  */
 #define UA_COUNTER_ENQUEUED 1
@@ -367,10 +375,11 @@ void ua_client_free(ua_client *client);
  * Sends one event and blocks until the service accepted it or the call failed
  * for good (retries and waits included, never past the deadline option).
  *
- * `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_VIEW or
- * UA_EVENT_SEARCH_BATCH; `event_json` is the event as a JSON object in UTF-8
- * (for a batch, a non-empty JSON array of search events, each checked with
- * its index in the message), sent unchanged (the caller keeps ownership). Returns the result code. Whenever `out_result` is
+ * `kind` is UA_EVENT_SEARCH, UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_VIEW,
+ * UA_EVENT_SEARCH_BATCH or UA_EVENT_COLLECT; `event_json` is the event as a
+ * JSON object in UTF-8 (for a batch, a non-empty JSON array of search events,
+ * each checked with its index in the message), sent unchanged (the caller
+ * keeps ownership). Returns the result code. Whenever `out_result` is
  * not NULL, `*out_result` is set to a new result, on success and failure alike
  * (a NULL client, NULL JSON or unknown kind included: UA_INVALID_ARGUMENT with
  * attempts 0); the caller frees it once with `ua_result_free`.

@@ -37,14 +37,17 @@
 
 namespace coveo::ua {
 
-/// The kind of an event; selects the path /v15/analytics/{search,click,custom,view}.
+/// The kind of an event; selects the path /v15/analytics/{search,click,custom,view,collect}.
 /// SearchBatch is a JSON array of search events sent in one request (/searches).
+/// Collect is one object in the Measurement-Protocol form (Case Assist, older
+/// commerce setups), checked only for being a JSON object.
 enum class EventKind : std::int32_t {
     Search = UA_EVENT_SEARCH,
     Click = UA_EVENT_CLICK,
     Custom = UA_EVENT_CUSTOM,
     View = UA_EVENT_VIEW,
     SearchBatch = UA_EVENT_SEARCH_BATCH,
+    Collect = UA_EVENT_COLLECT,
 };
 
 /// The severity of a queue's log message; a log callback hears its max level and below.
@@ -389,6 +392,12 @@ public:
         return send(EventKind::SearchBatch, search_events_json);
     }
 
+    /// Sends a collect event (POST /v15/analytics/collect): send() with
+    /// EventKind::Collect. The result's visitor_id() is the answer's visitorId.
+    Result send_collect(std::string_view collect_event_json) const {
+        return send(EventKind::Collect, collect_event_json);
+    }
+
     /// The C handle, still owned by this object.
     const ua_client *get() const noexcept { return handle_.get(); }
 
@@ -489,6 +498,9 @@ public:
     void enqueue_search_batch(std::string_view search_events_json) {
         enqueue(EventKind::SearchBatch, search_events_json);
     }
+
+    /// enqueue() with EventKind::Collect: one collect event.
+    void enqueue_collect(std::string_view collect_event_json) { enqueue(EventKind::Collect, collect_event_json); }
 
     /// Waits until every event taken before the call is delivered or failed
     /// (and its failure callback returned): true, or false when `timeout`

@@ -4,11 +4,14 @@
 # instead of compiling the library again. test-python installs that wheel into
 # a venv under target/ and runs the suite against the installed copy
 # (COVEO_UA_TEST_INSTALLED makes a test check that); test-python-wheel installs
-# it into a venv outside the checkout and sends events with no environment
-# variable set. Only PyPI is needed, once, for pytest, setuptools >= 70.1,
-# setuptools-rust, and the pre-fork servers the queue's fork tests run
-# (gunicorn, and uWSGI as the pyuwsgi wheel); later runs build without the
-# network.
+# it into a venv outside the checkout, sends events with no environment
+# variable set, and runs the Flask example of docs/testing.md there with the
+# wheel's pytest plugin and emulator. PyPI is needed for pytest,
+# pytest-asyncio, setuptools >= 70.1, setuptools-rust and the pre-fork servers
+# the queue's fork tests run (gunicorn, and uWSGI as the pyuwsgi wheel) (once:
+# later runs build without the network), and for pytest and Flask in
+# test-python-wheel's fresh venv (pip's cache makes that a few seconds). The wheel carries the
+# emulator of make build (UA_EMULATOR_BIN, see bindings/python/setup.py).
 .PHONY: python-wheel test-python test-python-wheel demo-python
 TEST_TARGETS += test-python test-python-wheel
 DEMO_TARGETS += demo-python
@@ -16,7 +19,7 @@ DEMO_TARGETS += demo-python
 PY_VENV := $(TARGET_DIR)/py-venv
 PY_PIP := $(PY_VENV)/bin/python -m pip --disable-pip-version-check -q
 PY_BUILD_REQUIRES := 'setuptools>=70.1' 'setuptools-rust>=1.9,<2'
-PY_TEST_REQUIRES := pytest 'gunicorn>=22' 'pyuwsgi>=2.0.28'
+PY_TEST_REQUIRES := pytest pytest-asyncio 'gunicorn>=22' 'pyuwsgi>=2.0.28'
 PY_WHEEL_DIR := $(TARGET_DIR)/wheels
 # The one wheel python-wheel leaves in PY_WHEEL_DIR (its platform tag varies).
 PY_WHEEL = $$(ls $(PY_WHEEL_DIR)/coveo_ua-$(COVEO_UA_VERSION)-py3-none-*.whl)

@@ -4,8 +4,9 @@
 # a tiny module in a temporary directory outside the checkout whose go.mod
 # requires the binding through a `replace` (the module is not published; a
 # replace to a local copy is how a module outside uses it), and builds it with
-# PKG_CONFIG_PATH as the only hint: no build tag, no CGO_* flags, no GOFLAGS,
-# no network (GOPROXY=off). The program must link the installed library (never
+# PKG_CONFIG_PATH and the build tag coveoua_pkgconfig as the only hints: no
+# CGO_* flags, no network (GOPROXY=off). (Without the tag, the module links
+# the static libraries of its released tree: packaging/test-go-module-tree.sh.) The program must link the installed library (never
 # the build tree) and send two events that a fresh ua-emulator records.
 # Removes the temporary tree whatever happens.
 #
@@ -44,47 +45,12 @@ require github.com/coveo-ua/coveo-ua/bindings/go v0.0.0
 
 replace github.com/coveo-ua/coveo-ua/bindings/go => $binding
 EOF
-cat >"$mod/main.go" <<'EOF'
-// A program of another module: two custom events to UA_ENDPOINT.
-package main
-
-import (
-	"context"
-	"fmt"
-	"os"
-	"time"
-
-	coveoua "github.com/coveo-ua/coveo-ua/bindings/go"
-)
-
-func main() {
-	client, err := coveoua.NewClient(coveoua.Options{
-		Endpoint: os.Getenv("UA_ENDPOINT"), Token: os.Getenv("UA_TOKEN"), Org: os.Getenv("UA_ORG"),
-	})
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "uaoutside:", err)
-		os.Exit(1)
-	}
-	defer client.Close()
-	fmt.Println("uaoutside: libcoveo_ua", coveoua.Version())
-	for i := 1; i <= 2; i++ {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		res, err := client.SendCustom(ctx, map[string]any{
-			"eventType": "outside", "eventValue": fmt.Sprintf("go-module-%d", i), "language": "en"})
-		cancel()
-		if err != nil {
-			fmt.Fprintln(os.Stderr, "uaoutside:", err)
-			os.Exit(1)
-		}
-		fmt.Printf("uaoutside: event %d accepted, visitor %s\n", i, res.VisitorID)
-	}
-}
-EOF
+cp "$repo/packaging/outside/main.go" "$mod/main.go"
 
 cd "$mod"
-# Nothing from the Makefile or the shell leaks in: only PKG_CONFIG_PATH.
+# Nothing from the Makefile or the shell leaks in: only PKG_CONFIG_PATH and the tag.
 clean_env=(env -u GOFLAGS -u CGO_CFLAGS -u CGO_CPPFLAGS -u CGO_LDFLAGS -u LD_LIBRARY_PATH
-    -u COVEO_UA_LIBRARY -u PKG_CONFIG_LIBDIR CGO_ENABLED=1 GOPROXY=off GOFLAGS=-mod=mod
+    -u COVEO_UA_LIBRARY -u PKG_CONFIG_LIBDIR CGO_ENABLED=1 GOPROXY=off GOFLAGS='-mod=mod -tags=coveoua_pkgconfig'
     PKG_CONFIG_PATH="$prefix/lib/pkgconfig")
 echo "test-go-module: ${clean_env[*]} $go build -o uaoutside ."
 "${clean_env[@]}" "$go" build -o uaoutside .
@@ -102,5 +68,5 @@ loaded=$(LD_LIBRARY_PATH=$prefix/lib ldd uaoutside)
 grep -qF "$prefix/lib/libcoveo_ua.so.0" <<<"$loaded" || { echo "test-go-module: uaoutside does not load the installed library:" >&2; echo "$loaded" >&2; exit 1; }
 
 env -u COVEO_UA_LIBRARY LD_LIBRARY_PATH="$prefix/lib" \
-    "$repo/scripts/with-emulator.sh" "$repo/packaging/expect-events.sh" 2 go-module- ./uaoutside
+    "$repo/scripts/with-emulator.sh" "$repo/packaging/expect-events.sh" 2 go-module- ./uaoutside go-module
 echo "test-go-module: a module outside the checkout builds with pkg-config and runs against the installed library"

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # `make test-python-wheel WHEEL`: the Python package as a user gets it. Checks
-# the wheel (platform tag, bundled library), installs it with pip into a fresh
-# venv in a temporary directory outside the checkout (no index, no network),
-# and from there, with no COVEO_UA_LIBRARY or PYTHONPATH, imports coveo_ua and
-# sends two events to a fresh ua-emulator, which must have recorded both.
-# Removes the temporary tree whatever happens.
+# the wheel (platform tag, bundled library and emulator), installs it with pip
+# into a fresh venv in a temporary directory outside the checkout (no index, no
+# network), and from there, with no COVEO_UA_LIBRARY or PYTHONPATH, imports
+# coveo_ua and sends two events to a fresh ua-emulator, which must have
+# recorded both. Then the test kit: with pytest and Flask from the package
+# index, the Flask example of docs/testing.md runs as a project of its own with
+# the plugin's ua_emulator fixture (the emulator the wheel carries, no
+# UA_EMULATOR_BIN), in both scopes, and a test without the fixture shows the
+# plugin imported nothing. Removes the temporary tree whatever happens.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,33 +33,60 @@ import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 lib = [n for n in names if n.startswith("coveo_ua/_lib/libcoveo_ua")]
 assert lib, f"no bundled library in the wheel: {names}"
-print(f"test-python-wheel: {sys.argv[1].rsplit('/', 1)[-1]} bundles {lib[0]}")
+emulator = [n for n in names if n.startswith("coveo_ua/_bin/ua-emulator")]
+assert emulator, f"no bundled emulator in the wheel: {names}"
+print(f"test-python-wheel: {sys.argv[1].rsplit('/', 1)[-1]} bundles {lib[0]} and {emulator[0]}")
 PY
 
 echo "test-python-wheel: $python -m venv $tmp/venv && $tmp/venv/bin/python -m pip install --no-index --no-deps $wheel"
 "$python" -m venv "$tmp/venv"
 "$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q --no-index --no-deps "$wheel"
 
-cat >"$tmp/send.py" <<'PY'
-import os
-import sys
-from pathlib import Path
-
-import coveo_ua
-
-assert "COVEO_UA_LIBRARY" not in os.environ
-library = Path(coveo_ua.LIBRARY_PATH).resolve()
-assert library.is_relative_to(Path(sys.prefix).resolve()), f"loaded {library}, not the venv's copy"
-print(f"coveo_ua {coveo_ua.__file__} loads {library}")
-with coveo_ua.Client(os.environ["UA_TOKEN"], endpoint=os.environ["UA_ENDPOINT"], org=os.environ["UA_ORG"]) as client:
-    for i in (1, 2):
-        result = client.send_custom({"eventType": "outside", "eventValue": "python-wheel-%d" % i, "language": "en"})
-        print(f"event {i}: HTTP {result.http_status}, visitor {result.visitor_id}")
-PY
+cp "$repo/packaging/outside/send.py" "$tmp/send.py"
 
 cd "$tmp"
 echo "test-python-wheel: cd $tmp && env -u COVEO_UA_LIBRARY -u PYTHONPATH $tmp/venv/bin/python send.py (beside a fresh ua-emulator)"
 env -u COVEO_UA_LIBRARY -u PYTHONPATH -u PYTHONHOME \
     "$repo/scripts/with-emulator.sh" "$repo/packaging/expect-events.sh" 2 python-wheel- \
-    "$tmp/venv/bin/python" "$tmp/send.py"
+    "$tmp/venv/bin/python" "$tmp/send.py" python-wheel
 echo "test-python-wheel: the wheel works from a venv outside the checkout"
+
+# The test kit, as a user's project would use it.
+project="$tmp/project"
+mkdir "$project"
+"$python" - "$repo/docs/testing.md" "$project" <<'PY'
+import re, sys
+from pathlib import Path
+written = []
+for code in re.findall(r"```python\n(.*?)```", Path(sys.argv[1]).read_text(), flags=re.S):
+    first = code.splitlines()[0]
+    if first.startswith("# file: "):
+        name = first[len("# file: "):].strip()
+        (Path(sys.argv[2]) / name).write_text(code)
+        written.append(name)
+assert sorted(written) == ["app.py", "test_app.py"], f"docs/testing.md gave {written}"
+print(f"test-python-wheel: docs/testing.md -> {', '.join(written)}")
+PY
+cat >"$project/test_plain.py" <<'PY'
+import sys
+
+
+def test_the_plugin_imported_nothing_for_a_test_without_its_fixture():
+    assert "coveo_ua" not in sys.modules and "coveo_ua.emulator" not in sys.modules
+PY
+echo "test-python-wheel: $tmp/venv/bin/python -m pip install pytest flask (the package index)"
+"$tmp/venv/bin/python" -m pip install --disable-pip-version-check -q pytest flask
+cd "$project"
+run_pytest() {
+    env -u COVEO_UA_LIBRARY -u PYTHONPATH -u PYTHONHOME -u UA_EMULATOR_BIN \
+        "$tmp/venv/bin/python" -m pytest -q -p no:cacheprovider "$@"
+}
+echo "test-python-wheel: cd $project && pytest test_plain.py; pytest test_app.py (both scopes)"
+run_pytest test_plain.py
+out=$(run_pytest test_app.py) || { echo "$out"; exit 1; }
+echo "$out" | tail -n 1
+echo "$out" | grep -q "3 passed" || { echo "test-python-wheel: expected 3 passed" >&2; exit 1; }
+out=$(run_pytest --ua-emulator-scope=session test_app.py) || { echo "$out"; exit 1; }
+echo "$out" | tail -n 1
+echo "$out" | grep -q "3 passed" || { echo "test-python-wheel: expected 3 passed (session scope)" >&2; exit 1; }
+echo "test-python-wheel: the pytest plugin works from the installed wheel"

@@ -286,7 +286,7 @@ fn round_trip_through_the_c_abi() {
         ua_result_free(result);
 
         // Unknown kind and NULL / non-UTF-8 JSON.
-        for kind in [0, 6, -1] {
+        for kind in [0, 7, -1] {
             let mut r: *mut ua_result = ptr::null_mut();
             assert_eq!(
                 ua_send_event(client, kind, json.as_ptr(), &mut r),

@@ -166,6 +166,7 @@ fn header_declares_the_pinned_functions() {
         "#define UA_EVENT_CUSTOM 3",
         "#define UA_EVENT_VIEW 4",
         "#define UA_EVENT_SEARCH_BATCH 5",
+        "#define UA_EVENT_COLLECT 6",
         "#define UA_QUEUE_FULL 104",
         "#define UA_QUEUE_CLOSED 105",
         "#define UA_SPOOL_FAILED 106",

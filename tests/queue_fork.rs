@@ -15,7 +15,6 @@ mod common;
 use common::*;
 use coveo_ua::{Counters, EventKind, Options, Queue};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -153,8 +152,9 @@ fn a_fork_while_another_thread_enqueues_never_hangs_the_child() {
 }
 
 /// Runs this test binary again on the ignored test `name`, with `env`.
-fn rerun(name: &str, env: &[(&str, &str)]) -> Command {
-    let mut cmd = Command::new(std::env::current_exe().unwrap());
+#[cfg(target_os = "linux")]
+fn rerun(name: &str, env: &[(&str, &str)]) -> std::process::Command {
+    let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
     cmd.args([
         "--ignored",
         "--exact",
@@ -172,6 +172,7 @@ fn rerun(name: &str, env: &[(&str, &str)]) -> Command {
 /// handler: the queue must still see that it is a child. Run alone in its
 /// process (the raw child must not find another thread of the test harness
 /// holding the allocator's lock).
+#[cfg(target_os = "linux")]
 #[test]
 #[ignore = "run by a_child_made_without_atfork_handlers_gets_its_own_queue"]
 fn raw_clone_child() {

@@ -164,6 +164,15 @@ def python_queue():
     return Path(shutil.which("python3"))
 
 
+def python_async():
+    """benches/python/bench_async.py: AsyncClient and Client from the tree."""
+    python_coveo()
+    script = paths.BENCHES / "python" / "bench_async.py"
+    if not script.is_file():
+        raise Missing(f"{script} not found")
+    return Path(shutil.which("python3"))
+
+
 def checks():
     need_tool("cargo", "install Rust")
     _run(["cargo", "build", "--release", "--quiet", "--example", "bench_checks"], cwd=paths.REPO,

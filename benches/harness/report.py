@@ -1,7 +1,7 @@
 """Turns the measured rows into ratios, PASS/MISS verdicts against the
 project's targets, a plain-text table for the terminal, and BENCHMARKS.md."""
 
-from . import queue_rows
+from . import async_rows, queue_rows
 
 SYNC_COLUMNS = ("events/s", "p50 us", "p99 us", "CPU us/event", "user + sys us", "events")
 
@@ -45,7 +45,7 @@ def targets(res: dict) -> list:
         ("Go coveoua vs net/http, events/s", _ratio(_get(s, "go-coveoua", "events_per_s"), _get(s, "go-nethttp", "events_per_s")), ">=", 1.0, "x"),
         ("checks before sending, 300 B event", _get(checks, "300B", "ns_per_event"), "<", 2000.0, "ns"),
         ("RSS growth, coveo-ua C, first to last sample", growth, "<=", 1024, "KiB"),
-    ] + queue_rows.targets(res)
+    ] + queue_rows.targets(res) + async_rows.targets(res)
 
 
 def extra_ratios(res: dict) -> list:
@@ -153,6 +153,7 @@ def sections(res: dict, titles: dict, markdown: bool) -> list:
     if mem_rows:
         out.append(("Memory and size", _table(["what", "value"], mem_rows, markdown)))
     out += queue_rows.sections(res, _table, markdown)
+    out += async_rows.sections(res, _table, markdown)
     rows = []
     for what, value, cmp, target, unit in targets(res):
         shown = "-" if value is None else (queue_rows.ratio_text(value) if unit == "x" else _num(value))

@@ -1,8 +1,8 @@
-//go:build !coveoua_intree
+//go:build coveoua_pkgconfig && !coveoua_intree
 
 package coveoua
 
-// The default: an installed libcoveo_ua, found by pkg-config (see cgo.go).
+// -tags coveoua_pkgconfig: an installed libcoveo_ua, found by pkg-config (see cgo.go).
 
 // #cgo pkg-config: coveo_ua
 import "C"

@@ -91,7 +91,7 @@ func TestEveryHeaderCodeHasASentinel(t *testing.T) {
 func TestKindsMatchTheHeader(t *testing.T) {
 	numbers := headerNumbers(t)
 	want := map[string]Kind{"UA_EVENT_SEARCH": KindSearch, "UA_EVENT_CLICK": KindClick, "UA_EVENT_CUSTOM": KindCustom,
-		"UA_EVENT_VIEW": KindView, "UA_EVENT_SEARCH_BATCH": KindSearchBatch}
+		"UA_EVENT_VIEW": KindView, "UA_EVENT_SEARCH_BATCH": KindSearchBatch, "UA_EVENT_COLLECT": KindCollect}
 	for name, v := range numbers {
 		if !strings.HasPrefix(name, "UA_EVENT_") {
 			continue
@@ -198,7 +198,7 @@ func TestSentinelsMatchByCode(t *testing.T) {
 
 func TestKindNames(t *testing.T) {
 	want := map[Kind]string{KindSearch: "search", KindClick: "click", KindCustom: "custom", KindView: "view",
-		KindSearchBatch: "searches", Kind(9): "Kind(9)"}
+		KindSearchBatch: "searches", KindCollect: "collect", Kind(9): "Kind(9)"}
 	for k, name := range want {
 		if k.String() != name {
 			t.Errorf("Kind(%d).String() = %q, want %q", int32(k), k.String(), name)

@@ -34,10 +34,14 @@
 //	defer queue.Close(shutdownCtx)
 //	err = queue.EnqueueCustom(event) // nil, or why it was not taken
 //
-// Linking: by default through pkg-config (coveo_ua.pc, installed by
-// `make install PREFIX=...`; set PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig). With
-// the build tag coveoua_intree, ../../include/coveo_ua.h and
-// ../../target/release/libcoveo_ua.so of the checkout (with an rpath), as the
-// repository's own tests use. Flags in CGO_LDFLAGS come first, so
-// `CGO_LDFLAGS=-L/some/dir` links another copy.
+// Linking: cgo is required (CGO_ENABLED=1 and a C compiler). By default the
+// module as released links its own static library of the platform
+// (lib/<goos>_<goarch>/libcoveo_ua.a: linux/amd64, linux/arm64,
+// windows/amd64), so nothing is installed and nothing is loaded at run time.
+// With the build tag coveoua_pkgconfig, an installed copy through pkg-config
+// (coveo_ua.pc, installed by `make install PREFIX=...`; set
+// PKG_CONFIG_PATH=$PREFIX/lib/pkgconfig). With the build tag coveoua_intree,
+// ../../include/coveo_ua.h and ../../target/release/libcoveo_ua.so of the
+// checkout (with an rpath), as the repository's own tests use. Flags in
+// CGO_LDFLAGS come first, so `CGO_LDFLAGS=-L/some/dir` links another copy.
 package coveoua

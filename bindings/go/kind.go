@@ -20,11 +20,15 @@ const (
 	// KindSearchBatch is a JSON array of search events sent in one request
 	// (POST <endpoint>/v15/analytics/searches).
 	KindSearchBatch Kind = C.UA_EVENT_SEARCH_BATCH
+	// KindCollect is a collect event (Case Assist, older commerce setups):
+	// one object in the service's Measurement-Protocol form
+	// (POST <endpoint>/v15/analytics/collect), whose fields the service judges.
+	KindCollect Kind = C.UA_EVENT_COLLECT
 )
 
-// String returns "search", "click", "custom", "view" or "searches" (the path
-// segment), or "Kind(N)" for any other number, which the library refuses
-// with CodeInvalidArgument.
+// String returns "search", "click", "custom", "view", "searches" or
+// "collect" (the path segment), or "Kind(N)" for any other number, which the
+// library refuses with CodeInvalidArgument.
 func (k Kind) String() string {
 	switch k {
 	case KindSearch:
@@ -37,6 +41,8 @@ func (k Kind) String() string {
 		return "view"
 	case KindSearchBatch:
 		return "searches"
+	case KindCollect:
+		return "collect"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }

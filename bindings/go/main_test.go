@@ -1,21 +1,18 @@
 package coveoua
 
 import (
-	"bufio"
-	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
+
+	"github.com/coveo-ua/coveo-ua/bindings/go/coveouatest"
 )
 
 // The shared emulator every test talks to, started once by TestMain.
@@ -24,6 +21,7 @@ import (
 var emu struct {
 	endpoint string // http://127.0.0.1:PORT/rest/ua
 	control  string // http://127.0.0.1:PORT/_emulator
+	process  *coveouatest.Emulator
 }
 
 // Credentials the emulator is started with.
@@ -34,126 +32,35 @@ const (
 	oauthToken     = "oauth-test-token"
 	jwtSecret      = "test-jwt-secret"
 	unknownKey     = "xx-unknown-key"
-	emulatorWait   = 10 * time.Second
 	controlTimeout = 5 * time.Second
 )
 
 func TestMain(m *testing.M) {
-	cmd, err := startEmulator()
+	// UA_EMULATOR_BIN, else the workspace's release build (not PATH: these
+	// tests are for this checkout's emulator).
+	bin := os.Getenv(coveouatest.EnvVar)
+	if bin == "" {
+		bin = filepath.Join("..", "..", "target", "release", "ua-emulator")
+	}
+	e, err := coveouatest.StartProcess(coveouatest.Path(bin), coveouatest.Token(testKey), coveouatest.Org(testOrg),
+		coveouatest.Args("--readonly-key", readonlyKey, "--oauth-token", oauthToken, "--jwt-secret", jwtSecret))
 	if err != nil {
-		fmt.Fprintln(os.Stderr, "coveoua tests: FAIL:", err)
+		fmt.Fprintln(os.Stderr, "coveoua tests: FAIL:", err, "(set UA_EMULATOR_BIN or run 'make build')")
 		os.Exit(1)
 	}
+	emu.endpoint, emu.process = e.Endpoint, e
+	emu.control = strings.TrimSuffix(e.Endpoint, "/rest/ua") + "/_emulator"
 	code := m.Run()
-	stopEmulator(cmd)
+	if err := e.Stop(); err != nil {
+		fmt.Fprintln(os.Stderr, "coveoua tests:", err)
+	}
 	os.Exit(code)
 }
 
-// emulatorPath is $UA_EMULATOR_BIN, else the workspace's release build.
-func emulatorPath() (string, error) {
-	p := os.Getenv("UA_EMULATOR_BIN")
-	if p == "" {
-		p = filepath.Join("..", "..", "target", "release", "ua-emulator")
-	}
-	if st, err := os.Stat(p); err != nil || st.IsDir() {
-		return "", fmt.Errorf("ua-emulator not found at %q (set UA_EMULATOR_BIN or run 'make build')", p)
-	}
-	return p, nil
-}
-
-func startEmulator() (*exec.Cmd, error) {
-	bin, err := emulatorPath()
-	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(bin, "--listen", "127.0.0.1:0", "--org", testOrg,
-		"--api-key", testKey, "--readonly-key", readonlyKey,
-		"--oauth-token", oauthToken, "--jwt-secret", jwtSecret)
-	cmd.Stderr = os.Stderr
-	// If the test binary dies without cleaning up, the kernel stops the
-	// emulator too instead of leaving it orphaned.
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
-		return nil, fmt.Errorf("starting %s: %w", bin, err)
-	}
-	lines := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		if sc.Scan() {
-			lines <- sc.Text()
-		}
-		close(lines)
-		// Keep draining so the emulator never blocks on a full pipe.
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case line, ok := <-lines:
-		i := strings.Index(line, "http://")
-		if !ok || i < 0 {
-			stopEmulator(cmd)
-			return nil, fmt.Errorf("ua-emulator printed no URL line (got %q)", line)
-		}
-		emu.endpoint = strings.TrimSpace(line[i:])
-		emu.control = strings.TrimSuffix(emu.endpoint, "/rest/ua") + "/_emulator"
-		return cmd, nil
-	case <-time.After(emulatorWait):
-		stopEmulator(cmd)
-		return nil, fmt.Errorf("ua-emulator printed no URL within %s", emulatorWait)
-	}
-}
-
-// stopEmulator asks for a clean exit, then kills it if that takes too long.
-func stopEmulator(cmd *exec.Cmd) {
-	_ = cmd.Process.Signal(syscall.SIGTERM)
-	exited := make(chan struct{})
-	go func() { _ = cmd.Wait(); close(exited) }()
-	select {
-	case <-exited:
-	case <-time.After(emulatorWait):
-		_ = cmd.Process.Kill()
-		<-exited
-	}
-}
-
-// control calls the emulator's control API and decodes a JSON answer into
-// out (when out is not nil).
+// control calls the emulator's control API (see coveouatest.Emulator.Control).
 func control(t testing.TB, method, path string, body any, out any) {
 	t.Helper()
-	var rd io.Reader
-	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
-			t.Fatalf("encoding control body: %v", err)
-		}
-		rd = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, emu.control+path, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	hc := http.Client{Timeout: controlTimeout}
-	resp, err := hc.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
-	if err != nil {
-		t.Fatalf("%s %s: reading answer: %v", method, path, err)
-	}
-	if resp.StatusCode/100 != 2 {
-		t.Fatalf("%s %s: HTTP %d: %s", method, path, resp.StatusCode, data)
-	}
-	if out != nil {
-		if err := json.Unmarshal(data, out); err != nil {
-			t.Fatalf("%s %s: decoding %q: %v", method, path, data, err)
-		}
-	}
+	emu.process.Control(t, method, path, body, out)
 }
 
 // resetEmulator removes fault rules and logged events, now and when the test ends.

@@ -170,6 +170,9 @@ func (q *Queue) EnqueueView(event any) error { return q.Enqueue(KindView, event)
 // request; events is what Client.SendSearchBatch takes.
 func (q *Queue) EnqueueSearchBatch(events any) error { return q.Enqueue(KindSearchBatch, events) }
 
+// EnqueueCollect enqueues a collect event; event is what Client.SendCollect takes.
+func (q *Queue) EnqueueCollect(event any) error { return q.Enqueue(KindCollect, event) }
+
 // Counters returns the seven counters. After Close they keep the values
 // they had when the queue was freed (with later refused Enqueue calls added).
 func (q *Queue) Counters() Counters {

@@ -131,6 +131,19 @@ func (c *Client) SendSearchBatch(ctx context.Context, events any) (*Result, erro
 	return c.Send(ctx, KindSearchBatch, events)
 }
 
+// SendCollect sends a collect event (POST /v15/analytics/collect): one
+// object in the service's Measurement-Protocol form, as Case Assist and older
+// commerce setups log ({"t": "event", "ec": ..., "ea": ...}).
+//
+// The service publishes no rule for its fields, so the library's checks
+// refuse only what is surely wrong (not JSON: ErrInvalidJSON; not an object:
+// ErrInvalidObject) and the service judges the rest. The Result's VisitorID
+// is the answer's visitorId when it has one. The context is handled as by
+// Send.
+func (c *Client) SendCollect(ctx context.Context, event any) (*Result, error) {
+	return c.Send(ctx, KindCollect, event)
+}
+
 // send makes the blocking C call. text ends with a NUL; deadlineMs 0 means
 // the client's deadline alone.
 func (c *Client) send(kind Kind, text []byte, deadlineMs uint32) (*Result, error) {

@@ -8,6 +8,10 @@
 //! (429) -> JSON syntax (InvalidJson) -> body shape (InvalidObject) -> search
 //! hub (UnauthorizedHub) -> required fields (MissingParameter) -> field types
 //! (InvalidObject).
+//!
+//! `/collect` takes any JSON object: its fields follow the Measurement Protocol
+//! and the service publishes no rule for them, so the last three checks do not
+//! apply there (everything before them does).
 
 use serde_json::Value;
 
@@ -15,7 +19,7 @@ use crate::auth::Caller;
 use crate::errors::ApiError;
 use crate::events::NewEvent;
 use crate::http::{Request, Response};
-use crate::ids::new_uuid;
+use crate::ids::{is_uuid, new_uuid};
 use crate::state::{State, Stats};
 use crate::validate::{check_event, parse_json, Kind};
 
@@ -37,6 +41,7 @@ fn route(path: &str) -> Option<(Route, &'static str)> {
         "click" => (Route::Event(Kind::Click), "POST"),
         "custom" => (Route::Event(Kind::Custom), "POST"),
         "view" => (Route::Event(Kind::View), "POST"),
+        "collect" => (Route::Event(Kind::Collect), "POST"),
         "searches" => (Route::Searches, "POST"),
         "monitoring/health" => (Route::Health, "GET"),
         "status" => (Route::Status, "GET"),
@@ -47,12 +52,13 @@ fn route(path: &str) -> Option<(Route, &'static str)> {
 
 /// Names under which `GET /_emulator/stats` counts requests: one per path of
 /// the service, then `other` for unknown paths and unreadable requests.
-pub const COUNTED_KINDS: [&str; 9] = [
-    "search", "searches", "click", "custom", "view", "visit", "health", "status", "other",
+pub const COUNTED_KINDS: [&str; 10] = [
+    "search", "searches", "click", "custom", "view", "collect", "visit", "health", "status",
+    "other",
 ];
 
 /// Where [`COUNTED_KINDS`] counts requests that match no path.
-pub const OTHER_KIND: usize = 8;
+pub const OTHER_KIND: usize = 9;
 
 /// Index into [`COUNTED_KINDS`] for a request on `path`, whatever its method.
 pub fn counted_kind(path: &str) -> usize {
@@ -62,9 +68,10 @@ pub fn counted_kind(path: &str) -> usize {
         Some((Route::Event(Kind::Click), _)) => 2,
         Some((Route::Event(Kind::Custom), _)) => 3,
         Some((Route::Event(Kind::View), _)) => 4,
-        Some((Route::Visit, _)) => 5,
-        Some((Route::Health, _)) => 6,
-        Some((Route::Status, _)) => 7,
+        Some((Route::Event(Kind::Collect), _)) => 5,
+        Some((Route::Visit, _)) => 6,
+        Some((Route::Health, _)) => 7,
+        Some((Route::Status, _)) => 8,
         None => OTHER_KIND,
     }
 }
@@ -205,7 +212,7 @@ fn prepare(kind: Kind, event: &mut Value, caller: &Caller) -> Result<(), Failure
     let obj = event
         .as_object_mut()
         .expect("caller checked it is an object");
-    if let Some(hub) = &caller.hub {
+    if let Some(hub) = caller.hub.as_ref().filter(|_| kind.has_published_fields()) {
         match obj.get("originLevel1") {
             None | Some(Value::Null) => {
                 obj.insert("originLevel1".into(), Value::String(hub.clone()));
@@ -232,7 +239,14 @@ fn prepare(kind: Kind, event: &mut Value, caller: &Caller) -> Result<(), Failure
 
 /// Records one valid event and returns its success body.
 fn record(state: &State, req: &Request, kind: Kind, event: &Value, caller: &Caller) -> String {
-    let client_id = event.get("clientId").and_then(Value::as_str);
+    // A collect event names its client id `cid`, and nothing checked it.
+    let client_id = match kind {
+        Kind::Collect => event
+            .get("cid")
+            .and_then(Value::as_str)
+            .filter(|cid| is_uuid(cid)),
+        _ => event.get("clientId").and_then(Value::as_str),
+    };
     let visit = state.visitors.visit(client_id);
     let search_uid = (kind == Kind::Search).then(new_uuid);
     state.log.record(&NewEvent {

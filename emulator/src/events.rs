@@ -31,7 +31,7 @@ pub struct EventLog {
 
 /// One accepted event, as handed to [`EventLog::record`].
 pub struct NewEvent<'a> {
-    /// `search`, `click`, `custom` or `view`.
+    /// `search`, `click`, `custom`, `view` or `collect`.
     pub kind: &'a str,
     /// Request path.
     pub path: &'a str,

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use crate::errors::ApiError;
 use crate::ids::is_uuid;
 
-/// The four kinds of events.
+/// The kinds of events, one per event path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     /// `POST /v15/analytics/search` (and each item of `/searches`).
@@ -17,6 +17,10 @@ pub enum Kind {
     Custom,
     /// `POST /v15/analytics/view`.
     View,
+    /// `POST /v15/analytics/collect`: one object in the Measurement-Protocol
+    /// form (Case Assist, older commerce setups). The service publishes no
+    /// field rule for it, so any object is accepted.
+    Collect,
 }
 
 impl Kind {
@@ -27,7 +31,14 @@ impl Kind {
             Kind::Click => "click",
             Kind::Custom => "custom",
             Kind::View => "view",
+            Kind::Collect => "collect",
         }
+    }
+
+    /// Whether the published field rules of the four classic kinds (required
+    /// fields, typed fields, the search token's hub) apply.
+    pub fn has_published_fields(self) -> bool {
+        self != Kind::Collect
     }
 
     /// Prefix of field names in messages (`customEvent.eventType`).
@@ -37,6 +48,7 @@ impl Kind {
             Kind::Click => "clickEvent",
             Kind::Custom => "customEvent",
             Kind::View => "viewEvent",
+            Kind::Collect => "collectEvent",
         }
     }
 
@@ -60,6 +72,7 @@ impl Kind {
             ],
             Kind::Custom => &["eventType", "eventValue", "language"],
             Kind::View => &["location"],
+            Kind::Collect => &[],
         }
     }
 }
@@ -97,6 +110,9 @@ fn invalid_json(reason: &str, line: usize, column: usize) -> ApiError {
 
 /// Checks one event object of `kind`.
 pub fn check_event(kind: Kind, event: &Map<String, Value>) -> Result<(), ApiError> {
+    if !kind.has_published_fields() {
+        return Ok(());
+    }
     let obj = kind.object_name();
     for field in kind.required() {
         if event.get(*field).is_none_or(Value::is_null) {
@@ -140,7 +156,7 @@ pub fn check_event(kind: Kind, event: &Map<String, Value>) -> Result<(), ApiErro
             int_in("numberOfResults", 0, i64::MAX, "an integer >= 0")?;
         }
         Kind::Click => int_in("documentPosition", 1, i64::MAX, "an integer >= 1")?,
-        Kind::Custom | Kind::View => {}
+        Kind::Custom | Kind::View | Kind::Collect => {}
     }
     Ok(())
 }
@@ -192,6 +208,13 @@ mod tests {
         assert!(with("customData", json!([1])).is_err());
         assert!(with("anonymous", json!("true")).is_err());
         assert!(with("anonymous", json!(null)).is_ok());
+    }
+
+    #[test]
+    fn collect_takes_any_object() {
+        assert!(check(Kind::Collect, json!({})).is_ok());
+        let odd = json!({"outcome": "x", "clientId": "nope", "customData": [1], "anonymous": 1});
+        assert!(check(Kind::Collect, odd).is_ok());
     }
 
     #[test]

@@ -6,8 +6,9 @@ mod common;
 use common::*;
 use serde_json::{json, Value};
 
-const KINDS: [&str; 9] = [
-    "search", "searches", "click", "custom", "view", "visit", "health", "status", "other",
+const KINDS: [&str; 10] = [
+    "search", "searches", "click", "custom", "view", "collect", "visit", "health", "status",
+    "other",
 ];
 
 fn sum(counts: &Value) -> u64 {
@@ -25,6 +26,7 @@ fn requests_and_faults_are_counted_by_kind() {
         "searches",
         &json!([valid_event("search"), valid_event("search")]),
     );
+    emu.post("collect", &valid_event("collect"));
     let auth = format!("Bearer {TOKEN}");
     for path in ["visit", "monitoring/health", "status", "nowhere"] {
         let path = format!("/rest/ua/v15/analytics/{path}");
@@ -45,7 +47,7 @@ fn requests_and_faults_are_counted_by_kind() {
     let s = emu.stats();
     let by_kind = &s["requests_by_kind"];
     let want = json!({"search": 1, "searches": 1, "click": 3, "custom": 2, "view": 1,
-        "visit": 1, "health": 1, "status": 1, "other": 2});
+        "collect": 1, "visit": 1, "health": 1, "status": 1, "other": 2});
     assert_eq!(by_kind, &want, "{s}");
     assert_eq!(sum(by_kind), s["requests"].as_u64().unwrap(), "{s}");
     let faults = &s["faults_by_kind"];
@@ -53,8 +55,8 @@ fn requests_and_faults_are_counted_by_kind() {
     assert_eq!(sum(faults), s["faults_applied"].as_u64().unwrap(), "{s}");
     assert_eq!(s["faults_applied"], 2);
     assert_eq!(
-        s["accepted"], 6,
-        "search, one click, custom, view, two in the batch"
+        s["accepted"], 7,
+        "search, one click, custom, view, two in the batch, collect"
     );
 
     let zeroed = emu.request("DELETE", "/_emulator/stats", &[], b"").json();

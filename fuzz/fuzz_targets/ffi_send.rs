@@ -33,7 +33,7 @@ fn client() -> *const ua_client {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((kind, json, flags)) = support::kind_json_flags(data, 6) else {
+    let Some((kind, json, flags)) = support::kind_json_flags(data, 7) else {
         return;
     };
     let json_ptr = if flags & 2 == 2 {

@@ -38,7 +38,7 @@ fn counter(q: *mut ua_queue, c: ua_counter) -> u64 {
 }
 
 fuzz_target!(|data: &[u8]| {
-    let Some((kind, json, _flags)) = support::kind_json_flags(data, 7) else {
+    let Some((kind, json, _flags)) = support::kind_json_flags(data, 8) else {
         return;
     };
     let q = queue();

@@ -3,7 +3,8 @@
 pub(crate) mod validate;
 
 use crate::ffi::consts::{
-    UA_EVENT_CLICK, UA_EVENT_CUSTOM, UA_EVENT_SEARCH, UA_EVENT_SEARCH_BATCH, UA_EVENT_VIEW,
+    UA_EVENT_CLICK, UA_EVENT_COLLECT, UA_EVENT_CUSTOM, UA_EVENT_SEARCH, UA_EVENT_SEARCH_BATCH,
+    UA_EVENT_VIEW,
 };
 
 /// The kind of a usage analytics event.
@@ -22,16 +23,21 @@ pub enum EventKind {
     /// A JSON array of search events, sent in one request (its answer is an
     /// array too; the result's visitor id is the first item's).
     SearchBatch = UA_EVENT_SEARCH_BATCH,
+    /// A collect event (Case Assist, older commerce setups): one JSON object in
+    /// the service's Measurement-Protocol form, whose fields the service alone
+    /// judges (it publishes none as required).
+    Collect = UA_EVENT_COLLECT,
 }
 
 impl EventKind {
     /// Every kind, in number order.
-    pub const ALL: [EventKind; 5] = [
+    pub const ALL: [EventKind; 6] = [
         EventKind::Search,
         EventKind::Click,
         EventKind::Custom,
         EventKind::View,
         EventKind::SearchBatch,
+        EventKind::Collect,
     ];
 
     /// The kind for a number, or `None` for any other number.
@@ -52,6 +58,7 @@ impl EventKind {
             EventKind::Custom => "custom",
             EventKind::View => "view",
             EventKind::SearchBatch => "search_batch",
+            EventKind::Collect => "collect",
         }
     }
 
@@ -71,11 +78,20 @@ impl EventKind {
             EventKind::Click => "clickEvent",
             EventKind::Custom => "customEvent",
             EventKind::View => "viewEvent",
+            EventKind::Collect => "collectEvent",
         }
     }
 
+    /// Whether the service's published field rules (required fields, typed
+    /// fields, the search token's hub) apply to this kind. Collect events use
+    /// other field names and the service publishes no rule for them, so only
+    /// "a JSON object" is checked before sending one.
+    pub(crate) fn has_published_fields(self) -> bool {
+        self != EventKind::Collect
+    }
+
     /// Fields the service requires for this kind (a `null` value counts as
-    /// absent); for a batch, those of each item.
+    /// absent); for a batch, those of each item; none for a collect event.
     pub(crate) fn required_fields(self) -> &'static [&'static str] {
         match self {
             EventKind::Search | EventKind::SearchBatch => &[
@@ -94,6 +110,7 @@ impl EventKind {
             ],
             EventKind::Custom => &["eventType", "eventValue", "language"],
             EventKind::View => &["location"],
+            EventKind::Collect => &[],
         }
     }
 }
@@ -115,7 +132,8 @@ mod tests {
         assert_eq!(EventKind::from_raw(3), Some(EventKind::Custom));
         assert_eq!(EventKind::from_raw(4), Some(EventKind::View));
         assert_eq!(EventKind::from_raw(5), Some(EventKind::SearchBatch));
-        for bad in [0, 6, -1, i32::MAX, i32::MIN] {
+        assert_eq!(EventKind::from_raw(6), Some(EventKind::Collect));
+        for bad in [0, 7, -1, i32::MAX, i32::MIN] {
             assert_eq!(EventKind::from_raw(bad), None);
         }
     }

@@ -42,7 +42,9 @@ pub fn check_event(kind: EventKind, json: &str, token_hub: Option<&str>) -> Resu
     // The service's parser skips a byte order mark; the body is still sent as is.
     let json = json.strip_prefix('\u{feff}').unwrap_or(json);
     check_nesting(json)?;
-    let check_hub = token_hub.is_some();
+    // A collect event's fields are the service's alone to judge; its
+    // `originLevel1`, should it have one, is no search hub of ours to check.
+    let check_hub = token_hub.is_some() && kind.has_published_fields();
     if kind != EventKind::SearchBatch {
         let facts = parse(json, TopVisitor { kind, check_hub })?;
         return judge(kind, &facts, token_hub);
@@ -162,7 +164,8 @@ enum Rule {
     Bool,
 }
 
-/// Fields with typed rules, in the order they are reported; `None` kind: every kind.
+/// Fields with typed rules, in the order they are reported; `None` kind: every
+/// kind with published fields (not collect).
 const CHECKED: &[(&str, Option<EventKind>, Rule)] = &[
     (
         "outcome",
@@ -305,9 +308,9 @@ impl<'de> Visitor<'de> for TopVisitor {
         while let Some(key) = map.next_key::<Key<'de>>()? {
             let key = key.0;
             let required_at = required.iter().position(|f| *f == key);
-            let rule_at = CHECKED
-                .iter()
-                .position(|(f, k, _)| *f == key && k.is_none_or(|k| k == self.kind));
+            let rule_at = CHECKED.iter().position(|(f, k, _)| {
+                *f == key && self.kind.has_published_fields() && k.is_none_or(|k| k == self.kind)
+            });
             let is_origin = self.check_hub && key == "originLevel1";
             if rule_at.is_none() && !is_origin {
                 // Only presence matters (or nothing): skip the value without
@@ -675,6 +678,43 @@ mod tests {
         assert_eq!(
             code(EventKind::Search, &format!("[{SEARCH}]")),
             Some(Code::InvalidObject)
+        );
+    }
+
+    #[test]
+    fn collect_events_are_refused_only_when_surely_wrong() {
+        // No required field, no typed field, no hub: any object passes...
+        for body in [
+            "{}",
+            r#"{"t":"event","cid":"not-a-uuid","ec":"case","ea":"open"}"#,
+            r#"{"outcome":"high","clientId":"nope","customData":[1],"anonymous":"yes"}"#,
+            r#"{"svc_action":"ticket_create","svc_action_data":{"a":[1,{"b":2}]}}"#,
+        ] {
+            assert_eq!(code(EventKind::Collect, body), None, "{body}");
+        }
+        let hub = check_event(
+            EventKind::Collect,
+            r#"{"originLevel1":"Other"}"#,
+            Some("Main"),
+        );
+        assert_eq!(hub, Ok(()));
+        // ...and what is not an object, not JSON or too deep is refused.
+        for (body, want) in [
+            ("[{}]", Code::InvalidObject),
+            ("\"t=event\"", Code::InvalidObject),
+            ("null", Code::InvalidObject),
+            ("t=event&ec=case", Code::InvalidJson),
+            ("{\"t\":", Code::InvalidJson),
+            ("", Code::InvalidJson),
+        ] {
+            assert_eq!(code(EventKind::Collect, body), Some(want), "{body}");
+        }
+        let deep = format!(r#"{{"a":{}{}}}"#, "[".repeat(1000), "]".repeat(1000));
+        assert_eq!(code(EventKind::Collect, &deep), Some(Code::InvalidJson));
+        let r = check_event(EventKind::Collect, "[1]", None).unwrap_err();
+        assert_eq!(
+            r.message,
+            "The event must be a JSON object, but the body is an array."
         );
     }
 

@@ -78,6 +78,11 @@ pub const UA_EVENT_VIEW: ua_event_kind = 4;
 /// A JSON array of search events sent in one request:
 /// `POST <endpoint>/v15/analytics/searches`.
 pub const UA_EVENT_SEARCH_BATCH: ua_event_kind = 5;
+/// A collect event (Case Assist, older commerce setups), one JSON object in
+/// the service's Measurement-Protocol form: `POST <endpoint>/v15/analytics/collect`.
+/// The service publishes no required fields for it, so the local checks refuse
+/// only text that is not a JSON object (or is nested too deep).
+pub const UA_EVENT_COLLECT: ua_event_kind = 6;
 
 // UA_VERSION_STRING, "MAJOR.MINOR.PATCH", is built from these three in the
 // header itself (cbindgen.toml), since cbindgen writes no string constants.

@@ -100,7 +100,7 @@ fn run(shared: &Arc<Shared>) {
     let mut st = shared.lock();
     loop {
         let (mut guard, next) = next_event(shared, st);
-        let Some((event, probe)) = next else {
+        let Some((event, probe, taken_at)) = next else {
             st = guard;
             break;
         };
@@ -119,7 +119,7 @@ fn run(shared: &Arc<Shared>) {
                 st.workers_alive -= 1;
             }
         }
-        let after = deliver(shared, event, probe);
+        let after = deliver(shared, event, probe, taken_at);
         if let Some(at) = after.delivered_at {
             shared.spool_settled(at);
         }
@@ -137,11 +137,12 @@ fn run(shared: &Arc<Shared>) {
 }
 
 /// Waits for an event this worker may send now; `None` when the queue stops.
-/// The `bool` says the send is the backoff's probe.
+/// The `bool` says the send is the backoff's probe; the `Instant` is when it
+/// was taken, with the lock held (a pause that began later is news to it).
 fn next_event<'a>(
     shared: &'a Shared,
     mut st: MutexGuard<'a, State>,
-) -> (MutexGuard<'a, State>, Option<(Event, bool)>) {
+) -> (MutexGuard<'a, State>, Option<(Event, bool, Instant)>) {
     loop {
         if st.phase == Phase::Stopped {
             return (st, None);
@@ -187,7 +188,7 @@ fn next_event<'a>(
         if st.on_disk > 0 && st.in_memory() * 2 <= u64::from(shared.settings.max_events) {
             shared.housekeeping.notify_one();
         }
-        return (st, Some((event, probe)));
+        return (st, Some((event, probe, Instant::now())));
     }
 }
 
@@ -216,9 +217,10 @@ fn wait<'a>(
     }
 }
 
-/// Sends one event and settles it; returns what to do once unlocked.
-fn deliver(shared: &Shared, event: Event, probe: bool) -> After {
-    let started = Instant::now();
+/// Sends one event and settles it; `started` is when it was taken: its
+/// answer says the service is up again only if the queue's pause began
+/// before that.
+fn deliver(shared: &Shared, event: Event, probe: bool, started: Instant) -> After {
     let mut clock = StopClock {
         started: Instant::now(),
         shared,

@@ -32,6 +32,7 @@ use ureq::unversioned::transport::{
 };
 use ureq::Error;
 
+use crate::sys::socket::{idle_and_open, send_two};
 use crate::wire::resolver::SharedResolver;
 
 /// Below this time left a socket timeout is set to exactly the time left; above
@@ -224,57 +225,6 @@ impl FastTcpTransport {
     }
 }
 
-/// Sends `first` then `second` in one call, returning how many bytes left.
-///
-/// Never raises SIGPIPE when the peer has gone, which would kill a C, Python or
-/// Go host that did not ignore it (Rust programs ignore it; the library cannot
-/// assume that of its hosts). std's own `write` passes MSG_NOSIGNAL on the
-/// systems below, but its `write_vectored` is a plain `writev`, so the two
-/// parts go through `sendmsg` with the same flag. `msg_nosignal` is set by
-/// build.rs on every system where std relies on that flag.
-#[cfg(msg_nosignal)]
-fn send_two(stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
-    use std::os::fd::AsRawFd;
-    let mut iov = [
-        libc::iovec {
-            iov_base: first.as_ptr() as *mut libc::c_void,
-            iov_len: first.len(),
-        },
-        libc::iovec {
-            iov_base: second.as_ptr() as *mut libc::c_void,
-            iov_len: second.len(),
-        },
-    ];
-    // SAFETY: an all-zero msghdr is valid (no name, no control data).
-    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
-    msg.msg_iov = iov.as_mut_ptr();
-    msg.msg_iovlen = iov.len() as _;
-    // SAFETY: a valid socket; the iovecs point into slices that outlive the
-    // call, and sendmsg only reads them.
-    let sent = unsafe { libc::sendmsg(stream.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
-    if sent < 0 {
-        Err(io::Error::last_os_error())
-    } else {
-        Ok(sent as usize)
-    }
-}
-
-/// Sends `first` then `second` in one call. Apple systems have no
-/// MSG_NOSIGNAL; std sets SO_NOSIGPIPE on every socket it makes there, so a
-/// plain `writev` cannot raise SIGPIPE.
-#[cfg(all(not(msg_nosignal), target_vendor = "apple"))]
-fn send_two(mut stream: &TcpStream, first: &[u8], second: &[u8]) -> io::Result<usize> {
-    stream.write_vectored(&[io::IoSlice::new(first), io::IoSlice::new(second)])
-}
-
-/// Sends `first` alone (the caller loops for the rest): elsewhere only std's
-/// `write` is trusted about SIGPIPE, so the saving of one call is given up.
-/// Windows has no SIGPIPE at all.
-#[cfg(not(any(msg_nosignal, target_vendor = "apple")))]
-fn send_two(mut stream: &TcpStream, first: &[u8], _second: &[u8]) -> io::Result<usize> {
-    stream.write(first)
-}
-
 /// The socket timeout to set before the next blocking call, if the current one
 /// must change; an error when no time is left.
 ///
@@ -363,36 +313,6 @@ impl Transport for FastTcpTransport {
         }
         idle_and_open(&self.stream)
     }
-}
-
-/// Whether an idle connection is still open and silent: nothing to read and no
-/// end of stream, checked with one non-blocking peek.
-#[cfg(unix)]
-fn idle_and_open(stream: &TcpStream) -> bool {
-    use std::os::fd::AsRawFd;
-    let mut byte = 0u8;
-    // SAFETY: a valid socket and a 1-byte buffer that lives across the call.
-    let got = unsafe {
-        libc::recv(
-            stream.as_raw_fd(),
-            (&mut byte as *mut u8).cast(),
-            1,
-            libc::MSG_PEEK | libc::MSG_DONTWAIT,
-        )
-    };
-    // -1 with EAGAIN: open and silent. 0: closed by the peer. >0: unexpected bytes.
-    got < 0 && io::Error::last_os_error().kind() == io::ErrorKind::WouldBlock
-}
-
-/// Whether an idle connection is still open and silent (portable, more calls).
-#[cfg(not(unix))]
-fn idle_and_open(stream: &TcpStream) -> bool {
-    if stream.set_nonblocking(true).is_err() {
-        return false;
-    }
-    let mut byte = [0u8];
-    let silent = matches!(stream.peek(&mut byte), Err(e) if e.kind() == io::ErrorKind::WouldBlock);
-    stream.set_nonblocking(false).is_ok() && silent
 }
 
 impl std::fmt::Debug for FastTcpTransport {

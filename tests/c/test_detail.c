@@ -1,7 +1,8 @@
 /*
  * test_detail.c: the version 2 additions that need no queue: the message of
- * the last failed call on options (ua_options_last_error) and search batches
- * (UA_EVENT_SEARCH_BATCH), through the C ABI against the emulator.
+ * the last failed call on options (ua_options_last_error), search batches
+ * (UA_EVENT_SEARCH_BATCH) and collect events (UA_EVENT_COLLECT, version 3),
+ * through the C ABI against the emulator.
  */
 #include <stddef.h>
 #include <string.h>
@@ -69,8 +70,37 @@ static void search_batch_is_one_request(void)
     ua_client_free(client);
 }
 
+/* A collect event goes to /collect; only what is surely wrong is refused
+ * before sending (the service judges its fields). */
+static void collect_event_goes_to_collect(void)
+{
+    ua_client *client = test_client(TEST_TOKEN, 0);
+    ua_result *result = NULL;
+    char log[4096];
+
+    reset_emulator();
+    CHECK_CODE(ua_send_event(client, UA_EVENT_COLLECT, "{\"t\":\"event\",\"ec\":\"case\",\"ea\":\"open\"}",
+                             &result),
+               UA_OK);
+    CHECK_INT(ua_result_http_status(result), 200);
+    CHECK(ua_result_visitor_id(result) != NULL);
+    ua_result_free(result);
+    CHECK_INT(emu_request(test_emulator.endpoint, "GET", "events", NULL, log, sizeof log), 200);
+    CHECK_CONTAINS(log, "\"path\":\"/rest/ua/v15/analytics/collect\"");
+    CHECK_CONTAINS(log, "\"kind\":\"collect\"");
+
+    CHECK_CODE(ua_send_event(client, UA_EVENT_COLLECT, "{\"outcome\":\"high\"}", &result), UA_OK);
+    ua_result_free(result);
+    CHECK_CODE(ua_send_event(client, UA_EVENT_COLLECT, "[{}]", &result), UA_INVALID_OBJECT);
+    CHECK_INT(ua_result_attempts(result), 0);
+    ua_result_free(result);
+    CHECK_INT(emu_count_events(test_emulator.endpoint), 2);
+    ua_client_free(client);
+}
+
 void run_detail_tests(void)
 {
     RUN(last_error_follows_every_call);
     RUN(search_batch_is_one_request);
+    RUN(collect_event_goes_to_collect);
 }

@@ -22,7 +22,8 @@ pub use reconcile::{
 };
 
 use coveo_ua::{Client, Options};
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
@@ -39,7 +40,7 @@ pub const ORG: &str = "test-org";
 
 /// A running emulator, killed when dropped.
 pub struct Emulator {
-    child: Child,
+    process: EmulatorProcess,
     /// Its base URL, `http://127.0.0.1:PORT/rest/ua`.
     pub url: String,
     /// `http://127.0.0.1:PORT`.
@@ -66,19 +67,37 @@ pub fn emulator_bin() -> PathBuf {
     path
 }
 
-impl Emulator {
-    /// Starts an emulator with the test keys and `extra` arguments.
-    pub fn start(extra: &[&str]) -> Emulator {
-        Emulator::start_with_key(KEY, extra)
-    }
+/// How a test holds its emulator: as its own child, or, for a test program
+/// that cannot start a Linux process (a Windows one under Wine), as a
+/// connection to `scripts/emulator-launcher.py` (named by
+/// `UA_EMULATOR_LAUNCHER`), which stops the emulator when it closes.
+enum EmulatorProcess {
+    Child(Child),
+    Launched(TcpStream),
+}
 
-    /// Starts an emulator whose push-allowed API key is `key` (plus the
-    /// read-only key and the OAuth-like token).
-    pub fn start_with_key(key: &str, extra: &[&str]) -> Emulator {
+impl EmulatorProcess {
+    /// Starts `ua-emulator --listen 127.0.0.1:0 ARGS...` and returns it with
+    /// its first stdout line (read within 15 s).
+    fn start(args: &[&str]) -> (EmulatorProcess, String) {
+        if let Some(launcher) = std::env::var_os("UA_EMULATOR_LAUNCHER") {
+            let launcher = launcher.to_string_lossy().into_owned();
+            let mut conn = TcpStream::connect(&launcher)
+                .unwrap_or_else(|e| panic!("emulator launcher at {launcher}: {e}"));
+            conn.set_read_timeout(Some(Duration::from_secs(15)))
+                .unwrap();
+            let request: String = args.iter().map(|a| format!("{a}\n")).collect();
+            conn.write_all(format!("{request}\n").as_bytes()).unwrap();
+            let mut line = String::new();
+            BufReader::new(&conn)
+                .read_line(&mut line)
+                .expect("the launcher's answer within 15 s");
+            return (EmulatorProcess::Launched(conn), line);
+        }
         let mut child = Command::new(emulator_bin())
-            .args(["--listen", "127.0.0.1:0", "--org", ORG, "--api-key", key])
-            .args(["--readonly-key", READONLY_KEY, "--oauth-token", OAUTH_TOKEN])
-            .args(extra)
+            .arg("--listen")
+            .arg("127.0.0.1:0")
+            .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
@@ -90,17 +109,45 @@ impl Emulator {
             let _ = BufReader::new(stdout).read_line(&mut line);
             let _ = tx.send(line);
         });
-        let line = match rx.recv_timeout(Duration::from_secs(15)) {
-            Ok(l) => l,
+        match rx.recv_timeout(Duration::from_secs(15)) {
+            Ok(line) => (EmulatorProcess::Child(child), line),
             Err(_) => {
                 let _ = child.kill();
                 panic!("ua-emulator printed no listening line within 15 s");
             }
-        };
+        }
+    }
+
+    fn stop(&mut self) {
+        match self {
+            EmulatorProcess::Child(child) => {
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+            EmulatorProcess::Launched(conn) => {
+                let _ = conn.shutdown(std::net::Shutdown::Both);
+            }
+        }
+    }
+}
+
+impl Emulator {
+    /// Starts an emulator with the test keys and `extra` arguments.
+    pub fn start(extra: &[&str]) -> Emulator {
+        Emulator::start_with_key(KEY, extra)
+    }
+
+    /// Starts an emulator whose push-allowed API key is `key` (plus the
+    /// read-only key and the OAuth-like token).
+    pub fn start_with_key(key: &str, extra: &[&str]) -> Emulator {
+        let mut args = vec!["--org", ORG, "--api-key", key];
+        args.extend(["--readonly-key", READONLY_KEY, "--oauth-token", OAUTH_TOKEN]);
+        args.extend(extra);
+        let (mut process, line) = EmulatorProcess::start(&args);
         let url = match line.find("http://") {
             Some(i) => line[i..].trim().to_string(),
             None => {
-                let _ = child.kill();
+                process.stop();
                 panic!("unexpected first line from ua-emulator: {line:?}");
             }
         };
@@ -118,7 +165,7 @@ impl Emulator {
             .build()
             .new_agent();
         Emulator {
-            child,
+            process,
             url,
             origin,
             port,
@@ -233,8 +280,7 @@ impl Emulator {
 
 impl Drop for Emulator {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.stop();
     }
 }
 

@@ -127,18 +127,19 @@ void queue_delivers_what_it_takes() {
     for (std::thread &thread : threads) thread.join();
     queue.enqueue_search_batch("[" QUEUE_SEARCH_EVENT "," QUEUE_SEARCH_EVENT "]");
     queue.enqueue(ua::EventKind::View, R"({"location":"https://example.com/","language":"en"})");
+    queue.enqueue_collect(R"({"t":"event","ec":"case","ea":"open"})");
     CHECK(queue.flush(kFlush));
 
     const ua::QueueCounters c = queue.counters();
-    CHECK_INT(c.enqueued, 42);
-    CHECK_INT(c.delivered, 42);
-    CHECK_INT(c.attempts, 42);
+    CHECK_INT(c.enqueued, 43);
+    CHECK_INT(c.delivered, 43);
+    CHECK_INT(c.attempts, 43);
     CHECK_INT(c.failed, 0);
     CHECK_INT(c.pending, 0);
     CHECK_INT(c.refused, 0);
     CHECK_INT(c.recovered, 0);
-    CHECK_INT(queue.counter(ua::Counter::Delivered), 42);
-    CHECK_INT(emu_count_events(emulator.endpoint), 43);  // the batch's two searches
+    CHECK_INT(queue.counter(ua::Counter::Delivered), 43);
+    CHECK_INT(emu_count_events(emulator.endpoint), 44);  // the batch's two searches
     CHECK_IDENTITY(queue);
 
     CHECK(queue.close(std::chrono::seconds(5)));

@@ -250,6 +250,23 @@ void search_batch_refusals_throw() {
     CHECK_INT(emu_count_events(emulator.endpoint), 0);  // nothing was sent
 }
 
+constexpr const char *kCollectEvent = R"({"t":"event","ec":"case","ea":"open","svc_action":"ticket_create"})";
+
+void collect_event_goes_to_collect() {
+    reset_emulator();
+    const ua::Client client(test_options());
+    const ua::Result result = client.send_collect(kCollectEvent);
+    CHECK_INT(result.http_status(), 200);
+    CHECK(!result.visitor_id().empty());
+    CHECK_INT(logged_count("/v15/analytics/collect\""), 1);
+    CHECK_INT(logged_count("\"kind\":\"collect\""), 1);
+    CHECK(client.send(ua::EventKind::Collect, "{}").ok());  // the service judges the fields
+    // Only what is surely wrong is refused before sending.
+    EXPECT_ERROR([&] { client.send_collect("[]"); }, UA_INVALID_OBJECT, 0, "InvalidObject", 0);
+    EXPECT_ERROR([&] { client.send_collect("t=event"); }, UA_INVALID_JSON, 0, "InvalidJson", 0);
+    CHECK_INT(emu_count_events(emulator.endpoint), 2);
+}
+
 void moves_transfer_ownership() {
     reset_emulator();
     ua::Options options = test_options();
@@ -334,6 +351,7 @@ int main() {
     RUN_CPP(newer_codes_have_names);
     RUN_CPP(search_batch_is_one_request);
     RUN_CPP(search_batch_refusals_throw);
+    RUN_CPP(collect_event_goes_to_collect);
     RUN_CPP(moves_transfer_ownership);
     RUN_CPP(error_outlives_its_result);
     RUN_CPP(threads_share_one_client);

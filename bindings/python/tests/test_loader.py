@@ -84,6 +84,39 @@ def test_nothing_found_explains_what_to_do(tmp_path: Path) -> None:
     assert "make build" in run.stderr and "COVEO_UA_LIBRARY" in run.stderr
 
 
+def _this_platforms_wheel() -> str:
+    """The wheel tag docs/platforms.md gives this machine (Linux glibc here in CI)."""
+    import platform
+
+    machine = platform.machine().lower()
+    if sys.platform.startswith("linux") and machine in ("x86_64", "aarch64"):
+        libc = "manylinux_2_17" if platform.libc_ver()[0] == "glibc" else "musllinux_1_2"
+        return f"{libc}_{machine}"
+    if sys.platform == "win32":
+        return "win_amd64"
+    return "none"
+
+
+def test_nothing_found_names_this_platform_and_its_wheel(tmp_path: Path) -> None:
+    _copy_package(tmp_path / "pkg")
+    run = _run(tmp_path / "pkg", None, tmp_path)
+    assert run.returncode != 0
+    assert f"This is {sys.platform} " in run.stderr, run.stderr
+    assert f"tagged {_this_platforms_wheel()}" in run.stderr, run.stderr
+
+
+def test_a_library_of_another_platform_names_this_platform_and_its_wheel(tmp_path: Path) -> None:
+    # A wheel of the wrong platform forced in: the library is not loadable here.
+    package = _copy_package(tmp_path / "pkg")
+    bundled = package / "_lib" / LIBRARY.name
+    bundled.parent.mkdir(exist_ok=True)
+    bundled.write_bytes(b"\x7fELF" + bytes(60))
+    run = _run(tmp_path / "pkg", None, tmp_path)
+    assert run.returncode != 0
+    assert "could not load" in run.stderr and str(bundled) in run.stderr, run.stderr
+    assert f"tagged {_this_platforms_wheel()}" in run.stderr, run.stderr
+
+
 def test_the_suite_runs_against_the_installed_package() -> None:
     # `make test-python` sets COVEO_UA_TEST_INSTALLED: then the package under
     # test must be the one pip installed into the venv, not the source tree.

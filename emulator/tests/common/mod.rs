@@ -353,6 +353,8 @@ pub fn valid_event(kind: &str) -> Value {
             "language": "en", "searchQueryUid": "u-1", "sourceName": "web"}),
         "custom" => custom_event(),
         "view" => serde_json::json!({"location": "https://example.com/page"}),
+        "collect" => serde_json::json!({"t": "event", "ec": "case", "ea": "open",
+            "cid": "5d1c0a7e-3b2f-4c8d-9e6a-1f2b3c4d5e6f", "svc_action": "ticket_create"}),
         other => panic!("no such kind {other}"),
     }
 }

@@ -51,7 +51,8 @@ impl LaneLock {
         Ok(Some(LaneLock { registered, file }))
     }
 
-    /// Unlocks for good: for this process and any child holding a copy.
+    /// Unlocks for good (for this process and any child holding a copy)
+    /// and closes the file.
     fn release(mut self) {
         self.registered = None;
         let _ = files::unlock(&self.file);
@@ -586,8 +587,8 @@ impl Lane {
         }
     }
 
-    /// Deletes the lane's files and folder, then lets go of its lock (so
-    /// whoever takes the lock next finds it gone, never half removed).
+    /// Deletes the lane's segments, lets go of its lock, then deletes the
+    /// lock file and the folder.
     fn remove(&mut self) {
         self.writer = None;
         self.reading = None;
@@ -599,12 +600,16 @@ impl Lane {
         for (id, _) in list_segments(&self.dir).unwrap_or_default() {
             remove_segment(&self.dir, id);
         }
+        // The lock goes last but is let go of before its file is deleted:
+        // Windows deletes an open file only once it is closed, and a folder
+        // only once it is empty. Whoever takes the lock in between finds no
+        // segment and removes what is left.
+        if let Some(lock) = self.lock.take() {
+            lock.release();
+        }
         let _ = fs::remove_file(self.dir.join(LOCK));
         if !self.name.is_empty() {
             let _ = fs::remove_dir(&self.dir);
-        }
-        if let Some(lock) = self.lock.take() {
-            lock.release();
         }
     }
 }

@@ -16,6 +16,10 @@ whose worker threads deliver them (see docs/python.md and docs/queue.md)::
     with Queue("xx-api-key", org="my-org", on_failure=print) as queue:
         queue.enqueue_custom({"eventType": "t", "eventValue": "v", "language": "en"})
 
+``AsyncClient`` takes Client's arguments and is awaited, never blocking the
+event loop (``await client.send_custom(...)``); ``Queue.flush_async`` and
+``Queue.close_async`` wait for a queue the same way.
+
 Every failure raises a UAError: the subclass of its result code (one class
 per failing code of the C contract, each with ``code``, ``name`` and
 ``transient``), or UAError itself for a code this binding does not know (see
@@ -25,6 +29,7 @@ per failing code of the C contract, each with ``code``, ``name`` and
 from __future__ import annotations
 
 from ._ffi import LIBRARY_PATH, lib, text
+from .async_client import AsyncClient
 from .client import BatchLike, Client, ClientClosedError, EventKind, EventLike, KindLike, Result
 from .errors import *  # noqa: F401,F403 (one exception class per failing code)
 from .errors import CODE_VALUES, CODES, ERROR_CLASS_NAMES, ERROR_CLASSES, UAError, code_name, describe, error_class
@@ -44,6 +49,7 @@ __all__ = [
     "CODE_VALUES",
     "ERROR_CLASSES",
     "LIBRARY_PATH",
+    "AsyncClient",
     "BatchLike",
     "Client",
     "ClientClosedError",

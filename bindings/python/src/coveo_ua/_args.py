@@ -32,6 +32,9 @@ class EventKind(enum.IntEnum):
     VIEW = 4
     #: A JSON array of search events sent in one request.
     SEARCH_BATCH = 5
+    #: A collect event (Case Assist, older commerce setups): one object in the
+    #: service's Measurement-Protocol form, whose fields the service judges.
+    COLLECT = 6
 
 
 def c_text(what: str, value: Any) -> bytes:

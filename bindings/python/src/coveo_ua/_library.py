@@ -12,14 +12,15 @@ Search order (first hit wins):
    up from this package: the source tree used in place (``PYTHONPATH`` set to
    ``bindings/python/src`` of a checkout after ``make build``).
 
-Otherwise importing :mod:`coveo_ua` raises :class:`ImportError` that says what
-to do.
+Otherwise importing :mod:`coveo_ua` raises :class:`ImportError` that names
+this platform and the wheel built for it.
 """
 
 from __future__ import annotations
 
 import ctypes
 import os
+import platform
 import sys
 from pathlib import Path
 from typing import Optional
@@ -34,6 +35,28 @@ def library_file_name() -> str:
     if sys.platform == "win32":
         return "coveo_ua.dll"
     return "libcoveo_ua.so"
+
+
+def platform_wheel_tag() -> str:
+    """The platform tag of the wheel built for this machine (docs/platforms.md),
+    or a description of the platform when no wheel is built for it."""
+    machine = platform.machine().lower()
+    if sys.platform == "win32":
+        return "win_amd64" if machine in ("amd64", "x86_64") else f"none (Windows {machine})"
+    if sys.platform == "darwin":
+        return f"none yet (macOS {machine}: build from the sdist)"
+    if sys.platform.startswith("linux") and machine in ("x86_64", "aarch64"):
+        libc, _ = platform.libc_ver()
+        return f"manylinux_2_17_{machine}" if libc == "glibc" else f"musllinux_1_2_{machine}"
+    return f"none ({sys.platform} {machine}: build from the sdist)"
+
+
+def _install_hint() -> str:
+    return (
+        f"This is {sys.platform} {platform.machine()}; the coveo-ua wheel for it is tagged "
+        f"{platform_wheel_tag()}: install that wheel (pip picks it by itself from an index), "
+        f"or the sdist, which builds the library with a Rust toolchain."
+    )
 
 
 def _bundled_copy() -> Path:
@@ -69,9 +92,8 @@ def find_library() -> Path:
         return built
     raise ImportError(
         f"coveo_ua cannot find its native library {library_file_name()}. "
-        f"Install the package with pip (`pip install ./bindings/python` in a "
-        f"coveo-ua checkout builds the library and ships it inside), or build it "
-        f"with `make build` (or `cargo build --release`) and set "
+        f"{_install_hint()} From a coveo-ua checkout, `pip install ./bindings/python` "
+        f"builds it; or build it with `make build` (or `cargo build --release`) and set "
         f"{ENV_VAR}=/path/to/coveo-ua/target/release/{library_file_name()}."
     )
 
@@ -85,4 +107,4 @@ def load_library(path: Path) -> ctypes.CDLL:
     try:
         return ctypes.CDLL(str(path))
     except OSError as exc:
-        raise ImportError(f"coveo_ua could not load {path}: {exc}") from exc
+        raise ImportError(f"coveo_ua could not load {path}: {exc}. {_install_hint()}") from exc

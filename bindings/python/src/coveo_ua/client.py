@@ -13,8 +13,8 @@ from ._native import PathLike, build, client_settings, error_from_result
 from .errors import OK
 
 #: What ``Client.send`` accepts as a kind: an EventKind, its name in any case
-#: ("search", "click", "custom", "view", "search_batch"), or a raw number
-#: (checked by the library).
+#: ("search", "click", "custom", "view", "search_batch", "collect"), or a raw
+#: number (checked by the library).
 KindLike = Union[EventKind, str, int]
 #: What ``Client.send`` accepts as an event: a mapping (serialized as compact
 #: JSON) or the JSON text itself as str or bytes (sent unchanged).
@@ -148,6 +148,19 @@ class Client:
         ``deadline`` and the exceptions.
         """
         return self.send(EventKind.SEARCH_BATCH, events, deadline)
+
+    def send_collect(self, event: EventLike, deadline: Optional[float] = None) -> Result:
+        """Sends a collect event (``POST .../v15/analytics/collect``): one
+        object in the service's Measurement-Protocol form, as Case Assist and
+        older commerce setups log (``{"t": "event", "ec": ..., "ea": ...}``).
+
+        The service publishes no rule for its fields, so the library's checks
+        refuse only what is surely wrong (not JSON: InvalidJsonError; not an
+        object: InvalidObjectError) and the service judges the rest. The
+        Result's ``visitor_id`` is the answer's ``visitorId`` when it has one.
+        See send for ``deadline`` and the exceptions.
+        """
+        return self.send(EventKind.COLLECT, event, deadline)
 
     # -- lifetime ----------------------------------------------------------
 

@@ -19,6 +19,7 @@ from ._args import EventKind, backoff_ms, c_text, capacity_args, event_json, kin
 from ._callbacks import OnFailure, failure_trampoline, inside_callback_of, log_trampoline, max_log_level
 from ._ffi import QueuePtr, ResultPtr, lib
 from ._native import PathLike, build, client_settings, error_from_result
+from ._queue_async import QueueAsyncWaits
 from .client import BatchLike, EventLike, KindLike
 from .errors import OK, InvalidArgumentError, QueueClosedError, UATimeoutError, describe, make_error
 
@@ -85,7 +86,7 @@ class _Here:
         self.in_flight = 0
 
 
-class Queue:
+class Queue(QueueAsyncWaits):
     """A background delivery queue over one ``ua_queue``: ``enqueue`` checks
     an event and hands it off in microseconds, the library's worker threads
     deliver it, and every event ends delivered, failed (``on_failure``) or,
@@ -121,6 +122,9 @@ class Queue:
     "coveo_ua.queue")``) at their levels (error, warning, info, debug), and
     only those its effective level lets through when the Queue is made (the
     library is asked for no more).
+
+    asyncio code waits with ``await flush_async(timeout)`` and ``await
+    close_async(timeout)`` (see QueueAsyncWaits), which leave the loop free.
 
     ``close_timeout`` (default 2 s) is what leaving a ``with`` block, close()
     without an argument and the interpreter's exit let the queue deliver.
@@ -252,6 +256,10 @@ class Queue:
         """Enqueues search events delivered in one request (what
         Client.send_search_batch takes; a refused item refuses the batch)."""
         self.enqueue(EventKind.SEARCH_BATCH, events)
+
+    def enqueue_collect(self, event: EventLike) -> None:
+        """Enqueues a collect event (what Client.send_collect takes)."""
+        self.enqueue(EventKind.COLLECT, event)
 
     # -- waiting -------------------------------------------------------------
 
