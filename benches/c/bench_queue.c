@@ -268,6 +268,11 @@ static struct counters read_counters(const ua_queue *q) {
     return c;
 }
 
+/* Events of the `expected` ones not delivered: failed, pending, or missing. */
+static long undelivered_of(struct counters c, long expected) {
+    return (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+}
+
 static int identity_holds(struct counters c) {
     return c.enqueued + c.recovered == c.delivered + c.failed + c.pending;
 }
@@ -459,7 +464,7 @@ static int mode_enqueue(const struct qargs *a, const char *body, size_t body_len
     double b50 = nb ? pct_ns(blat, nb, 50, 0) : 0, b99 = nb ? pct_ns(blat, nb, 99, 1) : 0;
     double secs = (double)(t1 - t0) / 1e9;
     long expected = total - warm_errors - errors;
-    long undelivered = (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+    long undelivered = undelivered_of(c, expected);
     char extra[2048];
     size_t used = (size_t)snprintf(
         extra, sizeof extra,
@@ -508,7 +513,7 @@ static int mode_throughput(const struct qargs *a, const char *body) {
     ua_queue_free(q);
     double secs = (double)(t1 - t0) / 1e9;
     double limit = (double)a->workers / ((double)a->latency_ms / 1000.0);
-    long undelivered = (long)c.failed + (long)c.pending + (a->events - errors - (long)c.delivered);
+    long undelivered = undelivered_of(c, a->events - errors);
     char extra[2048];
     size_t used = (size_t)snprintf(
         extra, sizeof extra,
@@ -584,7 +589,7 @@ static int mode_outage(const struct qargs *a, const char *body) {
     int np = npauses;
     pthread_mutex_unlock(&log_mu);
     timeline[tl] = '\0';
-    long undelivered = (long)c.failed + (long)c.pending + (a->events - errors - (long)c.delivered);
+    long undelivered = undelivered_of(c, a->events - errors);
     double total_s = (double)(f1 - log_t0) / 1e9;
     char extra[16384];
     size_t used = (size_t)snprintf(
@@ -891,7 +896,7 @@ static int mode_fork(const struct qargs *a, const char *body, size_t body_len) {
     errors += bench_enqueue_per_call(q, body, a->events, lat);
 
     int n = a->children, ok = 0;
-    double first[64], first_sorted[64], p50[64], p99[64], mean[64], fork_us[64];
+    double first[64] = {0}, first_sorted[64] = {0}, p50[64] = {0}, p99[64] = {0}, mean[64] = {0}, fork_us[64] = {0};
     for (int k = 0; k < n; k++) {
         int fds[2];
         if (pipe(fds) != 0) bench_die("pipe failed");
@@ -940,7 +945,7 @@ static int mode_fork(const struct qargs *a, const char *body, size_t body_len) {
     qsort(first_sorted, (size_t)ok, sizeof(double), cmp_double);
     double fork_median = median_of(fork_us, n);
     long expected = a->warmup + passes - errors;
-    long undelivered = (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+    long undelivered = undelivered_of(c, expected);
     char extra[4096];
     size_t used = (size_t)snprintf(
         extra, sizeof extra,
@@ -983,7 +988,7 @@ static int mode_adopt(const struct qargs *a, const char *body) {
     char dead[128];
     closed_port_endpoint(dead, sizeof dead);
     ua_queue *q = make_queue(a, a->endpoint, a->events + 16, (uint64_t)64 << 20, 0);
-    double adopt_ms[100], deliver_ms[100], adopt_sorted[100], deliver_sorted[100];
+    double adopt_ms[100] = {0}, deliver_ms[100] = {0}, adopt_sorted[100] = {0}, deliver_sorted[100] = {0};
     int done = 0;
     long errors = 0;
     for (int r = 0; r < a->rounds; r++) {
@@ -1050,7 +1055,7 @@ static int mode_adopt(const struct qargs *a, const char *body) {
     double adopt_median = median_of(adopt_sorted, done), deliver_median = median_of(deliver_sorted, done);
     double deliver_max = done ? deliver_sorted[done - 1] : 0.0;
     long expected = (long)done * a->events;
-    long undelivered = (long)c.failed + (long)c.pending + (expected - (long)c.delivered);
+    long undelivered = undelivered_of(c, expected);
     char extra[8192];
     size_t used = (size_t)snprintf(
         extra, sizeof extra,
