@@ -11,9 +11,10 @@ sudo=
 # openssl: the C++ and Python CA-file tests make their certificates (and the C++ one its server) with it.
 # The other platforms (docs/platforms.md): the arm64 cross compiler and C
 # library, qemu-user to run arm64 programs, mingw-w64 and Wine for Windows x64,
-# file to check what was built, patchelf and musl's loader for the musl build.
+# file to check what was built, patchelf and musl's loader for the musl build,
+# musl-tools (musl-gcc) to link the static musl test program against real musl.
 apt_packages=(pkg-config valgrind libcurl4-openssl-dev clang libclang-rt-14-dev cmake g++ make curl strace openssl
-    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gcc-mingw-w64-x86-64 wine64 file patchelf musl zip)
+    gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user gcc-mingw-w64-x86-64 wine64 file patchelf musl musl-tools zip)
 missing=()
 for p in "${apt_packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
