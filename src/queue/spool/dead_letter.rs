@@ -3,9 +3,7 @@
 //!
 //! Each line is one `write` on a file opened for appending, so lines from
 //! several writers never interleave. Past its limit the file turns over to
-//! `dead-letter.1.jsonl` (replacing the older one). A writer checks before
-//! each line that the name still names the file it has open, and opens the
-//! name again when another writer turned it over or someone removed it.
+//! `dead-letter.1.jsonl` (replacing the older one).
 
 use super::failed;
 use crate::error::Error;
@@ -24,7 +22,6 @@ pub(crate) const OLDER_NAME: &str = "dead-letter.1.jsonl";
 pub(crate) struct DeadLetters {
     path: PathBuf,
     older: PathBuf,
-    file: Option<File>,
     /// Past this many bytes the file turns over.
     limit: u64,
 }
@@ -34,12 +31,15 @@ impl DeadLetters {
         DeadLetters {
             path: dir.join(FILE_NAME),
             older: dir.join(OLDER_NAME),
-            file: None,
             limit,
         }
     }
 
-    /// Appends the line of an event failed for good.
+    /// Appends the line of an event failed for good. The file is opened for
+    /// each line (events fail for good seldom): the line goes to whatever
+    /// file the name stands for now, after another writer turned it over or
+    /// someone removed it, and no handle is kept that would hold a removed
+    /// file alive on Windows.
     pub(crate) fn append(
         &mut self,
         kind: EventKind,
@@ -48,13 +48,12 @@ impl DeadLetters {
         now_ms: u64,
     ) -> Result<(), Error> {
         let line = line(kind, json, result, now_ms);
-        let limit = self.limit;
-        let size = self.current()?.metadata().map(|m| m.len()).unwrap_or(0);
-        let file = if size > 0 && size + line.len() as u64 > limit {
-            self.turn_over()?
-        } else {
-            self.current()?
-        };
+        let mut file = self.open()?;
+        let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+        if size > 0 && size + line.len() as u64 > self.limit {
+            self.turn_over(&file, line.len() as u64)?;
+            file = self.open()?;
+        }
         // One write, so the line stays whole beside other writers; a short
         // write (a full disk) is an error, not a line to finish later.
         match file.write(line.as_bytes()) {
@@ -68,36 +67,27 @@ impl DeadLetters {
         }
     }
 
-    /// The file the name stands for now, opened again if it changed.
-    fn current(&mut self) -> Result<&mut File, Error> {
-        let stale = self
-            .file
-            .as_ref()
-            .is_none_or(|f| !files::still_named(f, &self.path));
-        if stale {
-            let opened =
-                files::open_append(&self.path).map_err(|e| failed("opening", &self.path, &e))?;
-            self.file = Some(opened);
-        }
-        Ok(self.file.as_mut().expect("opened above"))
+    fn open(&self) -> Result<File, Error> {
+        files::open_append(&self.path).map_err(|e| failed("opening", &self.path, &e))
     }
 
-    /// Renames the full file to the older name and opens a new one. Under the
-    /// file's lock, so two writers that see it full at once turn it over once.
-    fn turn_over(&mut self) -> Result<&mut File, Error> {
-        if let Some(file) = self.file.take() {
-            if files::try_lock(&file).unwrap_or(false) {
-                let full = files::still_named(&file, &self.path)
-                    && file.metadata().is_ok_and(|m| m.len() > 0);
-                if full {
-                    fs::rename(&self.path, &self.older)
-                        .map_err(|e| failed("turning over", &self.path, &e))?;
-                }
-                let _ = files::unlock(&file);
-            }
-            // Otherwise another writer is turning it over right now.
+    /// Renames the full file to the older name, under the file's lock and
+    /// only if the name still stands for it and it is still full: two
+    /// writers that see it full at once turn it over once. (A writer that
+    /// cannot take the lock leaves it to the one that holds it.)
+    fn turn_over(&self, file: &File, adding: u64) -> Result<(), Error> {
+        if !files::try_lock(file).unwrap_or(false) {
+            return Ok(());
         }
-        self.current()
+        let full = files::still_named(file, &self.path)
+            && file.metadata().is_ok_and(|m| m.len() + adding > self.limit);
+        let renamed = if full {
+            fs::rename(&self.path, &self.older).map_err(|e| failed("turning over", &self.path, &e))
+        } else {
+            Ok(())
+        };
+        let _ = files::unlock(file);
+        renamed
     }
 }
 
