@@ -348,6 +348,12 @@ fn children_starting_their_queues_at_once_on_one_spool_all_start() {
         .filter_map(|pid| wait_child(pid, Duration::from_secs(30)).err())
         .collect();
     assert!(failed.is_empty(), "{failed:?}");
+    // The children left without a close: a new queue adopts their lanes at
+    // once. Each flushed before it left, so nothing in them is sent again.
+    let next = Queue::new(&spool_options(&emu, &dir)).unwrap();
+    next.flush(Duration::from_secs(10)).unwrap();
+    assert_eq!(next.counters().delivered, 0, "{:?}", next.counters());
+    drop(next);
     let seen = logged_values(&emu);
     for round in 0..8 {
         assert_eq!(seen.get(&format!("together-{round}")), Some(&1));

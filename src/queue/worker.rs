@@ -92,7 +92,6 @@ impl Clock for StopClock<'_> {
 #[derive(Default)]
 struct After {
     failure: Option<(Failure, SendResult)>,
-    delivered_at: Option<super::spool::SpoolRef>,
     notes: Vec<(LogLevel, String)>,
 }
 
@@ -120,9 +119,6 @@ fn run(shared: &Arc<Shared>) {
             }
         }
         let after = deliver(shared, event, probe, taken_at);
-        if let Some(at) = after.delivered_at {
-            shared.spool_settled(at);
-        }
         if let Some(failure) = after.failure {
             shared.report_failures(vec![failure]);
         }
@@ -241,6 +237,12 @@ fn deliver(shared: &Shared, event: Event, probe: bool, started: Instant) -> Afte
     shared
         .attempts
         .fetch_add(u64::from(result.attempts()), Ordering::Relaxed);
+    if let (Code::Ok, Some(at)) = (result.code(), event.spooled) {
+        // Acknowledged in the spool before it counts as delivered: a flush
+        // that returns has every ack written, so a process that exits right
+        // after leaves nothing for another queue to send again.
+        shared.spool_settled(at);
+    }
     let mut st = shared.lock();
     if !st.landed(event.seq) {
         // A close gave this event up while this worker was held up; it was
@@ -273,7 +275,6 @@ fn settle(
         shared.failure_run.store(0, Ordering::Relaxed);
         st.delivered += 1;
         st.held_bytes -= event.json.len() as u64;
-        after.delivered_at = event.spooled;
         if st.backoff.answered(started) {
             shared.work.notify_all();
             after.notes.push((
