@@ -255,15 +255,15 @@ typedef void (*ua_log_callback)(void *user_data, int32_t level, const char *mess
 #define UA_QUEUE_FULL 104
 
 /**
- * The queue is closed, or this process is a fork of the one that made it; the
- * event was not taken. Also the code of pending events given up by a close
- * without a spool.
+ * The queue is closed; the event was not taken. Also the code of pending
+ * events given up by a close without a spool. (A fork no longer closes a
+ * queue: the child gets a queue of its own.)
  */
 #define UA_QUEUE_CLOSED 105
 
 /**
- * The spool directory cannot be created, locked (another live queue holds it),
- * written or read; the message says which.
+ * The spool directory cannot be created, written or read (or a lane in it
+ * locked); the message says which. Several live queues share a directory.
  */
 #define UA_SPOOL_FAILED 106
 

@@ -459,3 +459,51 @@ fn max_age_ends_a_tried_event_during_a_long_pause() {
     assert!(started.elapsed() < Duration::from_secs(4));
     let _ = queue.close(Duration::ZERO);
 }
+
+#[test]
+fn a_host_that_does_not_resolve_is_said_once_at_error() {
+    // Issue 19: a mistyped organization id makes the org host fail to
+    // resolve; the queue keeps probing, and the log says why once.
+    let mut o = Options::new();
+    o.set_token(KEY).unwrap();
+    // The .invalid top-level domain never resolves (RFC 2606).
+    o.set_endpoint(Some("https://no-such-org.analytics.invalid/rest/ua"))
+        .unwrap();
+    o.set_timeout_ms(2_000).unwrap();
+    o.set_retry_backoff_ms(1, 5).unwrap();
+    o.set_queue_backoff_ms(20, 50).unwrap();
+    let lines: Arc<Mutex<Vec<(LogLevel, String)>>> = Arc::default();
+    let sink = Arc::clone(&lines);
+    o.set_log_callback(
+        Some(Arc::new(move |level, m: &str| {
+            sink.lock().unwrap().push((level, m.to_string()));
+        })),
+        LogLevel::Info,
+    );
+    let queue = Queue::new(&o).unwrap();
+    for i in 0..3 {
+        queue
+            .enqueue(EventKind::Custom, &valued_event(&format!("dns-{i}")))
+            .unwrap();
+    }
+    // Several failed probes.
+    let started = Instant::now();
+    while queue.counters().attempts < 4 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(queue.counters().attempts >= 4, "{:?}", queue.counters());
+    let _ = queue.close(Duration::ZERO);
+    let lines = lines.lock().unwrap();
+    let told: Vec<&String> = lines
+        .iter()
+        .filter(|(level, m)| *level == LogLevel::Error && m.contains("does not resolve"))
+        .map(|(_, m)| m)
+        .collect();
+    assert_eq!(told.len(), 1, "{lines:#?}");
+    assert!(told[0].contains("organization id"), "{}", told[0]);
+    assert!(
+        told[0].contains("no-such-org.analytics.invalid"),
+        "{}",
+        told[0]
+    );
+}

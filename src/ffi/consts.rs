@@ -55,12 +55,12 @@ pub const UA_TIMEOUT: ua_code = 102;
 pub const UA_INTERNAL: ua_code = 103;
 /// The queue holds its capacity (events or bytes); the event was not taken.
 pub const UA_QUEUE_FULL: ua_code = 104;
-/// The queue is closed, or this process is a fork of the one that made it; the
-/// event was not taken. Also the code of pending events given up by a close
-/// without a spool.
+/// The queue is closed; the event was not taken. Also the code of pending
+/// events given up by a close without a spool. (A fork no longer closes a
+/// queue: the child gets a queue of its own.)
 pub const UA_QUEUE_CLOSED: ua_code = 105;
-/// The spool directory cannot be created, locked (another live queue holds it),
-/// written or read; the message says which.
+/// The spool directory cannot be created, written or read (or a lane in it
+/// locked); the message says which. Several live queues share a directory.
 pub const UA_SPOOL_FAILED: ua_code = 106;
 
 /// An event kind as a plain integer, as it travels through the C ABI.

@@ -99,6 +99,8 @@ pub(super) struct State {
     /// number when a worker was last added: one is added per answer at most.
     pub answers: u64,
     pub answers_at_growth: u64,
+    /// The log said once that the service's host name does not resolve.
+    pub told_unresolved: bool,
     /// Events failed as closed because a close cut off their delivery.
     pub given_up: u64,
     /// The housekeeping thread is running.
@@ -130,6 +132,7 @@ impl State {
             growing: false,
             answers: 0,
             answers_at_growth: 0,
+            told_unresolved: false,
             given_up: 0,
             housekeeper_alive: false,
         }

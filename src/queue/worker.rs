@@ -12,6 +12,7 @@ use super::settings::LogLevel;
 use super::shared::{now_ms, Event, Failure, Phase, Shared, State};
 use crate::code::Code;
 use crate::outcome::SendResult;
+use crate::wire::resolver::NOT_RESOLVED;
 use crate::wire::retry::Clock;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, MutexGuard};
@@ -287,6 +288,21 @@ fn settle(
     if code.is_transient() {
         if st.phase == Phase::Stopped {
             return give_up_on_stop(shared, st, event, after);
+        }
+        if st.answers == 0 && !st.told_unresolved && result.message().contains(NOT_RESOLVED) {
+            // Never an answer and the name does not resolve: most likely a
+            // mistyped organization id or endpoint, not an outage. Said once.
+            st.told_unresolved = true;
+            after.notes.push((
+                LogLevel::Error,
+                format!(
+                    "{}: the service's host ({}) does not resolve; check the endpoint and the \
+                     organization id (without an endpoint, the organization id names the host \
+                     <org>.analytics.org.coveo.com); the queue keeps trying",
+                    result.message(),
+                    shared.client.endpoint()
+                ),
+            ));
         }
         if let Some(pause) = st.backoff.failed(
             Instant::now(),

@@ -22,6 +22,9 @@ use ureq::http::Uri;
 use ureq::unversioned::resolver::{ResolvedSocketAddrs, Resolver};
 use ureq::unversioned::transport::NextTimeout;
 
+/// How the message of a send whose host name did not resolve begins.
+pub(crate) const NOT_RESOLVED: &str = "the host name did not resolve";
+
 /// How long a resolved name is reused.
 const TTL: Duration = Duration::from_secs(30);
 
@@ -165,7 +168,10 @@ fn lookup(
         let left = until.saturating_duration_since(Instant::now());
         match rx.recv_timeout(left.min(STOP_CHECK)) {
             Ok(Ok(addrs)) => return Ok(addrs),
-            Ok(Err(e)) => return Err(ureq::Error::Io(e)),
+            Ok(Err(e)) => {
+                let why = format!("{NOT_RESOLVED} ({e})");
+                return Err(ureq::Error::Io(std::io::Error::new(e.kind(), why)));
+            }
             Err(mpsc::RecvTimeoutError::Timeout) if left <= STOP_CHECK => {
                 return Err(ureq::Error::Timeout(reason))
             }

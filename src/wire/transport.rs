@@ -320,7 +320,9 @@ fn classify(e: ureq::Error, cut_by_deadline: bool) -> AttemptOutcome {
             AttemptOutcome::TimedOut { cut_by_deadline }
         }
         E::Io(io) => AttemptOutcome::ConnectionFailed(io_text(&io)),
-        E::HostNotFound => AttemptOutcome::ConnectionFailed("the host name did not resolve".into()),
+        E::HostNotFound => {
+            AttemptOutcome::ConnectionFailed(crate::wire::resolver::NOT_RESOLVED.into())
+        }
         E::BadUri(_) | E::Http(_) | E::RequireHttpsOnly(_) | E::InvalidProxyUrl => {
             AttemptOutcome::Refused(format!("the request could not be built: {e}"))
         }
