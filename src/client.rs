@@ -6,6 +6,7 @@ use crate::event::validate;
 use crate::event::EventKind;
 use crate::options::Options;
 use crate::outcome::{SendError, SendResult};
+use crate::per_process::PerProcess;
 use crate::wire::answer::{code_for_answer, read_fields};
 use crate::wire::endpoint::Endpoint;
 use crate::wire::retry::{self, Clock, FastJitter, Policy, SystemClock};
@@ -13,15 +14,26 @@ use crate::wire::transport::{self, AgentSettings, AttemptOutcome};
 use std::fmt;
 use std::time::Duration;
 
+/// How long a thread of a forked child waits while another thread of the
+/// child makes the child's agents.
+const AGENTS_WAIT: Duration = Duration::from_secs(5);
+
 /// The library version, as in Cargo.toml.
 const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// A blocking client of the Write API. Cheap to share: `Send + Sync`; its
 /// connections are pooled and reused by every thread (spread over a few pools so
 /// that threads do not queue on one lock).
+///
+/// After a `fork`, a client made before it keeps working in the child, with
+/// connections of the child's own: a pooled connection is never shared
+/// between two processes (each would read answers meant for the other).
 pub struct Client {
-    /// The HTTP agents (connection pools) the calling threads are spread over.
-    agents: transport::Agents,
+    /// The HTTP agents (connection pools) the calling threads are spread
+    /// over: each process's own (see [`PerProcess`]).
+    agents: PerProcess<transport::Agents>,
+    /// What a forked child makes its agents from.
+    agent_config: transport::AgentConfig,
     endpoint: Endpoint,
     /// The URI of each kind and the header values, built once.
     request_parts: transport::RequestParts,
@@ -52,14 +64,15 @@ impl Client {
             Some(product) => format!("coveo-ua/{VERSION} {product}"),
             None => format!("coveo-ua/{VERSION}"),
         };
-        let agents = transport::build_agents(&AgentSettings {
+        let agent_config = transport::agent_config(&AgentSettings {
             user_agent: &user_agent,
             attempt_timeout: options.timeout(),
             ca_file: options.ca_file.as_deref(),
             proxy: options.proxy.as_deref(),
         })?;
         Ok(Client {
-            agents,
+            agents: PerProcess::new(agent_config.agents()),
+            agent_config,
             endpoint,
             request_parts: transport::RequestParts::new(urls, &token, options.timeout())?,
             token_hub: crate::wire::token::search_hub_of(&token),
@@ -147,7 +160,25 @@ impl Client {
     /// refuses new ones (for a queue that stops): they end as connection
     /// failures at once.
     pub(crate) fn shut_down(&self) {
-        self.agents.shut_down();
+        // Only this process's connections: a parent's are not ours to cut
+        // (a child that never sent has none).
+        if let Some(agents) = self.agents.get_here() {
+            agents.shut_down();
+        }
+    }
+
+    /// This process's agents, made first in a forked child.
+    fn agents(&self) -> std::borrow::Cow<'_, transport::Agents> {
+        // Making agents cannot fail and takes microseconds, so the wait for
+        // another thread of the child to make them ends well within its bound;
+        // past it, this call gets agents of its own rather than waiting on.
+        match self
+            .agents
+            .get_or_make(|| Ok::<_, ()>(self.agent_config.agents()), AGENTS_WAIT)
+        {
+            Ok(agents) => std::borrow::Cow::Borrowed(agents),
+            Err(_) => std::borrow::Cow::Owned(self.agent_config.agents()),
+        }
     }
 
     fn post_with_retries(
@@ -159,6 +190,7 @@ impl Client {
         keep_going: impl FnMut(bool) -> bool,
     ) -> SendResult {
         let kind_index = kind as usize - 1;
+        let agents = self.agents();
         let finished = retry::run(
             &self.policy,
             deadline,
@@ -168,7 +200,7 @@ impl Client {
             keep_going,
             |budget| {
                 transport::post(
-                    self.agents.for_this_thread(),
+                    agents.for_this_thread(),
                     &self.request_parts,
                     kind_index,
                     event_json.as_bytes(),

@@ -50,6 +50,7 @@ mod event;
 pub mod ffi;
 mod options;
 mod outcome;
+mod per_process;
 mod queue;
 mod sys;
 mod wire;

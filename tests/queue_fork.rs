@@ -3,7 +3,8 @@
 //! events stay the parent's, a fork while another thread holds the queue's
 //! lock never hangs the child, a fork that runs no `pthread_atfork` handler
 //! is noticed too, and the spool lane of a child that died is adopted and
-//! delivered by its parent.
+//! delivered by its parent. A blocking client made before a fork sends from
+//! the child on connections of the child's own.
 //!
 //! Children are forked from the test process; anything a child finds wrong
 //! becomes its exit status. Tests that fork from a process whose only other
@@ -13,7 +14,7 @@
 mod common;
 
 use common::*;
-use coveo_ua::{Counters, EventKind, Options, Queue};
+use coveo_ua::{Code, Counters, EventKind, Options, Queue};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -360,4 +361,58 @@ fn children_starting_their_queues_at_once_on_one_spool_all_start() {
     }
     drop(queue);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Sends a custom event carrying `client_id`; true when the service accepted
+/// it and its answer names that client id (so it answered this request).
+fn answered_for_itself(client: &coveo_ua::Client, client_id: &str) -> bool {
+    let event = format!(
+        r#"{{"eventType":"fork","eventValue":"v","language":"en","clientId":"{client_id}"}}"#
+    );
+    let result = client.send(EventKind::Custom, &event);
+    let body = result
+        .body()
+        .map(String::from_utf8_lossy)
+        .unwrap_or_default();
+    result.code() == Code::Ok && body.contains(&format!(r#""clientId":"{client_id}""#))
+}
+
+#[test]
+fn a_client_made_before_a_fork_never_shares_a_connection_with_the_child() {
+    // A pooled keep-alive connection inherited by a child is one socket for
+    // two processes: each read answers meant for the other (every child's
+    // answer named another request's client id before the fix).
+    let emu = Emulator::start(&["--latency-ms", "2"]);
+    let client = emu.client();
+    // The parent's pool now holds a connection the children inherit.
+    assert!(answered_for_itself(
+        &client,
+        "00000000-0000-4000-8000-0000000000aa"
+    ));
+    let children: Vec<_> = (0..4u32)
+        .map(|w| {
+            // SAFETY: the child sends, then leaves with _exit.
+            let pid = unsafe { libc::fork() };
+            assert!(pid >= 0, "fork failed");
+            if pid == 0 {
+                let ok = (0..30u32).all(|i| {
+                    answered_for_itself(&client, &format!("00000000-0000-4000-8000-{w:04}{i:08}"))
+                });
+                // SAFETY: ends the child at once.
+                unsafe { libc::_exit(if ok { 0 } else { 1 }) };
+            }
+            pid
+        })
+        .collect();
+    // The parent keeps sending on its own connection meanwhile.
+    for i in 0..30u32 {
+        let id = format!("00000000-0000-4000-8000-ffff{i:08}");
+        assert!(answered_for_itself(&client, &id), "the parent's answer {i}");
+    }
+    for (w, pid) in children.into_iter().enumerate() {
+        wait_child(pid, Duration::from_secs(60))
+            .unwrap_or_else(|e| panic!("child {w}: an answer was not its own: {e}"));
+    }
+    // Every request reached the service once.
+    assert_eq!(emu.requests_for("custom"), 1 + 4 * 30 + 30);
 }

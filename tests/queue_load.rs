@@ -213,8 +213,10 @@ fn a_spool_holds_what_memory_cannot_and_memory_stays_flat() {
     let c = queue.counters();
     assert_eq!((c.delivered, c.failed), (THREADS * PER_THREAD, 0), "{c:?}");
     // Matched one by one, and in order per thread: workers sending side by
-    // side may swap neighbours, but no event is left behind on disk while
-    // later ones are read back (that would move it by a memory's worth).
+    // side may swap neighbours, and an attempt that a loaded machine slows
+    // down lets a few thousand others pass it, but no event is left behind
+    // on disk while later ones are read back (it would then arrive at the
+    // end, tens of thousands of places late).
     let mut order: HashMap<u64, Vec<u64>> = HashMap::new();
     let mut seen: HashMap<String, u32> = HashMap::new();
     for event in emu.events() {
@@ -237,7 +239,7 @@ fn a_spool_holds_what_memory_cannot_and_memory_stays_flat() {
         for (rank, i) in arrived.iter().enumerate() {
             let off = (*i as i64 - rank as i64).unsigned_abs();
             farthest = farthest.max(off);
-            assert!(off < 1_000, "thread {t}: event {i} arrived at {rank}");
+            assert!(off < 5_000, "thread {t}: event {i} arrived at {rank}");
         }
     }
     eprintln!(

@@ -14,7 +14,9 @@ use std::ffi::c_char;
 
 /// A client (opaque): its connection pools and the copied options. Created by
 /// `ua_client_new`, freed once by `ua_client_free`. Thread-safe: any number of
-/// threads may call `ua_send_event` on one client at the same time.
+/// threads may call `ua_send_event` on one client at the same time. After
+/// `fork()` it keeps working in the child, which sends on connections of its
+/// own (never on one the parent pooled).
 #[allow(non_camel_case_types)]
 pub struct ua_client {
     inner: Client,

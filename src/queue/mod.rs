@@ -39,10 +39,10 @@ use crate::ffi::consts::{
 };
 use crate::options::Options;
 use crate::outcome::SendError;
+use crate::per_process::{MakeError, PerProcess};
 use crate::sys::fork;
 use running::Running;
-use std::sync::atomic::{AtomicPtr, AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 pub use settings::{FailedEvent, FailureCallback, LogCallback};
 
@@ -146,14 +146,10 @@ pub struct Queue {
     /// What every process's running queue is made from.
     options: Options,
     /// The running queue of the process that started one last: this
-    /// process's when its `pid` is ours, otherwise a parent's, which is never
-    /// touched here (its threads are not in this process and a lock one of
-    /// them held at the fork would stay held). Never freed while the queue
-    /// lives, so a reference to it stays valid.
-    here: AtomicPtr<Running>,
-    /// The process starting its running queue now (0: none), so that only
-    /// one thread of a child starts it.
-    starting: AtomicU32,
+    /// process's, or a parent's, which is never touched here (its threads are
+    /// not in this process, and a lock one of them held at the fork would
+    /// stay held).
+    running: PerProcess<Running>,
 }
 
 /// How long a thread of a forked child waits for another thread of the child
@@ -172,66 +168,22 @@ impl Queue {
         let running = Running::start(options)?;
         Ok(Queue {
             options: options.clone(),
-            here: AtomicPtr::new(Box::into_raw(Box::new(running))),
-            starting: AtomicU32::new(0),
+            running: PerProcess::new(running),
         })
     }
 
     /// This process's running queue, started here first if this process is
     /// a fork that has not used the queue yet.
     fn running(&self) -> Result<&Running, Error> {
-        let pid = fork::current_pid();
-        // SAFETY: `here` always points to a `Running` that lives as long as
-        // the queue (see the field); only its `pid` is read when it is not
-        // this process's.
-        let current = unsafe { &*self.here.load(Ordering::Acquire) };
-        if current.pid == pid {
-            return Ok(current);
-        }
-        self.start_here(pid)
-    }
-
-    #[cold]
-    fn start_here(&self, pid: u32) -> Result<&Running, Error> {
-        let waited_since = Instant::now();
-        loop {
-            // SAFETY: as in `running`.
-            let current = unsafe { &*self.here.load(Ordering::Acquire) };
-            if current.pid == pid {
-                return Ok(current);
-            }
-            let starter = self.starting.load(Ordering::Acquire);
-            if starter != pid {
-                let won = self
-                    .starting
-                    .compare_exchange(starter, pid, Ordering::AcqRel, Ordering::Acquire)
-                    .is_ok();
-                if won {
-                    break;
-                }
-                continue;
-            }
-            if waited_since.elapsed() > START_WAIT {
-                return Err(Error::new(
+        self.running
+            .get_or_make(|| Running::start(&self.options), START_WAIT)
+            .map_err(|e| match e {
+                MakeError::Failed(e) => e,
+                MakeError::Waited => Error::new(
                     Code::Internal,
                     "the queue did not start in this forked process within 30 s",
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-        match Running::start(&self.options) {
-            Ok(running) => {
-                // The parent's copy is left where it is, never freed here.
-                let fresh = Box::into_raw(Box::new(running));
-                self.here.store(fresh, Ordering::Release);
-                // SAFETY: just made; freed only when the queue is dropped.
-                Ok(unsafe { &*fresh })
-            }
-            Err(e) => {
-                self.starting.store(0, Ordering::Release);
-                Err(e)
-            }
-        }
+                ),
+            })
     }
 
     /// Counts a call refused before it reached `enqueue` (a bad argument at
@@ -299,17 +251,6 @@ impl Queue {
     /// One counter.
     pub fn counter(&self, counter: Counter) -> u64 {
         self.counters().get(counter)
-    }
-}
-
-impl Drop for Queue {
-    fn drop(&mut self) {
-        let current = *self.here.get_mut();
-        // SAFETY: as in `running`; freed here only when it is this process's.
-        if unsafe { (*current).pid } == fork::current_pid() {
-            // SAFETY: made by Box::into_raw, freed once.
-            drop(unsafe { Box::from_raw(current) });
-        }
     }
 }
 

@@ -25,8 +25,6 @@ use std::time::{Duration, Instant};
 const STOP_GRACE: Duration = Duration::from_millis(250);
 
 pub(super) struct Running {
-    /// The process this queue runs in.
-    pub pid: u32,
     shared: Arc<Shared>,
 }
 
@@ -88,10 +86,7 @@ impl Running {
         for (level, line) in notes {
             shared.log(level, &line);
         }
-        let running = Running {
-            pid: crate::sys::fork::current_pid(),
-            shared,
-        };
+        let running = Running { shared };
         running.start_threads()?;
         Ok(running)
     }

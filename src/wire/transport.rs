@@ -61,6 +61,7 @@ const AGENT_SHARDS: usize = 8;
 /// The agents of one client; each thread always uses the same one, so it keeps
 /// reusing its own connections, and threads share a pool only past
 /// [`AGENT_SHARDS`] threads.
+#[derive(Clone)]
 pub(crate) struct Agents {
     shards: Box<[Agent]>,
     /// Shared by the shards; shutting down stops its lookups and connects.
@@ -94,45 +95,60 @@ fn thread_number() -> usize {
     NUMBER.try_with(|n| *n).unwrap_or(0)
 }
 
-/// Builds the agents of a client (one configuration, [`AGENT_SHARDS`] pools).
-pub(crate) fn build_agents(settings: &AgentSettings<'_>) -> Result<Agents, Error> {
+/// The configuration of a client's agents, checked once: the CA file read,
+/// the proxy judged. Agents are made from it with [`AgentConfig::agents`], as
+/// many times as needed (once per process that sends).
+#[derive(Clone)]
+pub(crate) struct AgentConfig(ureq::config::Config);
+
+/// Builds the agents' configuration; fails on an unreadable CA file or a
+/// proxy URL [`check_proxy`] refuses.
+pub(crate) fn agent_config(settings: &AgentSettings<'_>) -> Result<AgentConfig, Error> {
     let roots = match settings.ca_file {
         None => RootCerts::PlatformVerifier,
         Some(path) => RootCerts::new_with_certs(&read_ca_file(path)?),
     };
     let proxy = settings.proxy.map(check_proxy).transpose()?;
-    let config = Agent::config_builder()
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .https_only(false)
-        .proxy(proxy)
-        .max_idle_connections(64)
-        .max_idle_connections_per_host(16)
-        .timeout_global(Some(settings.attempt_timeout))
-        .user_agent(settings.user_agent)
-        .accept("application/json")
-        .tls_config(TlsConfig::builder().root_certs(roots).build())
-        .build();
-    let resolver = SharedResolver::default();
-    let shards = (0..AGENT_SHARDS)
-        .map(|_| {
-            // ureq's default chain minus SOCKS (refused by check_proxy) and
-            // native-tls, with its TCP transport replaced by one that makes fewer
-            // system calls (unless testing against ureq's own).
-            #[cfg(not(feature = "ureq-tcp-transport"))]
-            let tcp = FastTcpConnector {
-                resolver: resolver.clone(),
-            };
-            #[cfg(feature = "ureq-tcp-transport")]
-            let tcp = ureq::unversioned::transport::TcpConnector::default();
-            let connector =
-                ().chain(ConnectProxyConnector::default())
-                    .chain(tcp)
-                    .chain(RustlsConnector::default());
-            Agent::with_parts(config.clone(), connector, resolver.clone())
-        })
-        .collect();
-    Ok(Agents { shards, resolver })
+    Ok(AgentConfig(
+        Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .https_only(false)
+            .proxy(proxy)
+            .max_idle_connections(64)
+            .max_idle_connections_per_host(16)
+            .timeout_global(Some(settings.attempt_timeout))
+            .user_agent(settings.user_agent)
+            .accept("application/json")
+            .tls_config(TlsConfig::builder().root_certs(roots).build())
+            .build(),
+    ))
+}
+
+impl AgentConfig {
+    /// New agents ([`AGENT_SHARDS`] pools, empty) with one shared resolver.
+    pub(crate) fn agents(&self) -> Agents {
+        let resolver = SharedResolver::default();
+        let shards = (0..AGENT_SHARDS)
+            .map(|_| {
+                // ureq's default chain minus SOCKS (refused by check_proxy) and
+                // native-tls, with its TCP transport replaced by one that makes
+                // fewer system calls (unless testing against ureq's own).
+                #[cfg(not(feature = "ureq-tcp-transport"))]
+                let tcp = FastTcpConnector {
+                    resolver: resolver.clone(),
+                };
+                #[cfg(feature = "ureq-tcp-transport")]
+                let tcp = ureq::unversioned::transport::TcpConnector::default();
+                let connector =
+                    ().chain(ConnectProxyConnector::default())
+                        .chain(tcp)
+                        .chain(RustlsConnector::default());
+                Agent::with_parts(self.0.clone(), connector, resolver.clone())
+            })
+            .collect();
+        Agents { shards, resolver }
+    }
 }
 
 /// Reads every certificate of a PEM file; an unreadable file or one without a

@@ -224,6 +224,45 @@ print(json.dumps({"child_exit": os.waitstatus_to_exitcode(status)}))
 queue.close()
 """
 
+# A blocking Client made before the fork: the parent's pool holds a
+# keep-alive connection and another parent thread holds the Client's lock at
+# the fork. Each child's answers must be its own (the answer names the
+# request's clientId), and the parent's too.
+CLIENT_SCRIPT = PRELUDE + r"""
+import uuid
+client = coveo_ua.Client(TOKEN, ENDPOINT, timeout=10.0)
+
+def own_answer(tag):
+    client_id = str(uuid.uuid4())
+    result = client.send_custom(dict(event(tag), clientId=client_id))
+    return json.loads(result.body)["clientId"] == client_id
+
+assert own_answer("parent before")
+holding, release = threading.Event(), threading.Event()
+
+def hold():
+    with client._lock:
+        holding.set()
+        release.wait(60)
+
+threading.Thread(target=hold).start()
+holding.wait(10)
+pids = []
+for w in range(3):
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(CHILD_DEADLINE_S)
+        wrong = sum(not own_answer(f"child{w}-{i}") for i in range(20))
+        client.close()
+        os._exit(min(wrong, 100))
+    pids.append(pid)
+release.set()
+parent_wrong = sum(not own_answer(f"parent-{i}") for i in range(20))
+exits = [os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) for pid in pids]
+print(json.dumps({"exits": exits, "parent_wrong": parent_wrong}))
+client.close()
+"""
+
 # A child that never uses the queue and one that does, on a spool: the
 # library's log (with process ids) shows what each started.
 UNUSED_SCRIPT = PRELUDE + r"""
@@ -417,6 +456,15 @@ def test_a_child_never_waits_on_a_lock_a_parent_thread_held_at_the_fork(emu: Emu
     report = _report(_run(LOCK_HELD_SCRIPT, TOKEN, emu.url))
     assert report["child_exit"] == 0, f"the child ended with {report['child_exit']} (-14: it hung)"
     assert emu.logged_values() == ["child of a held lock"]
+
+
+def test_a_client_made_before_a_fork_answers_each_process_its_own(emu: Emulator) -> None:
+    report = _report(_run(CLIENT_SCRIPT, TOKEN, emu.url))
+    # An exit of -14 is a child that hung on the lock; a positive one counts
+    # answers meant for another process.
+    assert report["exits"] == [0, 0, 0], report
+    assert report["parent_wrong"] == 0, report
+    assert len(emu.logged_values()) == 1 + 3 * 20 + 20
 
 
 def test_a_child_that_never_uses_the_queue_starts_nothing(emu: Emulator, tmp_path: Path) -> None:

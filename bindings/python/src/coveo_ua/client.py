@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ctypes
+import os
 import threading
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Sequence, Tuple, Union
@@ -84,6 +85,7 @@ class Client:
         proxy: Optional[str] = None,
     ) -> None:
         self._lock = threading.Lock()
+        self._pid = os.getpid()
         self._handle: Optional[Any] = None
         self._in_flight = 0
         self._closed = False
@@ -205,11 +207,22 @@ class Client:
         return f"<coveo_ua.Client {'closed' if self._closed else 'open'}>"
 
     def _enter(self) -> Any:
+        if self._pid != os.getpid():
+            self._after_fork()
         with self._lock:
             if self._closed or self._handle is None:
                 raise ClientClosedError("this coveo_ua.Client is closed; create a new one to send more events")
             self._in_flight += 1
             return self._handle
+
+    def _after_fork(self) -> None:
+        # A forked child: the parent's lock may have been held by one of its
+        # threads at the fork (it would stay held here), and the parent's
+        # sends in flight are not this process's. The library gives the
+        # child connections of its own.
+        self._lock = threading.Lock()
+        self._in_flight = 0
+        self._pid = os.getpid()
 
     def _leave(self) -> None:
         with self._lock:
