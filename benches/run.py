@@ -495,8 +495,10 @@ def queue_method_text(a) -> str:
     return "\n".join([
         "- Delivery queue rows (`benches/c/bench_queue.c`, one JSON line per run) run against their own "
         "`ua-emulator` (fault windows, `PUT /_emulator/latency` and `/_emulator/stats` are needed), with "
-        "nothing pinned: the enqueuing threads, the queue's 8 workers and the emulator float over both CPUs, "
-        "as in a host. Load average at the start and end of these rows is in the header.",
+        "nothing pinned: the enqueuing threads, the queue's workers and the emulator float over both CPUs, "
+        "as in a host. The rows cap the workers with `--workers` (8 unless a row says otherwise, so "
+        "that they compare with the rows from before workers followed the load), except the offered-rate "
+        "and compressed-outage rows, which use the library's defaults (at most 64). Load average at the start and end of these rows is in the header.",
         f"- Enqueue cost: after a warm-up ({20 if a.smoke else 1000:,} events, flushed), each thread calls "
         f"`ua_queue_enqueue(q, UA_EVENT_CUSTOM, json)` on the 300-byte event, {a.queue_events:,} calls in all "
         "per pass, local checks on. Pass 1 reads `clock_gettime(CLOCK_MONOTONIC)` just before and just after "
@@ -515,10 +517,11 @@ def queue_method_text(a) -> str:
         f"at its default (1 s). Each enqueue row ran {a.rounds} time(s), interleaved; medians per metric.",
         "- Rust rows: `benches/queue.rs` (built by rustc against the workspace's release rlib) times "
         "`coveo_ua::Queue::enqueue` the same way (`Instant::now()` around each call, then batches), on "
-        "its main thread, service normal: the difference from the C rows is what the C boundary adds.",
+        "its main thread, service normal, at most 8 workers as in the C rows: the difference from the C "
+        "rows is what the C boundary adds.",
         "- Host rows (issue 9), after the C and Rust enqueue rows, against the same emulator (service normal), "
         "nothing pinned. Go: `benches/go/cmd/queue` times `coveoua.Queue.EnqueueCustom` of the 300-byte event "
-        "(JSON bytes, local checks on, the library's 8 workers, capacity = every event of the run) and "
+        "(JSON bytes, local checks on, the library's default workers, capacity = every event of the run) and "
         "`benches/go/cmd/posthog` times posthog-go v1.5.2's `Client.Enqueue` of a `Capture` carrying the same "
         "fields (eventType as Event, clientId as DistinctId, the rest as properties) against an HTTP server in "
         "its own process that answers 200 to `/batch/` (the emulator does not serve posthog's API; posthog-go "
