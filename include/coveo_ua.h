@@ -741,8 +741,11 @@ ua_code ua_queue_counters(const ua_queue *queue, uint64_t *values, size_t count)
 ua_code ua_options_set_queue_capacity(ua_options *options, uint32_t max_events, uint64_t max_bytes);
 
 /**
- * Sets how many worker threads deliver a queue's events, 1 to 64 (default
- * 8); each has one request in flight at a time.
+ * Sets the most worker threads that deliver a queue's events, 1 to 256
+ * (default 64); each has one request in flight at a time. A queue starts
+ * with two (or one), adds workers while events wait and the service answers
+ * (none while paused), and lets workers idle for 10 s go. Other values give
+ * UA_INVALID_ARGUMENT.
  *
  * # Safety
  * `options` is NULL or live.

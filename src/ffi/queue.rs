@@ -304,8 +304,11 @@ pub unsafe extern "C" fn ua_options_set_queue_capacity(
     ffi_boundary!({ set(options, |o| o.set_queue_capacity(max_events, max_bytes)) })
 }
 
-/// Sets how many worker threads deliver a queue's events, 1 to 64 (default
-/// 8); each has one request in flight at a time.
+/// Sets the most worker threads that deliver a queue's events, 1 to 256
+/// (default 64); each has one request in flight at a time. A queue starts
+/// with two (or one), adds workers while events wait and the service answers
+/// (none while paused), and lets workers idle for 10 s go. Other values give
+/// UA_INVALID_ARGUMENT.
 ///
 /// # Safety
 /// `options` is NULL or live.

@@ -59,18 +59,25 @@ fn spawn(shared: &Arc<Shared>) -> std::io::Result<()> {
     Ok(())
 }
 
-/// Whether the worker that just took an event should start another: more
-/// wait, nobody is free to take them, the service answered since the last
-/// worker was added (so a queue that cannot reach it stays small), and there
-/// is room.
-fn should_grow(shared: &Shared, st: &State) -> bool {
-    !st.ready.is_empty()
-        && st.idle <= st.wakes_pending
+/// How many workers the worker that just took an event should start: none
+/// unless more wait, nobody is free to take them, the service answered since
+/// workers were last added (so a queue that cannot reach it stays small), and
+/// there is room. Then as many as wait, at most as many as run now: the
+/// workers double per answer, so a burst reaches the most in a few answers
+/// rather than a round trip per doubling.
+fn workers_to_add(shared: &Shared, st: &State) -> usize {
+    let free = st.idle.saturating_sub(st.wakes_pending);
+    let grow = !st.ready.is_empty()
+        && free == 0
         && !st.growing
         && st.answers > st.answers_at_growth
         && !st.backoff.is_paused()
-        && st.phase != Phase::Stopped
-        && st.workers_alive < shared.settings.workers as usize
+        && st.phase != Phase::Stopped;
+    if !grow {
+        return 0;
+    }
+    let room = (shared.settings.workers as usize).saturating_sub(st.workers_alive);
+    st.ready.len().min(st.workers_alive.max(1)).min(room)
 }
 
 /// The retry clock of a queued send: its waits end early when the queue stops.
@@ -104,20 +111,18 @@ fn run(shared: &Arc<Shared>) {
             st = guard;
             break;
         };
-        let grow = should_grow(shared, &guard);
-        if grow {
+        let grow = workers_to_add(shared, &guard);
+        if grow > 0 {
             guard.growing = true;
-            guard.workers_alive += 1;
+            guard.workers_alive += grow;
             guard.answers_at_growth = guard.answers;
         }
         drop(guard);
-        if grow {
-            let started = spawn(shared);
+        if grow > 0 {
+            let failed = (0..grow).filter(|_| spawn(shared).is_err()).count();
             let mut st = shared.lock();
             st.growing = false;
-            if started.is_err() {
-                st.workers_alive -= 1;
-            }
+            st.workers_alive -= failed;
         }
         let after = deliver(shared, event, probe, taken_at);
         if let Some(failure) = after.failure {
