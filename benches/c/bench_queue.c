@@ -231,6 +231,19 @@ static void on_log(void *user_data, int32_t level, const char *message) {
     pthread_mutex_unlock(&log_mu);
 }
 
+/* Makes a queue from `o` and frees `o`; a refusal ends the program with the
+ * library's reason. */
+static ua_queue *queue_from(ua_options *o) {
+    ua_queue *q = NULL;
+    ua_code code = ua_queue_new(o, &q);
+    if (code != UA_OK) {
+        fprintf(stderr, "bench_queue: ua_queue_new: %s: %s\n", ua_code_name(code), ua_options_last_error(o));
+        exit(2);
+    }
+    ua_options_free(o);
+    return q;
+}
+
 static ua_queue *make_queue(const struct qargs *a, const char *endpoint, long cap_events, uint64_t cap_bytes,
                             int with_log) {
     ua_options *o = ua_options_new();
@@ -246,14 +259,7 @@ static ua_queue *make_queue(const struct qargs *a, const char *endpoint, long ca
     if (a->spool_dir && ua_options_set_spool_dir(o, a->spool_dir) != UA_OK) bench_die("set_spool_dir refused");
     if (with_log && ua_options_set_log_callback(o, on_log, NULL, UA_LOG_INFO) != UA_OK)
         bench_die("set_log_callback refused");
-    ua_queue *q = NULL;
-    ua_code code = ua_queue_new(o, &q);
-    if (code != UA_OK) {
-        fprintf(stderr, "bench_queue: ua_queue_new: %s: %s\n", ua_code_name(code), ua_options_last_error(o));
-        exit(2);
-    }
-    ua_options_free(o);
-    return q;
+    return queue_from(o);
 }
 
 struct counters {
@@ -682,14 +688,7 @@ static ua_queue *default_queue(const struct qargs *a, int with_spool) {
         if (ua_options_set_spool_capacity(o, (uint64_t)a->spool_capacity) != UA_OK)
             bench_die("set_spool_capacity refused");
     }
-    ua_queue *q = NULL;
-    ua_code code = ua_queue_new(o, &q);
-    if (code != UA_OK) {
-        fprintf(stderr, "bench_queue: ua_queue_new: %s: %s\n", ua_code_name(code), ua_options_last_error(o));
-        exit(2);
-    }
-    ua_options_free(o);
-    return q;
+    return queue_from(o);
 }
 
 static void sleep_until_ns(uint64_t t) {
