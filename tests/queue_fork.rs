@@ -132,11 +132,20 @@ fn a_fork_while_another_thread_enqueues_never_hangs_the_child() {
         let queue = Arc::clone(&queue);
         let child = in_child(Duration::from_secs(20), move || {
             let value = format!("forked-{round}");
-            queue
-                .enqueue(EventKind::Custom, &valued_event(&value))
-                .is_ok()
-                && queue.flush(Duration::from_secs(10)).is_ok()
-                && own_counters_are(&queue.counters(), 1, 1)
+            let said = |what: String| {
+                // Straight to fd 2: the harness's capture stays in the parent.
+                use std::io::Write;
+                let _ = writeln!(std::io::stderr(), "round {round}, child: {what}");
+                false
+            };
+            if let Err(e) = queue.enqueue(EventKind::Custom, &valued_event(&value)) {
+                return said(format!("enqueue: {}", e.result().message()));
+            }
+            if let Err(e) = queue.flush(Duration::from_secs(10)) {
+                return said(format!("flush: {e}; {:?}", queue.counters()));
+            }
+            let c = queue.counters();
+            own_counters_are(&c, 1, 1) || said(format!("counters {c:?}"))
         });
         if let Err(e) = child {
             failures.push(format!("round {round}: {e}"));
@@ -149,6 +158,50 @@ fn a_fork_while_another_thread_enqueues_never_hangs_the_child() {
     let seen = logged_values(&emu);
     for round in 0..20 {
         assert_eq!(seen.get(&format!("forked-{round}")), Some(&1));
+    }
+}
+
+#[test]
+fn a_fork_while_other_threads_start_and_end_never_stops_the_childs_threads() {
+    // std's threads take a lock of std's as they start and end; a fork while
+    // a parent thread holds it leaves it held in the child. The queue's
+    // threads must start in the child anyway (before, the child's workers
+    // waited on it for good).
+    const ROUNDS: u32 = 100;
+    let emu = Emulator::start(&[]);
+    let queue = Arc::new(Queue::new(&queue_options(&emu)).unwrap());
+    let stop = Arc::new(AtomicBool::new(false));
+    let churn: Vec<_> = (0..4)
+        .map(|_| {
+            let stop = Arc::clone(&stop);
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    std::thread::spawn(|| {}).join().unwrap();
+                }
+            })
+        })
+        .collect();
+    let mut failures = Vec::new();
+    for round in 0..ROUNDS {
+        let queue = Arc::clone(&queue);
+        let child = in_child(Duration::from_secs(20), move || {
+            queue
+                .enqueue(EventKind::Custom, &valued_event(&format!("churn-{round}")))
+                .is_ok()
+                && queue.flush(Duration::from_secs(10)).is_ok()
+        });
+        if let Err(e) = child {
+            failures.push(format!("round {round}: {e}"));
+        }
+    }
+    stop.store(true, Ordering::Relaxed);
+    for t in churn {
+        t.join().unwrap();
+    }
+    assert!(failures.is_empty(), "{failures:?}");
+    let seen = logged_values(&emu);
+    for round in 0..ROUNDS {
+        assert_eq!(seen.get(&format!("churn-{round}")), Some(&1));
     }
 }
 

@@ -6,8 +6,8 @@
 use super::settings::LogLevel;
 use super::shared::{now_ms, Event, Failure, Phase, Shared};
 use super::spool::{find_orphans, Spool};
+use crate::sys::thread::{self, Thread};
 use std::sync::Arc;
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 /// How often the spool directory is searched for lanes nobody holds: a lane
@@ -22,11 +22,9 @@ const MAX_AGE_TICK: Duration = Duration::from_millis(250);
 /// they are read).
 const READ_BATCH: u64 = 512;
 
-pub(super) fn spawn(shared: &Arc<Shared>) -> std::io::Result<JoinHandle<()>> {
+pub(super) fn spawn(shared: &Arc<Shared>) -> std::io::Result<Thread> {
     let s = Arc::clone(shared);
-    std::thread::Builder::new()
-        .name("coveo-ua-housekeeper".into())
-        .spawn(move || run(&s))
+    thread::spawn("coveo-ua-housekeeper", move || run(&s))
 }
 
 fn run(shared: &Shared) {

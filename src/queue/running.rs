@@ -372,7 +372,7 @@ impl Running {
         let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
         if threads_done {
             for t in threads.drain(..) {
-                let _ = t.join();
+                t.join();
             }
         } else {
             // Detached: each holds its own reference to what it uses.

@@ -288,7 +288,7 @@ pub(super) struct Shared {
     /// The log callback, behind its budget.
     pub log: Log,
     /// The threads of the queue, for a close to join.
-    pub threads: Mutex<Vec<std::thread::JoinHandle<()>>>,
+    pub threads: Mutex<Vec<crate::sys::thread::Thread>>,
     /// Workers started so far (their names' numbers).
     pub workers_started: AtomicUsize,
 }

@@ -50,9 +50,7 @@ pub(super) fn start_first(shared: &Arc<Shared>) -> std::io::Result<()> {
 fn spawn(shared: &Arc<Shared>) -> std::io::Result<()> {
     let number = shared.workers_started.fetch_add(1, Ordering::Relaxed);
     let s = Arc::clone(shared);
-    let handle = std::thread::Builder::new()
-        .name(format!("coveo-ua-worker-{number}"))
-        .spawn(move || run(&s))?;
+    let handle = crate::sys::thread::spawn(&format!("coveo-ua-worker-{number}"), move || run(&s))?;
     let mut threads = shared.threads.lock().unwrap_or_else(|p| p.into_inner());
     threads.retain(|t| !t.is_finished());
     threads.push(handle);

@@ -4,3 +4,4 @@ pub(crate) mod connect;
 pub(crate) mod files;
 pub(crate) mod fork;
 pub(crate) mod socket;
+pub(crate) mod thread;

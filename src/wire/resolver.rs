@@ -150,13 +150,14 @@ fn lookup(
     stop: &AtomicBool,
 ) -> Result<Vec<SocketAddr>, ureq::Error> {
     let (tx, rx) = mpsc::sync_channel(1);
-    std::thread::Builder::new()
-        .name("coveo-ua-resolve".into())
-        .spawn(move || {
+    // Detached: a lookup that outlives its wait finishes on its own.
+    drop(
+        crate::sys::thread::spawn("coveo-ua-resolve", move || {
             let found = host_port.to_socket_addrs().map(Iterator::collect::<Vec<_>>);
             let _ = tx.send(found);
         })
-        .map_err(ureq::Error::Io)?;
+        .map_err(ureq::Error::Io)?,
+    );
     let until = Instant::now() + limit;
     loop {
         if stop.load(Ordering::Relaxed) {
